@@ -1,0 +1,280 @@
+"""``citebot``: the terminal front end over the same engine the Discord bot uses.
+
+Start-up time matters here (``citebot ask`` should answer in well under half a second), so this
+module imports neither discord.py nor pydantic: the corpus and index directories come from the
+environment or ``.env`` directly (the same ``CITEBOT_*`` keys the bot's Settings read), and heavy
+modules are imported only by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from index import Index
+    from index.models import Answer
+
+_CORPUS_KEY = "CITEBOT_CORPUS_DIR"
+_INDEX_KEY = "CITEBOT_INDEX_DIR"
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    corpus: Path
+    index: Path
+    is_sample: bool
+
+
+def _env_value(key: str, env_file: Path = Path(".env")) -> str | None:
+    """A setting from the environment, else from ``.env`` in the working directory."""
+    value = os.environ.get(key)
+    if value:
+        return value
+    if env_file.is_file():
+        from dotenv import dotenv_values
+
+        found = dotenv_values(env_file).get(key)
+        return found or None
+    return None
+
+
+def resolve_paths(corpus: str | None, index: str | None) -> Paths:
+    from index import default_index_dir, sample_corpus_dir
+
+    corpus_value = corpus or _env_value(_CORPUS_KEY)
+    corpus_dir = Path(corpus_value).expanduser() if corpus_value else sample_corpus_dir()
+    index_value = index or _env_value(_INDEX_KEY)
+    index_dir = Path(index_value).expanduser() if index_value else default_index_dir(corpus_dir)
+    return Paths(corpus_dir, index_dir, is_sample=not corpus_value)
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+def _render(template: str, **context: Any) -> str:
+    from bot.render import create_environment
+
+    return create_environment().get_template(template).render(**context)
+
+
+@contextlib.contextmanager
+def _progress(stream: TextIO) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on a terminal, nothing otherwise."""
+    if not stream.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("Indexing", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _open(paths: Paths, stream: TextIO) -> Index:
+    from index import ensure_index
+
+    with _progress(stream) as progress:
+        return ensure_index(paths.corpus, paths.index, progress=progress)
+
+
+def _corpus_label(paths: Paths) -> str:
+    return "the bundled sample corpus" if paths.is_sample else str(paths.corpus)
+
+
+# --- commands ---------------------------------------------------------------------------------------
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from index import build_index
+
+    paths = resolve_paths(args.corpus, args.index)
+    with _progress(sys.stderr) as progress:
+        report = build_index(paths.corpus, paths.index, progress=progress).report
+    assert report is not None
+    if args.json:
+        print(json.dumps({"corpus": str(paths.corpus), "index": str(paths.index), **report.to_json()}))
+    else:
+        print(_render("cli_build.txt.j2", report=report, corpus=_corpus_label(paths), index=paths.index), end="")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    paths = resolve_paths(args.corpus, args.index)
+    index = _open(paths, sys.stderr)
+    questions = _questions(args.question)
+    for question in questions:
+        answer = _ask_one(index, question)
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(_render("cli_answer.txt.j2", answer=answer, corpus=_corpus_label(paths)), flush=True)
+    return 0
+
+
+def _questions(argument: Sequence[str]) -> Iterator[str]:
+    if list(argument) == ["-"]:
+        for line in sys.stdin:
+            if line.strip():
+                yield line.strip()
+    else:
+        yield " ".join(argument)
+
+
+def _ask_one(index: Index, question: str) -> Answer:
+    from index.errors import CitebotError
+    from index.models import Answer
+
+    try:
+        return index.ask(question)
+    except CitebotError as err:
+        return Answer(question=question, answered=False, reason=str(err))
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    paths = resolve_paths(args.corpus, args.index)
+    index = _open(paths, sys.stderr)
+    query = " ".join(args.query)
+    hits = index.search(query, k=args.limit, doc=args.doc)
+    if args.json:
+        print(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
+    else:
+        print(_render("cli_search.txt.j2", query=query, hits=hits, corpus=_corpus_label(paths)), end="")
+    return 0
+
+
+def cmd_quotes(args: argparse.Namespace) -> int:
+    from index.corpus import scan_file
+    from index.errors import CitebotError
+    from index.quotes import find_quotes
+
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            documents = scan_file(path)
+        except CitebotError as err:
+            print(f"citebot: {name}: {err}", file=sys.stderr)
+            status = 1
+            continue
+        quotes = [q for d in documents for q in find_quotes(d.doc, d.text, d.paragraphs)]
+        if args.json:
+            print(json.dumps({"file": name, "quotes": [_quote_json(q) for q in quotes]}, ensure_ascii=False))
+        else:
+            print(_render("cli_quotes.txt.j2", file=name, quotes=quotes), end="")
+    return status
+
+
+def _quote_json(q: Any) -> dict[str, Any]:
+    return {
+        "text": q.text,
+        "speaker": q.speaker,
+        "speaker_as_written": q.speaker_as_written,
+        "cue": q.cue,
+        "kind": q.kind,
+        "relay": q.relay,
+        "start": q.start,
+        "end": q.end,
+        "speaker_start": q.speaker_start,
+        "speaker_end": q.speaker_end,
+        "sentence_start": q.sentence_start,
+        "sentence_end": q.sentence_end,
+    }
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    paths = resolve_paths(args.corpus, args.index)
+    index = _open(paths, sys.stderr)
+    print(f"Answering from {_corpus_label(paths)} ({len(index)} documents). Ask away; Ctrl-D or 'quit' ends.")
+    while True:
+        try:
+            question = input("? ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.lower() in ("quit", "exit", ":q"):
+            return 0
+        if question:
+            print(_render("cli_answer.txt.j2", answer=_ask_one(index, question), corpus=_corpus_label(paths)))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import main as run_bot
+
+    return run_bot([])
+
+
+# --- parser -----------------------------------------------------------------------------------------
+
+
+def _add_paths(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", metavar="DIR", help=f"documents to answer from (default: ${_CORPUS_KEY} or the sample)")
+    parser.add_argument("--index", metavar="DIR", help=f"where the index lives (default: ${_INDEX_KEY} or a cache dir)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="citebot", description="Answers questions with verbatim, cited quotes.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    index_cmd = commands.add_parser("index", help="manage the index")
+    index_sub = index_cmd.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    build = index_sub.add_parser("build", help="build or update the index of the corpus")
+    _add_paths(build)
+    build.add_argument("--json", action="store_true", help="print the build report as JSON")
+    build.set_defaults(func=cmd_build)
+
+    ask = commands.add_parser("ask", help="answer a question with verbatim quotes ('-' reads questions from stdin)")
+    _add_paths(ask)
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")
+    ask.set_defaults(func=cmd_ask)
+
+    search = commands.add_parser("search", help="ranked passages for a query")
+    _add_paths(search)
+    search.add_argument("--json", action="store_true", help="print the hits as JSON")
+    search.add_argument("--doc", help="only this document (its path, file name or title)")
+    search.add_argument("-k", "--limit", type=int, default=5, help="how many passages (default 5)")
+    search.add_argument("query", nargs="+")
+    search.set_defaults(func=cmd_search)
+
+    quotes = commands.add_parser("quotes", help="the attributed quotes in files (no index needed)")
+    quotes.add_argument("--json", action="store_true", help="one JSON object per file")
+    quotes.add_argument("files", nargs="+", metavar="FILE")
+    quotes.set_defaults(func=cmd_quotes)
+
+    chat = commands.add_parser("chat", help="ask questions interactively")
+    _add_paths(chat)
+    chat.set_defaults(func=cmd_chat)
+
+    run = commands.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from index.errors import CitebotError
+
+    try:
+        status: int = args.func(args)
+    except CitebotError as err:
+        print(f"citebot: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

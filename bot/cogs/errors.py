@@ -1,0 +1,137 @@
+"""The one place errors become replies.
+
+Two tiers: a user's mistake (a bad or empty question, an unknown document, a cooldown, a missing
+permission, a DM where a server is needed, an index still loading) gets a short reply only they can
+see; anything else is a bug, logged with its traceback, and the user gets a generic apology.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from index.errors import CitebotError
+
+from bot.render import escape
+from bot.replies import ALLOWED_MENTIONS, error_text
+
+if TYPE_CHECKING:
+    from bot.app import Citebot
+
+log = logging.getLogger(__name__)
+
+
+def unwrap(error: BaseException) -> BaseException:
+    """The exception that actually happened, out of discord.py's wrappers."""
+    while True:
+        if isinstance(error, commands.HybridCommandError | commands.CommandInvokeError | app_commands.CommandInvokeError):
+            error = error.original
+        elif isinstance(error, commands.ConversionError | app_commands.TransformerError) and error.__cause__:
+            inner = error.__cause__
+            if not isinstance(inner, CitebotError):
+                return error
+            error = inner
+        else:
+            return error
+
+
+def user_message(error: BaseException) -> str | None:
+    """What to tell the user about ``error``, or None if it is a bug."""
+    error = unwrap(error)
+    match error:
+        case CitebotError():
+            return str(error) or "That didn't work."
+        case commands.CommandOnCooldown() | app_commands.CommandOnCooldown():
+            return f"Easy there: you can try again in {max(1, round(error.retry_after))} s."
+        case commands.NoPrivateMessage() | app_commands.NoPrivateMessage():
+            return "This command only works in a server."
+        case commands.NotOwner():
+            return "Only the bot's owner can do that."
+        case commands.MissingPermissions() | app_commands.MissingPermissions():
+            return "Only server admins can do that (you need the Manage Server permission)."
+        case commands.MissingRequiredArgument():
+            return f"Missing `{error.param.name}`."
+        case commands.TooManyArguments():
+            return "That's more than this command takes."
+        case commands.BadArgument() | commands.UserInputError() | app_commands.TransformerError():
+            return "That didn't look right: " + escape(str(error))[:300]
+        case commands.CheckFailure() | app_commands.CheckFailure():
+            return escape(str(error)) if str(error) else "You can't use that here."
+        case _:
+            return None
+
+
+async def reply_to_error(
+    bot: Citebot,
+    error: BaseException,
+    *,
+    ctx: commands.Context[Any] | None = None,
+    interaction: discord.Interaction[Any] | None = None,
+    message: discord.Message | None = None,
+    where: str = "",
+) -> None:
+    """Tell the user what went wrong, privately when the platform allows; log bugs with tracebacks."""
+    text = user_message(error)
+    if text is None:
+        original = unwrap(error)
+        log.error("unexpected error where=%s", where, exc_info=(type(original), original, original.__traceback__))
+    else:
+        log.info("user error where=%s kind=%s", where, type(unwrap(error)).__name__)
+    reply = error_text(bot.templates, text)
+    if ctx is not None and ctx.interaction is not None:
+        interaction = ctx.interaction
+    try:
+        if interaction is not None:
+            await _reply_privately(interaction, reply)
+        elif ctx is not None:
+            await ctx.reply(reply, mention_author=False, allowed_mentions=ALLOWED_MENTIONS)
+        elif message is not None:
+            await message.reply(reply, mention_author=False, allowed_mentions=ALLOWED_MENTIONS)
+    except discord.HTTPException:
+        log.warning("could not send the error reply where=%s", where, exc_info=True)
+
+
+async def _reply_privately(interaction: discord.Interaction[Any], text: str) -> None:
+    if not interaction.response.is_done():
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=ALLOWED_MENTIONS)
+        return
+    if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+        # We deferred publicly ("thinking…"); replace that placeholder with a private note.
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            pass
+    await interaction.followup.send(text, ephemeral=True, allowed_mentions=ALLOWED_MENTIONS)
+
+
+class Errors(commands.Cog):
+    """Replies to everything that goes wrong in commands."""
+
+    def __init__(self, bot: Citebot) -> None:
+        self.bot = bot
+        self._previous_tree_handler: Any = None
+
+    async def cog_load(self) -> None:
+        tree = self.bot.tree
+        self._previous_tree_handler = tree.on_error
+        tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+
+    async def cog_unload(self) -> None:
+        if self._previous_tree_handler is not None:
+            self.bot.tree.on_error = self._previous_tree_handler  # type: ignore[method-assign]
+
+    @commands.Cog.listener()
+    async def on_command_error(self, ctx: commands.Context[Any], error: commands.CommandError) -> None:
+        if isinstance(error, commands.CommandNotFound):
+            return  # "!foo" is not necessarily meant for us
+        command = ctx.command.qualified_name if ctx.command else "?"
+        await reply_to_error(self.bot, error, ctx=ctx, where=f"command:{command}")
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        command = interaction.command.qualified_name if interaction.command else "?"
+        await reply_to_error(self.bot, error, interaction=interaction, where=f"app_command:{command}")

@@ -1,0 +1,202 @@
+"""The bot's hold on the index: load it at start-up, serve queries from threads, rebuild on request.
+
+The engine is synchronous and CPU-bound, so every call goes through ``asyncio.to_thread`` and the
+event loop stays free. A rebuild runs in a worker thread under a lock; a second request while one
+runs is refused (``ReindexRunning``), queries keep using the old index meanwhile, and the new index
+replaces the reference in one assignment when (and only if) the build succeeded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from index import build_index, default_index_dir, ensure_index, sample_corpus_dir
+from index.errors import CitebotError
+from index.models import Answer, BuildReport, Document, DocumentInfo, Hit
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Engine(Protocol):
+    """What the bot uses of ``index.Index``."""
+
+    @property
+    def report(self) -> BuildReport | None: ...
+    def search(self, query: str, k: int = 10, *, doc: str | None = None) -> list[Hit]: ...
+    def ask(self, question: str) -> Answer: ...
+    def support(self, claim: str, k: int = 3) -> Answer: ...
+    def documents(self) -> list[DocumentInfo]: ...
+    def document(self, doc: str) -> Document: ...
+    def passage(self, doc: str, paragraph: int) -> Hit: ...
+
+
+BuildFn = Callable[[Path, Path], Engine]
+
+
+class IndexNotReady(CitebotError):
+    """The index is still being loaded, or could not be loaded."""
+
+
+class ReindexRunning(CitebotError):
+    """A rebuild was requested while another one is running."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReindexResult:
+    report: BuildReport
+    seconds: float
+    documents: int
+
+
+def _build(corpus_dir: Path, index_dir: Path) -> Engine:
+    return build_index(corpus_dir, index_dir)
+
+
+def _ensure(corpus_dir: Path, index_dir: Path) -> Engine:
+    return ensure_index(corpus_dir, index_dir)
+
+
+class IndexService:
+    """Owns the current index. ``build``/``load`` are seams for tests (a slow or failing engine)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        build: BuildFn = _build,
+        load: BuildFn = _ensure,
+    ) -> None:
+        self.corpus_dir: Path = settings.corpus_dir or sample_corpus_dir()
+        self.index_dir: Path = settings.index_dir or default_index_dir(self.corpus_dir)
+        self._build = build
+        self._load = load
+        self._engine: Engine | None = None
+        self._documents: list[DocumentInfo] = []
+        self._load_error: str | None = None
+        self._lock = asyncio.Lock()
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin loading (or first building) the index in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._initial_load(), name="citebot-index-load")
+
+    async def _initial_load(self) -> None:
+        async with self._lock:
+            started = time.perf_counter()
+            try:
+                engine = await asyncio.to_thread(self._load, self.corpus_dir, self.index_dir)
+            except CitebotError as err:
+                self._load_error = str(err)
+                log.error("index load failed corpus=%s index=%s reason=%s", self.corpus_dir, self.index_dir, err)
+            except Exception:
+                self._load_error = "the index could not be loaded (see the bot's log)"
+                log.exception("index load crashed corpus=%s index=%s", self.corpus_dir, self.index_dir)
+            else:
+                await self._swap(engine)
+                log.info(
+                    "index ready documents=%d seconds=%.2f index=%s",
+                    len(self._documents),
+                    time.perf_counter() - started,
+                    self.index_dir,
+                )
+            finally:
+                self._ready.set()
+
+    async def wait_ready(self) -> None:
+        """Wait until the start-up load has finished (successfully or not)."""
+        self.start()
+        await self._ready.wait()
+
+    async def close(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    async def _swap(self, engine: Engine) -> None:
+        documents = await asyncio.to_thread(engine.documents)
+        # Both references change together, between two awaits: no reader sees a half-swapped state.
+        self._engine, self._documents = engine, documents
+        self._load_error = None
+
+    # -- state --------------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The current index; raises ``IndexNotReady`` with a message fit for users."""
+        if self._engine is not None:
+            return self._engine
+        if not self._ready.is_set():
+            raise IndexNotReady("The index is still loading; try again in a moment.")
+        raise IndexNotReady(f"No index is loaded: {self._load_error or 'unknown reason'}. An admin can /reindex.")
+
+    @property
+    def documents(self) -> list[DocumentInfo]:
+        """The documents of the current index, from memory (fast enough for autocomplete)."""
+        return self._documents
+
+    @property
+    def reindexing(self) -> bool:
+        return self._lock.locked()
+
+    # -- queries (in worker threads) -------------------------------------------------------
+
+    async def ask(self, question: str) -> Answer:
+        return await asyncio.to_thread(self.engine.ask, question)
+
+    async def search(self, query: str, k: int = 10, doc: str | None = None) -> list[Hit]:
+        return await asyncio.to_thread(self.engine.search, query, k, doc=doc)
+
+    async def support(self, claim: str, k: int = 3) -> Answer:
+        return await asyncio.to_thread(self.engine.support, claim, k)
+
+    async def document(self, doc: str) -> Document:
+        return await asyncio.to_thread(self.engine.document, doc)
+
+    async def passage(self, doc: str, paragraph: int) -> Hit:
+        return await asyncio.to_thread(self.engine.passage, doc, paragraph)
+
+    # -- rebuild --------------------------------------------------------------------------------
+
+    async def reindex(self) -> ReindexResult:
+        """Rebuild from the corpus and swap the new index in; the old one serves until then.
+
+        Raises ``ReindexRunning`` at once if a rebuild (or the start-up load) is under way, and lets
+        the engine's ``CitebotError`` through when the build fails, the old index still in place.
+        """
+        if self._lock.locked():
+            raise ReindexRunning("A reindex is already running; I'll keep answering from the current index.")
+        async with self._lock:
+            started = time.perf_counter()
+            log.info("reindex started corpus=%s index=%s", self.corpus_dir, self.index_dir)
+            try:
+                engine = await asyncio.to_thread(self._build, self.corpus_dir, self.index_dir)
+            except CitebotError as err:
+                log.warning("reindex failed reason=%s", err)
+                raise
+            except Exception:
+                log.exception("reindex crashed")
+                raise
+            await self._swap(engine)
+            seconds = time.perf_counter() - started
+            report = engine.report or BuildReport(documents=len(self._documents), seconds=seconds)
+            log.info(
+                "reindex done documents=%d added=%d changed=%d removed=%d skipped=%d seconds=%.2f",
+                len(self._documents),
+                len(report.added),
+                len(report.changed),
+                len(report.removed),
+                len(report.skipped),
+                seconds,
+            )
+            return ReindexResult(report=report, seconds=seconds, documents=len(self._documents))

@@ -1,0 +1,97 @@
+"""The bot's configuration: environment variables, optionally a ``.env`` file, or keyword arguments.
+
+``Settings(discord_token=..., corpus_dir=..., index_dir=...)`` reads no ``.env`` file (tests and
+tools build it that way); ``Settings.from_env()`` is what the programs use, and it also reads
+``.env`` from the working directory. Environment variables are ``CITEBOT_*``, except the token,
+which is ``DISCORD_TOKEN`` as everywhere else. Lists of ids may be comma-separated (``1,2,3``) or JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+IdSet = Annotated[set[int], NoDecode]
+
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class Settings(BaseSettings):
+    """Everything the bot and the CLI can be configured with. Built once at start-up, then passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CITEBOT_",
+        env_file=None,
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    discord_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("discord_token", "DISCORD_TOKEN"),
+        description="The bot token from the Discord developer portal.",
+    )
+    corpus_dir: Path | None = Field(
+        default=None, description="Directory of documents to answer from; None means the bundled sample."
+    )
+    index_dir: Path | None = Field(
+        default=None, description="Where the index is stored; None means the engine's default location."
+    )
+    command_prefix: str = Field(default="!", min_length=1, description="Prefix for text commands.")
+    dev_guild_id: int | None = Field(
+        default=None, description="A server to register slash commands in instantly at start-up."
+    )
+    owner_ids: IdSet = Field(default_factory=set, description="User ids that may run owner commands.")
+    admin_role_ids: IdSet = Field(default_factory=set, description="Role ids that may run /reindex.")
+    allowed_guild_ids: IdSet = Field(default_factory=set, description="Servers to answer in; empty = all.")
+    allowed_channel_ids: IdSet = Field(default_factory=set, description="Channels to answer in; empty = all.")
+    message_content_intent: bool = Field(
+        default=False, description="Ask for the privileged message content intent (needed for prefix commands)."
+    )
+    log_level: str = Field(default="INFO", description="Logging level name.")
+    cooldown_uses: int = Field(default=5, ge=1, description="Questions/searches a user may make per window.")
+    cooldown_seconds: float = Field(default=30.0, gt=0, description="Length of the cooldown window.")
+
+    @classmethod
+    def from_env(cls, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+        """Settings from the environment and, when it exists, ``env_file``; ``overrides`` win."""
+        return cls(_env_file=env_file, **overrides)
+
+    @field_validator("owner_ids", "admin_role_ids", "allowed_guild_ids", "allowed_channel_ids", mode="before")
+    @classmethod
+    def _parse_id_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return set()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("dev_guild_id", "corpus_dir", "index_dir", "discord_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # An empty line in .env (``CITEBOT_DEV_GUILD_ID=``) means "not set", not an error.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in _LOG_LEVELS:
+            raise ValueError(f"log_level must be one of {', '.join(_LOG_LEVELS)}")
+        return level
+
+    @property
+    def log_level_number(self) -> int:
+        return int(logging.getLevelName(self.log_level))

@@ -1,0 +1,477 @@
+"""Questions to verbatim answers, or an honest "no answer".
+
+A question is read into one of four shapes (see ``parse_question``):
+
+* ``say``: "what did X say (about Y)": only X's attributed words count; Y must be in them;
+* ``who_said``: "who said / told / reported Y": attributed sentences about Y, answered with the speaker;
+* ``fact``: who / what / when / where / why / how many ...: the sentence that covers the question's
+  terms and holds the kind of fact asked for (a date for "when", a number for "how many");
+* ``search``: anything else, answered with the sentences that cover its words.
+
+A BM25 score says a passage shares words with the question, not that it answers it. So an answer
+must *cover* the question: the share of the question's term weight (IDF) found in the sentence,
+including the rarest term, which is usually what the question is about. Whatever falls short is
+shown as related passages, never as the answer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from rapidfuzz import fuzz
+
+from index.analysis import analyze, fold, terms_of_word, words
+from index.errors import BadQuery
+from index.models import Answer, Hit, Quote, Span
+
+if TYPE_CHECKING:
+    from index.engine import Index
+
+Shape = Literal["say", "who_said", "fact", "search"]
+
+_SPEECH = (
+    r"say|said|says|saying|tell|told|tells|report|reported|reports|think|thinks|thought|claim|claimed|"
+    r"write|wrote|written|announce|announced|declare|declared|state|stated|note|noted|warn|warned|argue|"
+    r"argued|comment|commented|reveal|revealed|mention|mentioned|explain|explained|add|added|predict|"
+    r"predicted|suggest|suggested|insist|insisted|stress|stressed|confirm|confirmed|deny|denied|admit|"
+    r"admitted|tweet|tweeted|respond|responded|reply|replied"
+)
+_AUX = r"did|does|do|has|have|had|is|was|were|are|will|would|could|can|should|might"
+_SAY_Q = re.compile(rf"^(?:what|how|when|why)\s+(?:{_AUX})\s+(?P<speaker>.+?)\s+(?:{_SPEECH})\b(?P<rest>.*)$", re.I)
+_DID_SAY_Q = re.compile(rf"^(?:{_AUX})\s+(?P<speaker>.+?)\s+(?:{_SPEECH})\b(?P<rest>.*)$", re.I)
+_VIEW_Q = re.compile(
+    r"^what\s+(?:is|was|are|were)\s+(?P<speaker>.+?)(?:'s|’s)\s+(?:view|views|position|stance|comment|"
+    r"comments|response|reaction|statement|statements|opinion|take)\s+(?:on|about|of|regarding)\s+(?P<rest>.+)$",
+    re.I,
+)
+_QUOTES_BY_Q = re.compile(
+    r"^(?:any\s+)?(?:quotes?|statements?|comments?|remarks?)\s+(?:by|from|of)\s+(?P<speaker>.+?)"
+    r"(?:\s+(?:about|on|regarding)\s+(?P<rest>.+))?$",
+    re.I,
+)
+_WHO_SAID_Q = re.compile(
+    rf"^(?:who|which\s+[\w\s]{{1,40}}?|according\s+to\s+whom,?)\s+(?:(?:{_AUX})\s+)?(?P<verb>{_SPEECH})\b(?P<rest>.*)$",
+    re.I,
+)
+_WH = re.compile(
+    r"^(?P<wh>how\s+many|how\s+much|how\s+long|how\s+old|how\s+often|how\s+far|what\s+time|what\s+year|"
+    r"who|whom|whose|what|when|where|why|which|how)\b(?P<rest>.*)$",
+    re.I,
+)
+_TOPIC_LEAD = re.compile(r"^(?:\s*(?:about|on|regarding|concerning|of|that|to|was|is|were|are|,|:)\b)+", re.I)
+
+# Words that frame a question rather than say what it is about.
+FRAME_WORDS = frozenset(
+    """
+    what who whom whose when where why how which did does do say said says tell told think thought happen
+    happened happens happening anything something thing things mention mentioned according
+    """.split()
+)
+# "which law", "what year": the noun naming the kind of answer, needed in the answer only as a type.
+_TIME_NOUNS = frozenset("year date day month time week decade century hour season".split())
+_NUMBER_NOUNS = frozenset("number many much amount percentage percent count total age".split())
+_MONEY_NOUNS = frozenset("price cost costs fee fees salary value worth budget fine".split())
+
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\d{{1,2}}\s+(?:{_MONTHS})\b|(?:1[5-9]|20)\d\d\b|\d{{1,2}}/\d{{1,2}}\b|"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|today|yesterday|tomorrow|tonight|"
+    r"(?:last|next|this|coming)\s+(?:week|month|year|spring|summer|autumn|fall|winter|weekend)|"
+    r"\d+\s+(?:days?|weeks?|months?|years?|hours?)\s+(?:ago|later|earlier)|"
+    rf"(?:in|since|by|until|from)\s+(?:{_MONTHS})\b|"
+    r"\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am|pm)\b|(?:morning|afternoon|evening|night)\b)",
+    re.I,
+)
+_NUMBER = re.compile(
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+    r"hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|double|triple)\b",
+    re.I,
+)
+_MONEY = re.compile(
+    r"[$€£¥₹]\s?\d|\b\d[\d,.]*\s*(?:dollars|euros|pounds|yen|yuan|rubles|roubles|lira|rupees|cents|usd|eur|"
+    r"gbp)\b|\b(?:usd|eur|gbp)\s?\d",
+    re.I,
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
+_PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|outside)\s+(?:the\s+)?[A-Z][\w’'-]+")
+_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without)\b|n[’']t\b", re.I)
+
+_RETRIEVE = 30  # passages read closely for each question
+_MAX_ANSWERS = 3
+SAY_COVERAGE = 0.5
+FACT_COVERAGE = 0.6
+SUPPORT_COVERAGE = 0.75
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    text: str
+    shape: Shape
+    speaker: str | None = None
+    topic: str = ""
+    wh: str | None = None
+    verb: str | None = None
+    type_noun: str | None = None
+
+
+def parse_question(question: str) -> Question:
+    """Read the shape of a question: who is asked about, on what topic, and what kind of answer."""
+    text = " ".join(question.replace("\u00a0", " ").split()).rstrip("?!. ")
+    if not text:
+        raise BadQuery("Ask a question, for example: what did the minister say about the budget?")
+    for pattern in (_VIEW_Q, _QUOTES_BY_Q):
+        m = pattern.match(text)
+        if m:
+            return Question(text, "say", _clean_speaker(m.group("speaker")), _topic(m.group("rest") or ""))
+    m = _WHO_SAID_Q.match(text)
+    if m:
+        return Question(text, "who_said", topic=_topic(m.group("rest")), wh="who", verb=m.group("verb").lower())
+    for pattern in (_SAY_Q, _DID_SAY_Q):
+        m = pattern.match(text)
+        if m and _looks_like_speaker(m.group("speaker")):
+            return Question(text, "say", _clean_speaker(m.group("speaker")), _topic(m.group("rest")))
+    m = _WH.match(text)
+    if m:
+        wh = " ".join(m.group("wh").lower().split())
+        rest = m.group("rest")
+        return Question(text, "fact", topic=rest, wh=wh, type_noun=_type_noun(wh, rest))
+    return Question(text, "search", topic=text)
+
+
+def _looks_like_speaker(phrase: str) -> bool:
+    """'the minister' or 'Kalin' can speak; 'it' in 'what does it say' or a long clause cannot."""
+    folded = fold(phrase).split()
+    return bool(folded) and len(folded) <= 6 and folded[-1] not in ("it", "this", "that", "there")
+
+
+def _clean_speaker(phrase: str) -> str:
+    return phrase.strip(" ,").removesuffix("'s").removesuffix("’s")
+
+
+def _topic(rest: str) -> str:
+    return _TOPIC_LEAD.sub("", rest).strip(" ,")
+
+
+def _type_noun(wh: str, rest: str) -> str | None:
+    if wh in ("which", "what"):
+        first = re.match(r"\s*([A-Za-z]+)", rest)
+        if first and first.group(1).lower() not in _AUX.split("|"):
+            return first.group(1).lower()
+    return None
+
+
+# --- term weights and matching ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Terms:
+    """The question's content terms with IDF weights, and the vocabulary variants each one matches."""
+
+    weights: dict[str, float]
+    variants: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return sum(self.weights.values())
+
+    def matched(self, sentence_terms: set[str]) -> set[str]:
+        return {t for t, forms in self.variants.items() if forms & sentence_terms}
+
+    def coverage(self, sentence_terms: set[str]) -> float:
+        total = self.total
+        return sum(self.weights[t] for t in self.matched(sentence_terms)) / total if total else 0.0
+
+    def focus(self) -> set[str]:
+        """The rarest terms the corpus has: what the question is most specifically about."""
+        present = {t: w for t, w in self.weights.items() if len(self.variants[t]) > 0}
+        if not present:
+            return set()
+        top = max(present.values())
+        return {t for t, w in present.items() if w >= 0.9 * top}
+
+    def query(self) -> list[str]:
+        return sorted({v for forms in self.variants.values() for v in forms})
+
+
+def content_terms(index: Index, text: str, drop: Iterable[str] = ()) -> Terms:
+    """Weighted terms of ``text`` without frame words; each with the index's spellings of it."""
+    dropped = set(drop) | {s for w in FRAME_WORDS for s in terms_of_word(w)}
+    n = index.scorer.num_docs
+    weights: dict[str, float] = {}
+    variants: dict[str, frozenset[str]] = {}
+    for term in analyze(text):
+        if term in dropped or term in weights:
+            continue
+        forms = _variants(index, term)
+        df = max((index.scorer.term_doc_freq(f) for f in forms), default=0)
+        # A term the corpus lacks weighs like the rarest: missing it costs the most.
+        weights[term] = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+        variants[term] = forms
+    return Terms(weights, variants)
+
+
+def _variants(index: Index, term: str) -> frozenset[str]:
+    """``term`` and the vocabulary terms sharing its stem ('deliv' ~ 'deliveri'), if in the index."""
+    vocab = index.vocabulary
+    found = set()
+    if _in_vocab(vocab, term):
+        found.add(term)
+    if len(term) >= 5 and not term.isdigit():
+        i = bisect_left(vocab, term[:5])
+        while i < len(vocab) and vocab[i].startswith(term[:5]):
+            other = vocab[i]
+            shorter, longer = sorted((term, other), key=len)
+            if longer.startswith(shorter) and len(longer) - len(shorter) <= 3:
+                found.add(other)
+            i += 1
+    return frozenset(found)
+
+
+def _in_vocab(vocab: Sequence[str], term: str) -> bool:
+    i = bisect_left(vocab, term)
+    return i < len(vocab) and vocab[i] == term
+
+
+def sentence_terms(text: str) -> set[str]:
+    return set(analyze(text))
+
+
+# --- answering ----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Candidate:
+    doc_index: int
+    span: Span
+    coverage: float
+    score: float
+    speaker: str | None = None
+
+
+def answer_question(index: Index, question: str) -> Answer:
+    parsed = parse_question(question)
+    if parsed.shape == "say":
+        return _answer_say(index, parsed)
+    if parsed.shape == "who_said":
+        return _answer_who_said(index, parsed)
+    return _answer_fact(index, parsed)
+
+
+def _answer_say(index: Index, q: Question) -> Answer:
+    assert q.speaker is not None
+    theirs = [quote for quote in index.quotes() if speaker_matches(q.speaker, quote)]
+    topic_terms = content_terms(index, q.topic, drop=analyze(q.speaker))
+    if not theirs:
+        return _no_answer(index, q, f"{q.speaker} is not quoted anywhere in the corpus.")
+    candidates = _rank_quotes(index, theirs, topic_terms)
+    if topic_terms.weights:
+        good = [c for c in candidates if c.coverage >= SAY_COVERAGE]
+        if not good:
+            return _no_answer(index, q, f"{q.speaker} is quoted, but not on {q.topic}.")
+    else:
+        good = candidates
+    return _answered(index, q, good)
+
+
+def _answer_who_said(index: Index, q: Question) -> Answer:
+    topic_terms = content_terms(index, q.topic)
+    if not topic_terms.weights:
+        raise BadQuery("Who said what? Add some words of what was said.")
+    chunk_docs = _retrieve_docs(index, topic_terms)
+    quotes = [quote for doc_index in chunk_docs for quote in index.doc_quotes(doc_index) if quote.speaker]
+    candidates = [c for c in _rank_quotes(index, quotes, topic_terms) if _passes_focus(c, topic_terms, index)]
+    good = [c for c in candidates if c.coverage >= FACT_COVERAGE]
+    if not good:
+        return _no_answer(index, q, "No one in the corpus is quoted saying that.")
+    return _answered(index, q, good)
+
+
+def _answer_fact(index: Index, q: Question) -> Answer:
+    drop = analyze(q.type_noun) if q.type_noun else []
+    topic_terms = content_terms(index, q.topic, drop=drop)
+    if not topic_terms.weights:
+        raise BadQuery("There is nothing to look up in that: try some distinctive words.")
+    candidates = _rank_sentences(index, topic_terms, wants=_wanted_kind(q))
+    good = [c for c in candidates if c.coverage >= FACT_COVERAGE and _passes_focus(c, topic_terms, index)]
+    if q.shape == "fact":
+        good = [c for c in good if _has_kind(index, c, q)]
+    if not good:
+        return _no_answer(index, q, "The corpus does not answer that.")
+    return _answered(index, q, good)
+
+
+def find_support(index: Index, claim: str, k: int = 3) -> Answer:
+    """Sentences of the corpus that state ``claim``: most of its weight, its numbers and its polarity."""
+    q = Question(" ".join(claim.split()), "search", topic=claim)
+    if not q.text:
+        raise BadQuery("There is no claim to check: the message has no text.")
+    terms = content_terms(index, claim)
+    if not terms.weights:
+        raise BadQuery("There is nothing checkable in that message.")
+    numbers = set(re.findall(r"\d+(?:[.,]\d+)?", claim))
+    negated = bool(_NEGATION.search(claim))
+    good = []
+    candidates = _rank_sentences(index, terms, wants=None)
+    for c in candidates:
+        text = index.text(c.doc_index)[c.span.start : c.span.end]
+        if c.coverage < SUPPORT_COVERAGE or not _passes_focus(c, terms, index):
+            continue
+        if not numbers <= set(re.findall(r"\d+(?:[.,]\d+)?", text)):
+            continue
+        if bool(_NEGATION.search(text)) != negated:
+            continue
+        good.append(c)
+    if not good:
+        return _no_answer(index, q, "No passage in the corpus supports that.")
+    return _answered(index, q, good[:k])
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def speaker_matches(name: str, quote: Quote) -> bool:
+    """Does ``name`` (as asked) refer to the quote's speaker? Partial names, accents, small typos."""
+    asked = [w for w in words(name) if w not in _NAME_NOISE]
+    if not asked:
+        return False
+    said = set(words(quote.speaker or "")) | set(words(quote.speaker_as_written or ""))
+    said -= {"the", "a", "an"}
+    return all(any(_same_word(a, s) for s in said) for a in asked)
+
+
+_NAME_NOISE = frozenset("the a an mr mrs ms dr president minister secretary".split())
+
+
+def _same_word(asked: str, said: str) -> bool:
+    if asked == said:
+        return True
+    if terms_of_word(asked) and terms_of_word(asked) == terms_of_word(said):
+        return True  # official ~ officials
+    return min(len(asked), len(said)) >= 5 and fuzz.ratio(asked, said) >= 85
+
+
+def _rank_quotes(index: Index, quotes: Sequence[Quote], terms: Terms) -> list[_Candidate]:
+    """One candidate per attributed sentence, best covered first."""
+    seen: dict[tuple[str, int, int], _Candidate] = {}
+    for quote in quotes:
+        key = (quote.doc, quote.sentence_start, quote.sentence_end)
+        if key in seen:
+            continue
+        doc_index = index.doc_index(quote.doc)
+        text = index.text(doc_index)[quote.sentence_start : quote.sentence_end]
+        have = sentence_terms(text)
+        coverage = terms.coverage(have) if terms.weights else 1.0
+        seen[key] = _Candidate(doc_index, Span(quote.sentence_start, quote.sentence_end), coverage, coverage, quote.speaker)
+    return sorted(seen.values(), key=lambda c: (-c.coverage, c.doc_index, c.span.start))
+
+
+def _retrieve_docs(index: Index, terms: Terms) -> list[int]:
+    seen: dict[int, None] = {}
+    for chunk_id, _ in index.scorer.top_k(terms.query(), _RETRIEVE):
+        seen.setdefault(index.chunk(chunk_id).doc_index)
+    return list(seen)
+
+
+def _rank_sentences(index: Index, terms: Terms, wants: str | None) -> list[_Candidate]:
+    """Sentences of the best BM25 passages, scored by how much of the question they cover."""
+    query = terms.query()
+    if not query:
+        return []
+    candidates: dict[tuple[int, int], _Candidate] = {}
+    for rank, (chunk_id, score) in enumerate(index.scorer.top_k(query, _RETRIEVE)):
+        chunk = index.chunk(chunk_id)
+        text = index.text(chunk.doc_index)
+        for sentence in index.sentences_of(chunk.doc_index):
+            if sentence.end <= chunk.start or sentence.start >= chunk.end:
+                continue
+            key = (chunk.doc_index, sentence.start)
+            if key in candidates:
+                continue
+            coverage = terms.coverage(sentence_terms(text[sentence.start : sentence.end]))
+            rank_bonus = 0.05 / (1 + rank)
+            candidates[key] = _Candidate(chunk.doc_index, sentence, coverage, coverage + rank_bonus)
+    return sorted(candidates.values(), key=lambda c: -c.score)
+
+
+def _passes_focus(candidate: _Candidate, terms: Terms, index: Index) -> bool:
+    focus = terms.focus()
+    if not focus:
+        return False
+    text = index.text(candidate.doc_index)[candidate.span.start : candidate.span.end]
+    return bool(terms.matched(sentence_terms(text)) & focus)
+
+
+def _wanted_kind(q: Question) -> str | None:
+    noun = q.type_noun or ""
+    if q.wh in ("when", "what time", "what year") or noun in _TIME_NOUNS:
+        return "date"
+    if noun in _MONEY_NOUNS or q.wh == "how much" and re.search(r"\b(?:cost|pay|paid|spend|worth)", q.topic):
+        return "money"
+    if q.wh in ("how many", "how much", "how old", "how long", "how far", "how often") or noun in _NUMBER_NOUNS:
+        return "number"
+    if q.wh == "where":
+        return "place"
+    if q.wh in ("who", "whom", "whose"):
+        return "name"
+    return None
+
+
+def _has_kind(index: Index, candidate: _Candidate, q: Question) -> bool:
+    """Does the sentence hold the kind of fact asked for, beyond what the question already says?"""
+    wants = _wanted_kind(q)
+    if wants is None:
+        return True
+    text = index.text(candidate.doc_index)[candidate.span.start : candidate.span.end]
+    asked = set(fold(q.text).split())
+    if wants == "date":
+        return any(fold(m.group()) not in fold(q.text) for m in _DATE.finditer(text)) or bool(
+            re.search(r"\b(?:19|20)\d\d\b", text)
+        ) and not re.search(r"\b(?:19|20)\d\d\b", q.text)
+    if wants == "money":
+        return bool(_MONEY.search(text))
+    if wants == "number":
+        return any(fold(m.group()) not in asked for m in _NUMBER.finditer(text))
+    if wants == "place":
+        return any(not set(fold(m.group()).split()[1:]) <= asked for m in _PLACE.finditer(text))
+    if wants == "name":
+        return any(not set(fold(m.group()).split()) <= asked for m in _NAME.finditer(text))
+    return True
+
+
+def _answered(index: Index, q: Question, candidates: Sequence[_Candidate]) -> Answer:
+    chosen = list(candidates[:_MAX_ANSWERS])
+    answer_terms = analyze(q.topic) + (analyze(q.speaker) if q.speaker else [])
+    answers = tuple(_hit(index, c, answer_terms) for c in chosen)
+    return Answer(question=q.text, answered=True, answers=answers, related=_related(index, q, chosen))
+
+
+def _no_answer(index: Index, q: Question, reason: str) -> Answer:
+    return Answer(question=q.text, answered=False, related=_related(index, q, ()), reason=reason)
+
+
+def _related(index: Index, q: Question, chosen: Sequence[_Candidate], k: int = 3) -> tuple[Hit, ...]:
+    """Passages that share the question's words: shown as related, never as the answer."""
+    frame = {s for w in FRAME_WORDS for s in terms_of_word(w)}
+    terms = [t for t in analyze(q.text) if t not in frame]
+    taken = {(c.doc_index, c.span.start) for c in chosen}
+    hits = []
+    for hit in index.search_terms(terms, k=k + len(chosen)):
+        doc_index = index.doc_index(hit.doc)
+        if not any(d == doc_index and hit.start <= s < hit.end for d, s in taken):
+            hits.append(hit)
+    return tuple(hits[:k])
+
+
+def _hit(index: Index, c: _Candidate, terms: Iterable[str]) -> Hit:
+    return index.hit(c.doc_index, c.span, round(c.score, 6), terms, speaker=c.speaker)
+
+

@@ -1,0 +1,455 @@
+"""Build, open and query an index: the library's public surface over the modules beside it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from index import store
+from index.analysis import analyze, iter_tokens
+from index.bm25 import BM25Scorer
+from index.chunking import ParsedDocument, parse_document
+from index.corpus import SUPPORTED_SUFFIXES, SourceFile, load_documents, scan_corpus
+from index.paths import default_index_dir, sample_corpus_dir
+from index.errors import BadQuery, CitebotError, IndexCorrupt, IndexMissing, UnknownDocument
+from index.models import (
+    Answer,
+    BuildReport,
+    Chunk,
+    Document,
+    DocumentInfo,
+    Hit,
+    Quote,
+    SkippedFile,
+    Span,
+    paragraph_at,
+)
+
+Progress = Callable[[int, int], None]
+MAX_QUERY_CHARS = 2000
+
+
+# --- building ------------------------------------------------------------------------------------
+
+
+def build_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None = None) -> Index:
+    """Build or update the index of ``corpus_dir`` in ``index_dir`` and return it opened.
+
+    Files whose content hash is unchanged reuse what the previous index derived from them. The new
+    index is written beside the old one and swapped in atomically; on any failure the old one stays.
+    """
+    started = time.perf_counter()
+    corpus_dir = corpus_dir.resolve()
+    with store.build_lock(index_dir):
+        previous = _open_previous(index_dir)
+        sources, skipped = scan_corpus(corpus_dir)
+        report = BuildReport(skipped=list(skipped))
+        parsed, file_docs = _parse_sources(sources, previous, report, progress)
+        if previous is not None:
+            old_files = previous.manifest["files"]
+            report.removed = sorted(set(old_files) - {s.rel for s in sources})
+        staged = store.new_generation(index_dir)
+        try:
+            _write_generation(staged, corpus_dir, sources, parsed, file_docs, report)
+            report.seconds = time.perf_counter() - started
+            store.write_json(staged / "report.json", report.to_json())
+            generation = store.publish(index_dir, staged)
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+    index = Index(generation)
+    index.report = report
+    return index
+
+
+def open_index(index_dir: Path) -> Index:
+    """Open the index served from ``index_dir``; IndexMissing or IndexCorrupt if it can't be."""
+    return Index(store.current_generation(index_dir))
+
+
+def ensure_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None = None) -> Index:
+    """The index of ``corpus_dir``: opened if it is up to date, else (re)built first."""
+    try:
+        index = open_index(index_dir)
+    except IndexMissing:
+        return build_index(corpus_dir, index_dir, progress=progress)
+    except IndexCorrupt:
+        return build_index(corpus_dir, index_dir, progress=progress)
+    if index.is_stale(corpus_dir):
+        return build_index(corpus_dir, index_dir, progress=progress)
+    return index
+
+
+def _open_previous(index_dir: Path) -> Index | None:
+    try:
+        return open_index(index_dir)
+    except CitebotError:
+        return None
+
+
+def _parse_sources(
+    sources: Sequence[SourceFile],
+    previous: Index | None,
+    report: BuildReport,
+    progress: Progress | None,
+) -> tuple[list[ParsedDocument], dict[str, list[int]]]:
+    parsed: list[ParsedDocument] = []
+    file_docs: dict[str, list[int]] = {}
+    old_files: dict[str, Any] = previous.manifest["files"] if previous else {}
+    for done, source in enumerate(sources, start=1):
+        old = old_files.get(source.rel)
+        if previous is not None and old is not None and old["sha256"] == source.sha256:
+            items = [_renumber(previous.parsed(i), len(parsed) + j) for j, i in enumerate(old["docs"])]
+            report.unchanged += 1
+        else:
+            try:
+                loaded = load_documents(source)
+            except CitebotError as err:
+                report.skipped.append(SkippedFile(source.rel, str(err)))
+                continue
+            (report.changed if old is not None else report.added).append(source.rel)
+            items = [parse_document(d, len(parsed) + j) for j, d in enumerate(loaded)]
+        file_docs[source.rel] = list(range(len(parsed), len(parsed) + len(items)))
+        parsed.extend(items)
+        if progress is not None:
+            progress(done, len(sources))
+    return parsed, file_docs
+
+
+def _renumber(item: ParsedDocument, doc_index: int) -> ParsedDocument:
+    chunks = tuple(Chunk(doc_index, c.paragraph, c.start, c.end) for c in item.chunks)
+    return ParsedDocument(item.document, item.sentences, item.sentence_paragraphs, chunks, item.quotes)
+
+
+def _write_generation(
+    staged: Path,
+    corpus_dir: Path,
+    sources: Sequence[SourceFile],
+    parsed: Sequence[ParsedDocument],
+    file_docs: dict[str, list[int]],
+    report: BuildReport,
+) -> None:
+    docs = [p.document for p in parsed]
+    store.write_texts(staged, (d.text for d in docs))
+    store.write_records(staged, "docs", ({"doc": d.doc, "title": d.title, "url": d.url} for d in docs))
+    _write_ptr_spans(staged, "para", [[p for p in d.paragraphs] for d in docs])
+    _write_ptr_spans(staged, "sent", [list(p.sentences) for p in parsed])
+    store.write_array(staged, "sent_para", [n for p in parsed for n in p.sentence_paragraphs], np.int32)
+    chunks = [c for p in parsed for c in p.chunks]
+    _write_ptr_spans(staged, "chunk", [[Span(c.start, c.end) for c in p.chunks] for p in parsed])
+    store.write_array(staged, "chunk_doc", [c.doc_index for c in chunks], np.int32)
+    store.write_array(staged, "chunk_para", [c.paragraph for c in chunks], np.int32)
+    quotes = [q for p in parsed for q in p.quotes]
+    store.write_records(staged, "quotes", (_quote_record(q) for q in quotes))
+    store.write_array(staged, "quote_ptr", np.cumsum([0] + [len(p.quotes) for p in parsed]), np.int64)
+    tokens = [analyze(docs[c.doc_index].text[c.start : c.end]) for c in chunks]
+    scorer = BM25Scorer.build(tokens)
+    (staged / "bm25").mkdir()
+    scorer.save(staged / "bm25")
+    store.write_json(staged / "vocab.json", sorted({t for ts in tokens for t in ts}))
+    report.documents, report.chunks, report.quotes = len(docs), len(chunks), len(quotes)
+    by_rel = {s.rel: s for s in sources}
+    manifest = {
+        "format": store.FORMAT,
+        "version": store.VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "corpus_dir": str(corpus_dir),
+        "documents": len(docs),
+        "chunks": len(chunks),
+        "quotes": len(quotes),
+        "files": {
+            rel: {"sha256": by_rel[rel].sha256, "size": by_rel[rel].size, "docs": ids}
+            for rel, ids in file_docs.items()
+        },
+        "skipped": {s.path: s.reason for s in report.skipped},
+        "stamps": _stamps(corpus_dir),
+    }
+    store.write_json(staged / store.MANIFEST, manifest)
+
+
+def _write_ptr_spans(staged: Path, name: str, groups: Sequence[Sequence[Span]]) -> None:
+    """Spans grouped per document: ``<name>_ptr`` indexes ``<name>_start``/``<name>_end``."""
+    store.write_array(staged, f"{name}_ptr", np.cumsum([0] + [len(g) for g in groups]), np.int64)
+    store.write_array(staged, f"{name}_start", [s.start for g in groups for s in g], np.int64)
+    store.write_array(staged, f"{name}_end", [s.end for g in groups for s in g], np.int64)
+
+
+def _quote_record(q: Quote) -> dict[str, object]:
+    return {
+        "text": q.text,
+        "start": q.start,
+        "end": q.end,
+        "speaker": q.speaker,
+        "speaker_as_written": q.speaker_as_written,
+        "speaker_start": q.speaker_start,
+        "speaker_end": q.speaker_end,
+        "cue": q.cue,
+        "kind": q.kind,
+        "sentence_start": q.sentence_start,
+        "sentence_end": q.sentence_end,
+        "relay": q.relay,
+    }
+
+
+def _stamps(corpus_dir: Path) -> dict[str, list[int]]:
+    """Size and mtime of every candidate file: a cheap way to notice that the corpus changed."""
+    stamps: dict[str, list[int]] = {}
+    for root, dirs, files in os.walk(corpus_dir, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if name.startswith(".") or not name.lower().endswith(SUPPORTED_SUFFIXES):
+                continue
+            path = Path(root) / name
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stamps[path.relative_to(corpus_dir).as_posix()] = [stat.st_size, stat.st_mtime_ns]
+    return stamps
+
+
+# --- the opened index ----------------------------------------------------------------------------
+
+
+class Index:
+    """An opened index generation. Thread-safe for reading; never changes once opened."""
+
+    def __init__(self, generation: Path) -> None:
+        self.generation = generation
+        self.manifest = store.read_manifest(generation)
+        self.report: BuildReport | None = None
+        try:
+            self._texts = store.open_blob(generation, "texts.bin", "text_offsets")
+            self._docs = store.open_blob(generation, "docs.jsonl", "docs_offsets")
+            self._quote_blob = store.open_blob(generation, "quotes.jsonl", "quotes_offsets")
+            arrays = {
+                name: store.load_array(generation, name)
+                for name in (
+                    "para_ptr para_start para_end sent_ptr sent_start sent_end sent_para chunk_ptr "
+                    "chunk_start chunk_end chunk_doc chunk_para quote_ptr"
+                ).split()
+            }
+            self.scorer = BM25Scorer.load(generation / "bm25")
+        except CitebotError:
+            raise
+        except Exception as err:  # a damaged file can fail in many ways; all mean "rebuild"
+            raise IndexCorrupt(f"The index at {generation} is damaged ({err}). Rebuild it.") from None
+        self._a = arrays
+        if len(self._docs) != self.manifest.get("documents") or self.scorer.num_docs != self.manifest.get(
+            "chunks"
+        ):
+            raise IndexCorrupt(f"The index at {generation} is inconsistent. Rebuild it.")
+        self._text_cache: OrderedDict[int, str] = OrderedDict()
+        self._meta_cache: dict[int, dict[str, Any]] = {}
+        self._quotes: list[Quote] | None = None
+        self._vocab: list[str] | None = None
+        self._doc_ids: dict[str, int] | None = None
+
+    # --- documents ---
+
+    @property
+    def corpus_dir(self) -> Path:
+        return Path(self.manifest["corpus_dir"])
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def is_stale(self, corpus_dir: Path) -> bool:
+        """True when ``corpus_dir`` is not the indexed corpus, or a file in it changed since the build."""
+        if Path(corpus_dir).resolve() != self.corpus_dir:
+            return True
+        return bool(_stamps(self.corpus_dir) != self.manifest.get("stamps"))
+
+    def text(self, doc_index: int) -> str:
+        cached = self._text_cache.get(doc_index)
+        if cached is None:
+            cached = self._texts.text(doc_index)
+            self._text_cache[doc_index] = cached
+            if len(self._text_cache) > 256:
+                self._text_cache.popitem(last=False)
+        return cached
+
+    def meta(self, doc_index: int) -> dict[str, Any]:
+        meta = self._meta_cache.get(doc_index)
+        if meta is None:
+            meta = self._docs.record(doc_index)
+            self._meta_cache[doc_index] = meta
+        return meta
+
+    def doc_index(self, doc: str) -> int:
+        if self._doc_ids is None:
+            self._doc_ids = {self.meta(i)["doc"]: i for i in range(len(self))}
+        found = self._doc_ids.get(doc)
+        if found is None:
+            # Accept a unique title or file name too: people type what they see.
+            matches = [i for i in range(len(self)) if doc in (self.meta(i)["title"], Path(self.meta(i)["doc"]).name)]
+            if len(matches) == 1:
+                return matches[0]
+            raise UnknownDocument(f"No document called {doc!r} in the index.")
+        return found
+
+    def _spans(self, name: str, doc_index: int) -> list[Span]:
+        lo, hi = int(self._a[f"{name}_ptr"][doc_index]), int(self._a[f"{name}_ptr"][doc_index + 1])
+        starts, ends = self._a[f"{name}_start"][lo:hi], self._a[f"{name}_end"][lo:hi]
+        return [Span(int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
+
+    def document(self, doc: str | int) -> Document:
+        i = doc if isinstance(doc, int) else self.doc_index(doc)
+        meta = self.meta(i)
+        return Document(meta["doc"], meta["title"], self.text(i), tuple(self._spans("para", i)), meta["url"])
+
+    def documents(self) -> list[DocumentInfo]:
+        ptr = self._a["para_ptr"]
+        offsets = self._texts._offsets  # noqa: SLF001 - byte sizes are a fine proxy before decoding
+        return [
+            DocumentInfo(
+                doc=self.meta(i)["doc"],
+                title=self.meta(i)["title"],
+                url=self.meta(i)["url"],
+                paragraphs=int(ptr[i + 1] - ptr[i]),
+                chars=int(offsets[i + 1] - offsets[i]),
+            )
+            for i in range(len(self))
+        ]
+
+    def parsed(self, doc_index: int) -> ParsedDocument:
+        """What the index derived from one document, as the build made it (for incremental builds)."""
+        document = self.document(doc_index)
+        sentences = tuple(self._spans("sent", doc_index))
+        lo = int(self._a["sent_ptr"][doc_index])
+        paras = tuple(int(p) for p in self._a["sent_para"][lo : lo + len(sentences)])
+        c_lo = int(self._a["chunk_ptr"][doc_index])
+        chunks = tuple(
+            Chunk(doc_index, int(self._a["chunk_para"][c_lo + j]), s.start, s.end)
+            for j, s in enumerate(self._spans("chunk", doc_index))
+        )
+        return ParsedDocument(document, sentences, paras, chunks, tuple(self.doc_quotes(doc_index)))
+
+    # --- quotes ---
+
+    def _quote(self, i: int) -> Quote:
+        record = self._quote_blob.record(i)
+        doc_index = int(np.searchsorted(self._a["quote_ptr"], i, side="right") - 1)
+        return Quote(doc=self.meta(doc_index)["doc"], **record)
+
+    def quotes(self) -> list[Quote]:
+        """Every attributed quote in the corpus, in document order."""
+        if self._quotes is None:
+            self._quotes = [self._quote(i) for i in range(len(self._quote_blob))]
+        return list(self._quotes)
+
+    def doc_quotes(self, doc_index: int) -> list[Quote]:
+        """The quotes attributed in one document."""
+        lo, hi = int(self._a["quote_ptr"][doc_index]), int(self._a["quote_ptr"][doc_index + 1])
+        return [self._quote(q) for q in range(lo, hi)]
+
+    # --- retrieval ---
+
+    @property
+    def vocabulary(self) -> list[str]:
+        if self._vocab is None:
+            import json
+
+            self._vocab = json.loads((self.generation / "vocab.json").read_text(encoding="utf-8"))
+        return self._vocab
+
+    def chunk(self, chunk_id: int) -> Chunk:
+        return Chunk(
+            int(self._a["chunk_doc"][chunk_id]),
+            int(self._a["chunk_para"][chunk_id]),
+            int(self._a["chunk_start"][chunk_id]),
+            int(self._a["chunk_end"][chunk_id]),
+        )
+
+    def chunk_ids_of(self, doc_index: int) -> npt.NDArray[np.int64]:
+        lo, hi = int(self._a["chunk_ptr"][doc_index]), int(self._a["chunk_ptr"][doc_index + 1])
+        return np.arange(lo, hi, dtype=np.int64)
+
+    def sentences_of(self, doc_index: int) -> list[Span]:
+        return self._spans("sent", doc_index)
+
+    def hit(
+        self, doc_index: int, span: Span, score: float, terms: Iterable[str] = (), speaker: str | None = None
+    ) -> Hit:
+        """A verbatim Hit for ``span`` of a document, with the spans of ``terms`` marked."""
+        text = self.text(doc_index)
+        meta = self.meta(doc_index)
+        wanted = set(terms)
+        matches = tuple(
+            Span(t.start, t.end)
+            for t in _dedupe_tokens(iter_tokens(text[span.start : span.end], span.start))
+            if t.term in wanted
+        )
+        return Hit(
+            text=text[span.start : span.end],
+            doc=meta["doc"],
+            title=meta["title"],
+            paragraph=paragraph_at(self._spans("para", doc_index), span.start),
+            start=span.start,
+            end=span.end,
+            score=score,
+            speaker=speaker,
+            url=meta["url"],
+            matches=matches,
+        )
+
+    def search(self, query: str, k: int = 10, *, doc: str | None = None) -> list[Hit]:
+        """Passages ranked by BM25 for ``query`` (optionally within one document)."""
+        return self.search_terms(query_terms(query), k, doc=doc)
+
+    def search_terms(self, terms: Sequence[str], k: int = 10, *, doc: str | None = None) -> list[Hit]:
+        """Passages ranked by BM25 for already analyzed ``terms``."""
+        if k <= 0 or not terms:
+            return []
+        candidates = self.chunk_ids_of(self.doc_index(doc)) if doc is not None else None
+        hits = []
+        for chunk_id, score in self.scorer.top_k(terms, k, candidates=candidates):
+            chunk = self.chunk(chunk_id)
+            hits.append(self.hit(chunk.doc_index, Span(chunk.start, chunk.end), score, terms))
+        return hits
+
+    def passage(self, doc: str, paragraph: int) -> Hit:
+        """Paragraph ``paragraph`` (1-based) of a document, verbatim."""
+        i = self.doc_index(doc)
+        paragraphs = self._spans("para", i)
+        if not 1 <= paragraph <= len(paragraphs):
+            raise UnknownDocument(f"{doc!r} has paragraphs 1 to {len(paragraphs)}, not {paragraph}.")
+        return self.hit(i, paragraphs[paragraph - 1], 0.0)
+
+    def ask(self, question: str) -> Answer:
+        from index.answer import answer_question
+
+        return answer_question(self, question)
+
+    def support(self, claim: str, k: int = 3) -> Answer:
+        from index.answer import find_support
+
+        return find_support(self, claim, k=k)
+
+
+def query_terms(query: str) -> list[str]:
+    """The analyzed terms of a query, or BadQuery with a message fit for the user."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadQuery(f"That is too long: keep it under {MAX_QUERY_CHARS} characters.")
+    terms = analyze(query)
+    if not terms:
+        raise BadQuery("There is nothing to search for in that: try some distinctive words.")
+    return terms
+
+
+def _dedupe_tokens(tokens: Iterable[Any]) -> list[Any]:
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for token in tokens:
+        if (token.start, token.end) not in seen:
+            seen.add((token.start, token.end))
+            out.append(token)
+    return out

@@ -1,0 +1,31 @@
+"""The library's exceptions. Each message is safe and useful to show a user as it is."""
+
+from __future__ import annotations
+
+
+class CitebotError(Exception):
+    """Base of every error the library raises on purpose; ``str(err)`` is fit for a user."""
+
+
+class CorpusError(CitebotError):
+    """The corpus directory is missing or unreadable as a whole."""
+
+
+class FileSkipped(CitebotError):
+    """One corpus file cannot be indexed; the message is the reason the build reports."""
+
+
+class IndexMissing(CitebotError):
+    """No index at the given place."""
+
+
+class IndexCorrupt(CitebotError):
+    """An index exists but cannot be read: damaged, foreign, or from another format version."""
+
+
+class UnknownDocument(CitebotError):
+    """A document (or paragraph) that the index does not hold was asked for."""
+
+
+class BadQuery(CitebotError):
+    """A question or query that cannot be run (empty, too long, nothing searchable)."""

@@ -1,0 +1,575 @@
+"""Who said what: direct quotes and reported speech, attributed at index time.
+
+The work happens per paragraph, over *units*: sentences, merged where a quotation runs across a
+sentence boundary. In each unit we look for a speech cue outside the quotation marks:
+
+* ``X said`` / ``X has previously said`` / ``X warned`` (speaker before the cue),
+* ``said X`` / ``added the spokesman`` (speaker after the cue),
+* ``according to X``, ``as reported by X``, ``X told Y``, ``Y quoted X as saying`` (Y is the relay).
+
+The speaker is a noun phrase read off the words around the cue: a name ("Ibrahim Kalin"), a role
+with a name ("White House spokesman Hogan Gidley": speaker "Hogan Gidley"), a role or group ("a
+senior Turkish official", "Turkish media", "the White House"), or a pronoun. A unit holding a
+quotation but no cue continues the previous speaker's quote. Pronouns and role phrases such as "the
+president" are resolved to a named person of the document where the text allows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from index.analysis import fold
+from index.models import Quote, QuoteKind, Span
+from index.sentences import split_sentences
+
+SPEECH_VERBS = frozenset(
+    """
+    said says say saying told tells added adds stated states declared declares noted notes warned warns
+    announced announces explained explains insisted insists stressed stresses argued argues claimed claims
+    reported reports wrote writes asked asks replied replies responded responds acknowledged acknowledges
+    admitted admits confirmed confirms denied denies suggested suggests predicted predicts complained
+    complains emphasized emphasised emphasizes urged urges cautioned cautions remarked remarks recalled
+    recalls concluded concludes tweeted tweets revealed reveals estimated estimates contended contends
+    maintained maintains observed observes pointed commented comments disclosed discloses alleged alleges
+    vowed vows promised promises countered counters conceded concedes agreed agrees testified testifies
+    """.split()
+)
+# Verbs after which the speaker may follow ("said Ibrahim Kalin", "added the spokesman").
+_INVERTING = frozenset(
+    "said says added adds wrote writes asked asks replied replies continued continues explained "
+    "noted notes warned warns declared declares told tells insisted insists concluded recalled".split()
+)
+_AUX = r"(?:(?:has|have|had|was|were|is|are|will|would|could|did|does|do)\s+)?"
+_ADV = r"(?:(?:also|previously|later|earlier|repeatedly|recently|again|reportedly|then|now|publicly|privately|"
+_ADV += r"once|had|has|have|long|often|already|separately|simply|flatly|further|first|subsequently)\s+){0,2}"
+
+ROLE_NOUNS = frozenset(
+    """
+    spokesman spokeswoman spokesperson spokespeople official officials minister ministers president
+    presidents aide aides adviser advisers advisor advisors analyst analysts source sources expert experts
+    diplomat diplomats lawyer lawyers attorney attorneys researcher researchers scientist scientists
+    economist economists media newspaper newspapers agency agencies ministry ministries department
+    government governments police statement report reports secretary chief chiefs director directors
+    leader leaders ceo chairman chairwoman chair executive executives professor professors author authors
+    senator senators lawmaker lawmakers legislator representative representatives governor governors mayor
+    ambassador ambassadors envoy envoys commander commanders general generals officer officers
+    spokespersons prosecutor prosecutors judge judges witness witnesses residents resident people group
+    groups organization organisation company firm bank military army navy office council committee
+    board union observers observer activist activists campaigners campaigner critics critic officials
+    authorities authority regulators regulator investigators investigator founder cofounder manager
+    managers owner owners editor editors correspondent reporter reporters journalist journalists doctor
+    doctors team coach player players member members premier chancellor king queen prince pope
+    """.split()
+)
+_PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
+_DETERMINERS = frozenset(
+    "the a an another one two three four five several some many other his her their its our most".split()
+)
+_MODIFIER_WORDS = frozenset(
+    """
+    senior top former chief deputy acting news press foreign defense defence state military government
+    interior finance health trade energy justice security intelligence vice assistant associate junior
+    leading prominent local regional federal provincial city county party opposition independent
+    anonymous unnamed western eastern northern southern wire outgoing incoming longtime veteran
+    """.split()
+)
+_MODIFIER_SUFFIXES = ("al", "ian", "ish", "ese", "ic", "ive", "ary", "ior", "ern", "ean", "ist", "ial", "an")
+_FUNCTION_WORDS = frozenset(
+    "of to in on at by for from with and or but as that this which who whom whose than then".split()
+)
+_TITLES = frozenset(
+    """
+    president vice prime minister secretary senator sen rep representative gov governor chancellor king
+    queen prince princess pope general gen mr mrs ms dr judge justice mayor chairman ceo director
+    ambassador spokesman spokeswoman aide adviser advisor sheikh emir sultan ayatollah premier speaker
+    commissioner lieutenant colonel col admiral adm sergeant captain capt professor prof
+    """.split()
+)
+
+_QUOTE_PAIRS = (("“", "”"), ("«", "»"), ("„", "“"))
+_WORD = re.compile(r"[\w’'.\-]+")
+# Case-sensitive: a capitalized "States" or "Reports" is a name, not a cue.
+_CUE = re.compile(r"\b(" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")\b")
+_ACCORDING = re.compile(r"\baccording\s+to\s+", re.IGNORECASE)
+_REPORTED_BY = re.compile(r"\b(?:as\s+)?reported\s+by\s+", re.IGNORECASE)
+_QUOTED_AS = re.compile(r"\bquoted\s+", re.IGNORECASE)
+_AS_SAYING = re.compile(r"\s+as\s+(?:saying|telling|stating|adding|warning)\b", re.IGNORECASE)
+_BEFORE_CUE = re.compile(_AUX + _ADV + r"$", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class _Phrase:
+    """A speaker noun phrase: its span, and the span of the name in it, if it has one."""
+
+    start: int
+    end: int
+    name: Span | None
+    roles: frozenset[str]
+    pronoun: bool = False
+    definite_role: bool = False
+
+
+@dataclass(slots=True)
+class _Attribution:
+    speaker: _Phrase
+    cue: str
+    cue_span: Span
+    relay: str | None = None
+
+
+@dataclass(slots=True)
+class _Person:
+    name: str
+    roles: set[str] = field(default_factory=set)
+    mentions: list[int] = field(default_factory=list)
+
+
+def find_quotes(doc: str, text: str, paragraphs: Sequence[Span]) -> list[Quote]:
+    """Every attributed quote in one document's text, in text order."""
+    people = _collect_people(text, paragraphs)
+    quotes: list[Quote] = []
+    last_speaker: tuple[Quote, int] | None = None  # the last direct quote and its paragraph number
+    for number, para in enumerate(paragraphs):
+        marks = _quote_marks(text, para.start, para.end)
+        units = _units(text, para, marks)
+        for unit in units:
+            inside = [m for m in marks if unit.start <= m.start and m.end <= unit.end]
+            attributions = _attributions(text, unit, inside)
+            if attributions:
+                for attribution in attributions:
+                    new = _make_quotes(doc, text, unit, inside, attribution, people, quotes)
+                    quotes.extend(new)
+                    direct = [q for q in new if q.kind == "direct"]
+                    if direct:
+                        last_speaker = (direct[-1], number)
+            elif inside and last_speaker is not None and number - last_speaker[1] <= 1:
+                quotes.extend(_continuation(doc, text, unit, inside, last_speaker[0]))
+                last_speaker = (quotes[-1], number)
+    return quotes
+
+
+# --- quotation marks and units -----------------------------------------------------------------
+
+
+def _quote_marks(text: str, start: int, end: int) -> list[Span]:
+    """Spans of quoted text, marks included, in one paragraph."""
+    spans: list[Span] = []
+    for open_, close in _QUOTE_PAIRS:
+        i = text.find(open_, start, end)
+        while i != -1:
+            j = text.find(close, i + 1, end)
+            if j == -1:
+                break
+            spans.append(Span(i, j + 1))
+            i = text.find(open_, j + 1, end)
+    straight = [i for i in range(start, end) if text[i] == '"']
+    for a, b in zip(straight[0::2], straight[1::2], strict=False):
+        spans.append(Span(a, b + 1))
+    spans.sort(key=lambda s: s.start)
+    # Drop marks nested in another quotation (a quote within a quote belongs to the outer speaker).
+    kept: list[Span] = []
+    for span in spans:
+        if kept and span.start < kept[-1].end:
+            continue
+        kept.append(span)
+    return kept
+
+
+def sentence_units(text: str, para: Span) -> list[Span]:
+    """The answerable sentences of a paragraph: sentences, with multi-sentence quotations kept whole."""
+    return _units(text, para, _quote_marks(text, para.start, para.end))
+
+
+def _units(text: str, para: Span, marks: Sequence[Span]) -> list[Span]:
+    """Sentences of the paragraph, merged where a quotation spans more than one."""
+    units = split_sentences(text, para.start, para.end)
+    for mark in marks:
+        first = next((i for i, u in enumerate(units) if u.end > mark.start), None)
+        last = next((i for i in range(len(units) - 1, -1, -1) if units[i].start < mark.end), None)
+        if first is not None and last is not None and last > first:
+            units[first : last + 1] = [Span(units[first].start, units[last].end)]
+    return units
+
+
+def _masked(text: str, unit: Span, marks: Sequence[Span]) -> str:
+    """The unit's text with quoted words blanked out, so cues inside quotes are not read as cues."""
+    chars = list(text[unit.start : unit.end])
+    for mark in marks:
+        for i in range(mark.start + 1, mark.end - 1):
+            chars[i - unit.start] = "_"
+    return "".join(chars)
+
+
+# --- cues and speakers ---------------------------------------------------------------------------
+
+
+def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribution]:
+    masked = _masked(text, unit, marks)
+    base = unit.start
+    found: list[_Attribution] = []
+    taken: list[Span] = []
+
+    def add(attribution: _Attribution) -> None:
+        if any(s.start < attribution.cue_span.end and attribution.cue_span.start < s.end for s in taken):
+            return
+        taken.append(attribution.cue_span)
+        found.append(attribution)
+
+    for match in _QUOTED_AS.finditer(masked):
+        relay = _phrase_before(text, base + match.start(), base)
+        speaker = _phrase_after(text, base + match.end(), unit.end)
+        rest = masked[speaker.end - base :] if speaker else ""
+        if speaker and _AS_SAYING.match(rest):
+            relay_text = text[relay.start : relay.end] if relay else None
+            add(_Attribution(speaker, "quoted as saying", Span(base + match.start(), speaker.end), relay_text))
+    for pattern, cue in ((_ACCORDING, "according to"), (_REPORTED_BY, "reported by")):
+        for match in pattern.finditer(masked):
+            speaker = _phrase_after(text, base + match.end(), unit.end)
+            if speaker and not speaker.pronoun:
+                add(_Attribution(speaker, cue, Span(base + match.start(), speaker.end)))
+    for match in _CUE.finditer(masked):
+        verb = match.group(1).lower()
+        cue_span = Span(base + match.start(), base + match.end())
+        before = _phrase_before_cue(text, masked, match.start(), base)
+        if before is not None:
+            relay = None
+            if verb in ("told", "tells"):
+                recipient = _phrase_after(text, cue_span.end, unit.end)
+                relay = text[recipient.start : recipient.end] if recipient else None
+            add(_Attribution(before, verb, cue_span, relay))
+            continue
+        if verb in _INVERTING:
+            after = _phrase_after(text, cue_span.end, unit.end)
+            if after is not None and not after.pronoun or after is not None and _quote_adjacent(
+                masked, match.start(), marks
+            ):
+                add(_Attribution(after, verb, cue_span))
+    return found
+
+
+def _quote_adjacent(masked: str, cue_at: int, marks: Sequence[Span]) -> bool:
+    """True when the cue follows a closing quote and a comma: '"...," he said'."""
+    head = masked[:cue_at].rstrip()
+    return head.endswith((",\"", ",”", "\"", "”", ",’"))
+
+
+def _phrase_before_cue(text: str, masked: str, cue_at: int, base: int) -> _Phrase | None:
+    """The speaker right before a cue, allowing 'has previously' style words between them."""
+    head = masked[:cue_at]
+    aux = _BEFORE_CUE.search(head)
+    end = base + (aux.start() if aux else cue_at)
+    return _phrase_before(text, end, base)
+
+
+def _words_before(text: str, end: int, lo: int) -> list[tuple[int, int]]:
+    """Word spans going left from ``end`` up to punctuation (apostrophes and hyphens stay inside)."""
+    spans: list[tuple[int, int]] = []
+    i = end
+    while True:
+        j = i
+        while j > lo and text[j - 1] in " \t\xa0":
+            j -= 1
+        k = j
+        while k > lo and (text[k - 1].isalnum() or text[k - 1] in "’'.-"):
+            k -= 1
+        if k == j:
+            return spans
+        word = text[k:j]
+        if word.endswith(".") and len(word) > 1 and not re.fullmatch(r"(?:\w\.)+", word):
+            return spans  # a sentence-ending period, not an initial or acronym
+        spans.append((k, j))
+        i = k
+        if k == lo or text[k - 1] not in " \t\xa0":
+            return spans
+
+
+def _words_after(text: str, start: int, hi: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    i = start
+    while True:
+        j = i
+        while j < hi and text[j] in " \t\xa0":
+            j += 1
+        m = _WORD.match(text, j, hi)
+        if m is None:
+            return spans
+        k = m.end()
+        word = m.group()
+        if word.endswith(".") and not re.fullmatch(r"(?:\w\.)+", word):
+            k -= 1  # "Kalin." -> "Kalin"
+            if k > j:
+                spans.append((j, k))
+            return spans
+        spans.append((j, k))
+        if k >= hi or text[k] not in " \t\xa0":
+            return spans
+        i = k
+
+
+def _is_capitalized(word: str) -> bool:
+    return word[:1].isupper() or (word[:1].isdigit() and any(c.isupper() for c in word))
+
+
+def _is_modifier(word: str) -> bool:
+    low = fold(word)
+    return low in _MODIFIER_WORDS or (
+        low.endswith(_MODIFIER_SUFFIXES) and not low.endswith("ed") and low not in _FUNCTION_WORDS
+    )
+
+
+def _phrase_before(text: str, end: int, lo: int) -> _Phrase | None:
+    """The noun phrase that ends at ``end``: read right to left, as in 'a senior Turkish official'."""
+    words = _words_before(text, end, lo)
+    if not words:
+        return None
+    first = fold(text[words[0][0] : words[0][1]])
+    if first in _PRONOUNS:
+        return _Phrase(words[0][0], words[0][1], None, frozenset(), pronoun=True)
+    kept: list[tuple[int, int]] = []
+    has_role = False
+    for start, stop in words:
+        word = text[start:stop]
+        low = fold(word).removesuffix("'s")
+        if low in _DETERMINERS and kept:
+            kept.append((start, stop))
+            break
+        if low in ROLE_NOUNS:
+            has_role = True
+        elif _is_capitalized(word):
+            if fold(word) in _DETERMINERS or fold(word) in _FUNCTION_WORDS:
+                if fold(word) in _DETERMINERS and kept:
+                    kept.append((start, stop))
+                break
+        elif not (has_role and _is_modifier(word)):
+            break
+        kept.append((start, stop))
+    return _build_phrase(text, list(reversed(kept)))
+
+
+def _phrase_after(text: str, start: int, hi: int) -> _Phrase | None:
+    """The noun phrase that starts at ``start``: 'White House spokesman Hogan Gidley'."""
+    words = _words_after(text, start, hi)
+    if not words:
+        return None
+    first = fold(text[words[0][0] : words[0][1]])
+    if first in _PRONOUNS:
+        return _Phrase(words[0][0], words[0][1], None, frozenset(), pronoun=True)
+    kept: list[tuple[int, int]] = []
+    for i, (begin, stop) in enumerate(words):
+        word = text[begin:stop]
+        low = fold(word)
+        if i == 0 and low in _DETERMINERS:
+            kept.append((begin, stop))
+            continue
+        if low in ROLE_NOUNS or _is_capitalized(word) and low not in _FUNCTION_WORDS:
+            kept.append((begin, stop))
+        elif _is_modifier(word) and any(fold(text[b:s]) in ROLE_NOUNS for b, s in words[i + 1 : i + 4]):
+            kept.append((begin, stop))
+        else:
+            break
+    while kept and fold(text[kept[-1][0] : kept[-1][1]]) in _DETERMINERS:
+        kept.pop()
+    return _build_phrase(text, kept)
+
+
+def _build_phrase(text: str, words: list[tuple[int, int]]) -> _Phrase | None:
+    if not words:
+        return None
+    folded = [fold(text[a:b]) for a, b in words]
+    if all(w in _DETERMINERS for w in folded):
+        return None
+    # The name is the run of capitalized words after the last role or title word.
+    last_role = max((i for i, w in enumerate(folded) if w in ROLE_NOUNS or w.strip(".") in _TITLES), default=-1)
+    name_words = [
+        (a, b) for (a, b), w in zip(words[last_role + 1 :], folded[last_role + 1 :], strict=True)
+        if _is_capitalized(text[a:b])
+    ]
+    roles = frozenset(w for w in folded[: last_role + 1] if w not in _DETERMINERS)
+    name = Span(name_words[0][0], name_words[-1][1]) if name_words and last_role >= 0 else None
+    has_content = last_role >= 0 or name_words
+    if not has_content:
+        return None
+    definite = folded[0] == "the" and last_role == len(folded) - 1 and not name_words
+    return _Phrase(words[0][0], words[-1][1], name, roles, definite_role=definite)
+
+
+# --- making quotes ---------------------------------------------------------------------------------
+
+
+def _make_quotes(
+    doc: str,
+    text: str,
+    unit: Span,
+    marks: Sequence[Span],
+    attribution: _Attribution,
+    people: dict[str, _Person],
+    earlier: Sequence[Quote],
+) -> list[Quote]:
+    phrase = attribution.speaker
+    as_written = text[phrase.start : phrase.end]
+    resolved = _resolve(text, phrase, people, earlier, unit.start)
+    speaker = " ".join(resolved.split()) if resolved else None
+    common = {
+        "doc": doc,
+        "speaker": speaker,
+        "speaker_as_written": as_written,
+        "speaker_start": phrase.start,
+        "speaker_end": phrase.end,
+        "cue": attribution.cue,
+        "sentence_start": unit.start,
+        "sentence_end": unit.end,
+        "relay": attribution.relay,
+    }
+    if marks:
+        return [
+            _quote(text, Span(m.start + 1, m.end - 1), "direct", common)
+            for m in marks
+            if m.end - m.start > 2
+        ]
+    content = _reported_content(text, unit, attribution)
+    return [_quote(text, content, "reported", common)] if content.end > content.start else []
+
+
+def _quote(text: str, span: Span, kind: QuoteKind, common: dict[str, object]) -> Quote:
+    return Quote(
+        text=text[span.start : span.end],
+        start=span.start,
+        end=span.end,
+        kind=kind,
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def _reported_content(text: str, unit: Span, attribution: _Attribution) -> Span:
+    """The reported words: the unit without the attribution ('X said that', ', according to X')."""
+    left = min(attribution.speaker.start, attribution.cue_span.start)
+    right = max(attribution.speaker.end, attribution.cue_span.end)
+    before = text[unit.start : left].strip(" ,;:—–-\xa0")
+    after_start = right
+    after = re.match(r"[\s,:]*(?:that\s+)?", text[right : unit.end])
+    if after:
+        after_start += after.end()
+    after_text = text[after_start : unit.end].strip(" .,;\xa0")
+    if len(after_text) >= len(before):
+        return _trim_span(text, Span(after_start, unit.end))
+    return _trim_span(text, Span(unit.start, unit.start + len(text[unit.start : left].rstrip(" ,;:—–-\xa0"))))
+
+
+def _trim_span(text: str, span: Span) -> Span:
+    start, end = span.start, span.end
+    while start < end and text[start] in " \t\xa0\n\r,":
+        start += 1
+    while end > start and text[end - 1] in " \t\xa0\n\r,":
+        end -= 1
+    return Span(start, end)
+
+
+def _continuation(doc: str, text: str, unit: Span, marks: Sequence[Span], previous: Quote) -> list[Quote]:
+    """A quotation with no cue of its own goes on with the previous speaker's words."""
+    return [
+        Quote(
+            doc=doc,
+            text=text[m.start + 1 : m.end - 1],
+            start=m.start + 1,
+            end=m.end - 1,
+            speaker=previous.speaker,
+            speaker_as_written=previous.speaker_as_written,
+            speaker_start=previous.speaker_start,
+            speaker_end=previous.speaker_end,
+            cue=None,
+            kind="direct",
+            sentence_start=unit.start,
+            sentence_end=unit.end,
+            relay=previous.relay,
+        )
+        for m in marks
+        if m.end - m.start > 2
+    ]
+
+
+# --- naming speakers ---------------------------------------------------------------------------------
+
+_TITLED_NAME = re.compile(
+    r"\b((?:[A-Z][\w’'.-]*\s+){0,3}?)"  # modifiers such as "Turkish" or "White House"
+    r"((?:[a-z]+\s+){0,2})"  # lowercase role words such as "presidential aide"
+    r"(?P<title>President|Prime\s+Minister|Minister|Secretary|Senator|Sen\.|Rep\.|Gov\.|Governor|Chancellor|"
+    r"King|Queen|Prince|Pope|General|Gen\.|Mr\.|Mrs\.|Ms\.|Dr\.|Judge|Mayor|Chairman|Ambassador|spokesman|"
+    r"spokeswoman|spokesperson|aide|adviser|advisor|minister|president|secretary|leader|chief|official)\s+"
+    r"(?P<name>(?:[A-Z][\w’'-]+\s+){0,3}[A-Z][\w’'-]+)"
+)
+
+
+def _collect_people(text: str, paragraphs: Sequence[Span]) -> dict[str, _Person]:
+    """Named people with their titles ("President Trump": Trump, a president), keyed by surname."""
+    people: dict[str, _Person] = {}
+    for match in _TITLED_NAME.finditer(text):
+        name = match.group("name")
+        surname = fold(name.split()[-1])
+        person = people.setdefault(surname, _Person(name))
+        if len(name) > len(person.name):
+            person.name = name
+        roles = fold(" ".join([match.group(1), match.group(2), match.group("title")]))
+        person.roles.update(re.findall(r"[a-z]+", roles))
+    for surname, person in people.items():
+        person.mentions = [m.start() for m in re.finditer(r"\b" + re.escape(person.name.split()[-1]) + r"\b", text)]
+        del surname
+    return people
+
+
+def _resolve(
+    text: str, phrase: _Phrase, people: dict[str, _Person], earlier: Sequence[Quote], at: int
+) -> str | None:
+    """The name a speaker phrase stands for: its own name, or the person a pronoun or role points to."""
+    as_written = text[phrase.start : phrase.end]
+    if phrase.name is not None:
+        return text[phrase.name.start : phrase.name.end]
+    if phrase.pronoun:
+        return _resolve_pronoun(as_written, people, earlier, at)
+    if phrase.definite_role:
+        resolved = _resolve_role(phrase.roles, people, at)
+        if resolved:
+            return resolved
+    return as_written
+
+
+def _resolve_pronoun(pronoun: str, people: dict[str, _Person], earlier: Sequence[Quote], at: int) -> str | None:
+    if fold(pronoun) not in ("he", "she"):
+        # "they"/"it" point to the last group or organisation that spoke, if any.
+        for quote in reversed(earlier):
+            if at - quote.sentence_end < 1500 and quote.speaker:
+                return quote.speaker
+        return None
+    best: tuple[int, str] | None = None
+    for person in people.values():
+        before = [m for m in person.mentions if m < at]
+        if before and (best is None or before[-1] > best[0]):
+            best = (before[-1], person.name)
+    for quote in reversed(earlier):
+        if quote.speaker and quote.speaker_start is not None and " " in quote.speaker.strip():
+            if best is None or quote.speaker_start > best[0]:
+                best = (quote.speaker_start, quote.speaker)
+            break
+    return best[1] if best else None
+
+
+def _resolve_role(roles: frozenset[str], people: dict[str, _Person], at: int) -> str | None:
+    """'the president' -> the most talked-about president so far; modifiers must agree."""
+    candidates: list[tuple[float, str]] = []
+    for person in people.values():
+        if not roles <= person.roles:  # 'the Turkish president' needs a Turkish president
+            continue
+        before = [m for m in person.mentions if m < at]
+        if not before:
+            continue
+        recency = 1.0 / (1.0 + (at - before[-1]) / 2000)
+        candidates.append((len(before) + recency, person.name))
+    if not candidates:
+        return None
+    return max(candidates)[1]
+
+
+def quote_spans(quotes: Sequence[Quote]) -> list[Span]:
+    """The cited spans (whole attributed sentences) of ``quotes``, deduplicated, in order."""
+    return sorted({Span(q.sentence_start, q.sentence_end) for q in quotes}, key=lambda s: (s.start, s.end))
