@@ -17,6 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cooldowns import UserCooldowns
+from bot.errors import NotHere
 from bot.render import create_environment
 from bot.service import IndexService
 from bot.settings import Settings
@@ -24,6 +25,17 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 NOT_HERE = "I'm not enabled in this channel."
+
+# What the bot needs in a server (docs/discord.md gives the same number for the invite link): see
+# channels, send messages and embeds there and in threads, and read the message a reply points to.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    read_message_history=True,
+)
+INVITE_SCOPES = ("bot", "applications.commands")
 
 
 def is_allowed_place(settings: Settings, guild_id: int | None, channel_id: int | None) -> bool:
@@ -75,6 +87,13 @@ class Citebot(commands.Bot):
         self.service = service or IndexService(settings)
         self.templates = templates or create_environment()
         self.cooldowns = UserCooldowns(settings.cooldown_uses, settings.cooldown_seconds)
+        self.add_check(self._allowed_here)
+
+    async def _allowed_here(self, ctx: commands.Context[Citebot]) -> bool:
+        """Global check for prefix (and hybrid) commands: the configured servers/channels only."""
+        if is_allowed_place(self.settings, ctx.guild.id if ctx.guild else None, ctx.channel.id):
+            return True
+        raise NotHere()
 
     async def setup_hook(self) -> None:
         from bot.cogs import add_cogs
@@ -96,6 +115,11 @@ class Citebot(commands.Bot):
     async def on_ready(self) -> None:
         user = self.user
         log.info("ready user=%s id=%s guilds=%d", user, user.id if user else None, len(self.guilds))
+        if self.application_id is not None:
+            invite = discord.utils.oauth_url(
+                self.application_id, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES
+            )
+            log.info("invite url=%s", invite)
 
 
 def create_bot(settings: Settings) -> Citebot:
@@ -141,7 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except discord.PrivilegedIntentsRequired:
         print(
             "citebot: the message content intent is not enabled for this application; enable it in the "
-            "developer portal (Bot → Privileged Gateway Intents) or set CITEBOT_MESSAGE_CONTENT_INTENT=false.",
+            "developer portal (Bot → Privileged Gateway Intents)"
+            " or set CITEBOT_MESSAGE_CONTENT_INTENT=false.",
             file=sys.stderr,
         )
         return 1

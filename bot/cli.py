@@ -106,7 +106,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"corpus": str(paths.corpus), "index": str(paths.index), **report.to_json()}))
     else:
-        print(_render("cli_build.txt.j2", report=report, corpus=_corpus_label(paths), index=paths.index), end="")
+        print(
+            _render("cli_build.txt.j2", report=report, corpus=_corpus_label(paths), index=paths.index), end=""
+        )
     return 0
 
 
@@ -156,6 +158,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_quotes(args: argparse.Namespace) -> int:
     from index.corpus import scan_file
+
     from index.errors import CitebotError
     from index.quotes import find_quotes
 
@@ -219,12 +222,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _add_paths(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--corpus", metavar="DIR", help=f"documents to answer from (default: ${_CORPUS_KEY} or the sample)")
-    parser.add_argument("--index", metavar="DIR", help=f"where the index lives (default: ${_INDEX_KEY} or a cache dir)")
+    parser.add_argument(
+        "--corpus", metavar="DIR", help=f"documents to answer from (default: ${_CORPUS_KEY} or the sample)"
+    )
+    parser.add_argument(
+        "--index", metavar="DIR", help=f"where the index lives (default: ${_INDEX_KEY} or a cache dir)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="citebot", description="Answers questions with verbatim, cited quotes.")
+    parser = argparse.ArgumentParser(
+        prog="citebot", description="Answers questions with verbatim, cited quotes."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     index_cmd = commands.add_parser("index", help="manage the index")
@@ -234,7 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--json", action="store_true", help="print the build report as JSON")
     build.set_defaults(func=cmd_build)
 
-    ask = commands.add_parser("ask", help="answer a question with verbatim quotes ('-' reads questions from stdin)")
+    ask = commands.add_parser(
+        "ask", help="answer a question with verbatim quotes ('-' reads questions from stdin)"
+    )
     _add_paths(ask)
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")

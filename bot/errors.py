@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from discord.ext import commands
-from index.errors import CitebotError
 
 from bot.cooldowns import OnCooldown
+from index.errors import CitebotError
 
 __all__ = ["EmptyQuestion", "NotAdmin", "NotHere", "OnCooldown"]
 
@@ -14,7 +14,9 @@ class NotAdmin(commands.CheckFailure):
     """A command for server admins was used by someone else."""
 
     def __init__(self) -> None:
-        super().__init__("Only server admins can do that (Manage Server permission, an admin role, or the bot owner).")
+        super().__init__(
+            "Only server admins can do that (Manage Server permission, an admin role, or the bot owner)."
+        )
 
 
 class NotHere(commands.CheckFailure):

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import discord
 import jinja2
-from index.errors import UnknownDocument
-from index.models import Answer, BuildReport, Document, DocumentInfo, Hit
 
 from bot.render import (
     EMBED_AUTHOR_LIMIT,
@@ -29,6 +27,8 @@ from bot.render import (
     render_fitting,
     safe_url,
 )
+from index.errors import UnknownDocument
+from index.models import Answer, BuildReport, Document, DocumentInfo, Hit
 
 ALLOWED_MENTIONS = discord.AllowedMentions.none()
 
@@ -67,7 +67,9 @@ def make_embed(
     if footer:
         embed.set_footer(text=clip(footer, EMBED_FOOTER_LIMIT))
     if len(embed) > EMBED_TOTAL_LIMIT:  # cannot happen with the limits above, kept as a guard
-        embed.description = clip(embed.description or "", EMBED_DESCRIPTION_LIMIT - (len(embed) - EMBED_TOTAL_LIMIT))
+        embed.description = clip(
+            embed.description or "", EMBED_DESCRIPTION_LIMIT - (len(embed) - EMBED_TOTAL_LIMIT)
+        )
     return embed
 
 
@@ -122,9 +124,9 @@ def rank_documents(documents: Sequence[DocumentInfo], typed: str, limit: int) ->
         for d in documents
         if d not in starts and (folded in d.title.casefold() or folded in d.doc.casefold())
     ]
-    return (sorted(starts, key=lambda d: d.title.casefold()) + sorted(contains, key=lambda d: d.title.casefold()))[
-        :limit
-    ]
+    return (
+        sorted(starts, key=lambda d: d.title.casefold()) + sorted(contains, key=lambda d: d.title.casefold())
+    )[:limit]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,7 +277,9 @@ def source_embed(env: jinja2.Environment, document: Document, paragraph: int | N
     )
 
 
-def reindex_embed(env: jinja2.Environment, report: BuildReport, documents: int, seconds: float) -> discord.Embed:
+def reindex_embed(
+    env: jinja2.Environment, report: BuildReport, documents: int, seconds: float
+) -> discord.Embed:
     description = render_fitting(
         env,
         "reindex.md.j2",

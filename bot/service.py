@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from index import build_index, default_index_dir, ensure_index, sample_corpus_dir
+from bot.settings import Settings
 from index.errors import CitebotError
 from index.models import Answer, BuildReport, Document, DocumentInfo, Hit
-
-from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +54,29 @@ class ReindexResult:
     documents: int
 
 
+# The engine (numpy, scipy, the analyzers) is imported on first use, so that building the bot, or
+# failing early for want of a token, stays quick.
+
+
 def _build(corpus_dir: Path, index_dir: Path) -> Engine:
+    from index import build_index
+
     return build_index(corpus_dir, index_dir)
 
 
 def _ensure(corpus_dir: Path, index_dir: Path) -> Engine:
+    from index import ensure_index
+
     return ensure_index(corpus_dir, index_dir)
+
+
+def _default_paths(settings: Settings) -> tuple[Path, Path]:
+    if settings.corpus_dir is not None and settings.index_dir is not None:
+        return settings.corpus_dir, settings.index_dir
+    from index import default_index_dir, sample_corpus_dir
+
+    corpus_dir = settings.corpus_dir or sample_corpus_dir()
+    return corpus_dir, settings.index_dir or default_index_dir(corpus_dir)
 
 
 class IndexService:
@@ -74,8 +89,7 @@ class IndexService:
         build: BuildFn = _build,
         load: BuildFn = _ensure,
     ) -> None:
-        self.corpus_dir: Path = settings.corpus_dir or sample_corpus_dir()
-        self.index_dir: Path = settings.index_dir or default_index_dir(self.corpus_dir)
+        self.corpus_dir, self.index_dir = _default_paths(settings)
         self._build = build
         self._load = load
         self._engine: Engine | None = None
@@ -99,7 +113,9 @@ class IndexService:
                 engine = await asyncio.to_thread(self._load, self.corpus_dir, self.index_dir)
             except CitebotError as err:
                 self._load_error = str(err)
-                log.error("index load failed corpus=%s index=%s reason=%s", self.corpus_dir, self.index_dir, err)
+                log.error(
+                    "index load failed corpus=%s index=%s reason=%s", self.corpus_dir, self.index_dir, err
+                )
             except Exception:
                 self._load_error = "the index could not be loaded (see the bot's log)"
                 log.exception("index load crashed corpus=%s index=%s", self.corpus_dir, self.index_dir)
@@ -138,7 +154,13 @@ class IndexService:
             return self._engine
         if not self._ready.is_set():
             raise IndexNotReady("The index is still loading; try again in a moment.")
-        raise IndexNotReady(f"No index is loaded: {self._load_error or 'unknown reason'}. An admin can /reindex.")
+        raise IndexNotReady(
+            f"No index is loaded: {self._load_error or 'unknown reason'}. An admin can /reindex."
+        )
+
+    def require_ready(self) -> None:
+        """Raise ``IndexNotReady`` (with a message for users) unless an index is loaded."""
+        self.engine  # noqa: B018 - the property raises
 
     @property
     def documents(self) -> list[DocumentInfo]:

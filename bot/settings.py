@@ -51,7 +51,8 @@ class Settings(BaseSettings):
     allowed_guild_ids: IdSet = Field(default_factory=set, description="Servers to answer in; empty = all.")
     allowed_channel_ids: IdSet = Field(default_factory=set, description="Channels to answer in; empty = all.")
     message_content_intent: bool = Field(
-        default=False, description="Ask for the privileged message content intent (needed for prefix commands)."
+        default=False,
+        description="Ask for the privileged message content intent (needed for prefix commands).",
     )
     log_level: str = Field(default="INFO", description="Logging level name.")
     cooldown_uses: int = Field(default=5, ge=1, description="Questions/searches a user may make per window.")
@@ -60,7 +61,10 @@ class Settings(BaseSettings):
     @classmethod
     def from_env(cls, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
         """Settings from the environment and, when it exists, ``env_file``; ``overrides`` win."""
-        return cls(_env_file=env_file, **overrides)
+        # ``_env_file`` is pydantic-settings' per-instance switch; passed this way because the synthesised
+        # ``__init__`` that type checkers see lists only the fields.
+        source: dict[str, Any] = {"_env_file": env_file}
+        return cls(**source, **overrides)
 
     @field_validator("owner_ids", "admin_role_ids", "allowed_guild_ids", "allowed_channel_ids", mode="before")
     @classmethod

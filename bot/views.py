@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
+from bot.cogs.errors import user_message
 from bot.render import clip
 from bot.replies import (
     ALLOWED_MENTIONS,
@@ -49,11 +50,13 @@ async def _refuse_others(interaction: discord.Interaction[Any], owner_id: int) -
 
 
 async def _report(interaction: discord.Interaction[Any], error: Exception) -> None:
-    from bot.cogs.errors import user_message
-
     message = user_message(error)
     if message is None:
-        log.error("button failed custom_id=%s", interaction.data and interaction.data.get("custom_id"), exc_info=error)
+        log.error(
+            "button failed custom_id=%s",
+            interaction.data and interaction.data.get("custom_id"),
+            exc_info=error,
+        )
     text = error_text(_bot(interaction).templates, message)
     if interaction.response.is_done():
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=ALLOWED_MENTIONS)
@@ -65,9 +68,7 @@ async def _report(interaction: discord.Interaction[Any], error: Exception) -> No
 # Search results
 
 
-async def run_search(
-    bot: Citebot, query: str, doc_name: str | None, limit: int, page: int
-) -> SearchPage:
+async def run_search(bot: Citebot, query: str, doc_name: str | None, limit: int, page: int) -> SearchPage:
     document = resolve_document(bot.service.documents, doc_name) if doc_name else None
     hits = await bot.service.search(query, limit, document.doc if document else None)
     return search_page(query, hits, page, document)
@@ -80,7 +81,9 @@ def search_view(result: SearchPage, user_id: int, limit: int, *, private: bool) 
     if result.pages > 1:
         view.add_item(SearchPageButton(user_id, result.page - 1, limit, doc, "p", disabled=result.page == 0))
         view.add_item(
-            SearchPageButton(user_id, result.page + 1, limit, doc, "n", disabled=result.page + 1 >= result.pages)
+            SearchPageButton(
+                user_id, result.page + 1, limit, doc, "n", disabled=result.page + 1 >= result.pages
+            )
         )
     if private and result.hits:
         view.add_item(PostPubliclyButton(user_id, result.page, limit, doc))
@@ -91,7 +94,9 @@ class SearchPageButton(
     discord.ui.DynamicItem[Button],
     template=r"cb:sp:(?P<dir>[pn]):(?P<user>\d+):(?P<page>-?\d+):(?P<limit>\d+):(?P<doc>[^:]+)",
 ):
-    def __init__(self, user_id: int, page: int, limit: int, doc: str, direction: str, *, disabled: bool = False):
+    def __init__(
+        self, user_id: int, page: int, limit: int, doc: str, direction: str, *, disabled: bool = False
+    ):
         self.user_id, self.page, self.limit, self.doc = user_id, page, limit, doc
         label = "◀ Previous" if direction == "p" else "Next ▶"
         super().__init__(
@@ -122,7 +127,9 @@ class SearchPageButton(
             return
         try:
             await interaction.response.defer()
-            result = await run_search(bot, query, None if self.doc == NO_DOCUMENT else self.doc, self.limit, self.page)
+            result = await run_search(
+                bot, query, None if self.doc == NO_DOCUMENT else self.doc, self.limit, self.page
+            )
         except Exception as error:
             await _report(interaction, error)
             return
@@ -160,10 +167,14 @@ class PostPubliclyButton(
         bot = _bot(interaction)
         query = query_from_embed(interaction.message)
         if query is None:
-            await interaction.response.send_message("I can't tell what this search was; run /search again.", ephemeral=True)
+            await interaction.response.send_message(
+                "I can't tell what this search was; run /search again.", ephemeral=True
+            )
             return
         try:
-            result = await run_search(bot, query, None if self.doc == NO_DOCUMENT else self.doc, self.limit, self.page)
+            result = await run_search(
+                bot, query, None if self.doc == NO_DOCUMENT else self.doc, self.limit, self.page
+            )
         except Exception as error:
             await _report(interaction, error)
             return

@@ -42,7 +42,9 @@ _SPEECH = (
     r"admitted|tweet|tweeted|respond|responded|reply|replied"
 )
 _AUX = r"did|does|do|has|have|had|is|was|were|are|will|would|could|can|should|might"
-_SAY_Q = re.compile(rf"^(?:what|how|when|why)\s+(?:{_AUX})\s+(?P<speaker>.+?)\s+(?:{_SPEECH})\b(?P<rest>.*)$", re.I)
+_SAY_Q = re.compile(
+    rf"^(?:what|how|when|why)\s+(?:{_AUX})\s+(?P<speaker>.+?)\s+(?:{_SPEECH})\b(?P<rest>.*)$", re.I
+)
 _DID_SAY_Q = re.compile(rf"^(?:{_AUX})\s+(?P<speaker>.+?)\s+(?:{_SPEECH})\b(?P<rest>.*)$", re.I)
 _VIEW_Q = re.compile(
     r"^what\s+(?:is|was|are|were)\s+(?P<speaker>.+?)(?:'s|’s)\s+(?:view|views|position|stance|comment|"
@@ -67,15 +69,49 @@ _TOPIC_LEAD = re.compile(r"^(?:\s*(?:about|on|regarding|concerning|of|that|to|wa
 
 # Words that frame a question rather than say what it is about.
 FRAME_WORDS = frozenset(
-    """
-    what who whom whose when where why how which did does do say said says tell told think thought happen
-    happened happens happening anything something thing things mention mentioned according
-    """.split()
+    [
+        "what",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "which",
+        "did",
+        "does",
+        "do",
+        "say",
+        "said",
+        "says",
+        "tell",
+        "told",
+        "think",
+        "thought",
+        "happen",
+        "happened",
+        "happens",
+        "happening",
+        "anything",
+        "something",
+        "thing",
+        "things",
+        "mention",
+        "mentioned",
+        "according",
+    ]
 )
 # "which law", "what year": the noun naming the kind of answer, needed in the answer only as a type.
-_TIME_NOUNS = frozenset("year date day month time week decade century hour season".split())
-_NUMBER_NOUNS = frozenset("number many much amount percentage percent count total age".split())
-_MONEY_NOUNS = frozenset("price cost costs fee fees salary value worth budget fine".split())
+_TIME_NOUNS = frozenset(
+    ["year", "date", "day", "month", "time", "week", "decade", "century", "hour", "season"]
+)
+_NUMBER_NOUNS = frozenset(
+    ["number", "many", "much", "amount", "percentage", "percent", "count", "total", "age"]
+)
+_MONEY_NOUNS = frozenset(
+    ["price", "cost", "costs", "fee", "fees", "salary", "value", "worth", "budget", "fine"]
+)
 
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
@@ -134,7 +170,9 @@ def parse_question(question: str) -> Question:
             return Question(text, "say", _clean_speaker(m.group("speaker")), _topic(m.group("rest") or ""))
     m = _WHO_SAID_Q.match(text)
     if m:
-        return Question(text, "who_said", topic=_topic(m.group("rest")), wh="who", verb=m.group("verb").lower())
+        return Question(
+            text, "who_said", topic=_topic(m.group("rest")), wh="who", verb=m.group("verb").lower()
+        )
     for pattern in (_SAY_Q, _DID_SAY_Q):
         m = pattern.match(text)
         if m and _looks_like_speaker(m.group("speaker")):
@@ -348,7 +386,7 @@ def speaker_matches(name: str, quote: Quote) -> bool:
     return all(any(_same_word(a, s) for s in said) for a in asked)
 
 
-_NAME_NOISE = frozenset("the a an mr mrs ms dr president minister secretary".split())
+_NAME_NOISE = frozenset(["the", "a", "an", "mr", "mrs", "ms", "dr", "president", "minister", "secretary"])
 
 
 def _same_word(asked: str, said: str) -> bool:
@@ -370,7 +408,9 @@ def _rank_quotes(index: Index, quotes: Sequence[Quote], terms: Terms) -> list[_C
         text = index.text(doc_index)[quote.sentence_start : quote.sentence_end]
         have = sentence_terms(text)
         coverage = terms.coverage(have) if terms.weights else 1.0
-        seen[key] = _Candidate(doc_index, Span(quote.sentence_start, quote.sentence_end), coverage, coverage, quote.speaker)
+        seen[key] = _Candidate(
+            doc_index, Span(quote.sentence_start, quote.sentence_end), coverage, coverage, quote.speaker
+        )
     return sorted(seen.values(), key=lambda c: (-c.coverage, c.doc_index, c.span.start))
 
 
@@ -387,7 +427,7 @@ def _rank_sentences(index: Index, terms: Terms, wants: str | None) -> list[_Cand
     if not query:
         return []
     candidates: dict[tuple[int, int], _Candidate] = {}
-    for rank, (chunk_id, score) in enumerate(index.scorer.top_k(query, _RETRIEVE)):
+    for rank, (chunk_id, _score) in enumerate(index.scorer.top_k(query, _RETRIEVE)):
         chunk = index.chunk(chunk_id)
         text = index.text(chunk.doc_index)
         for sentence in index.sentences_of(chunk.doc_index):
@@ -414,9 +454,14 @@ def _wanted_kind(q: Question) -> str | None:
     noun = q.type_noun or ""
     if q.wh in ("when", "what time", "what year") or noun in _TIME_NOUNS:
         return "date"
-    if noun in _MONEY_NOUNS or q.wh == "how much" and re.search(r"\b(?:cost|pay|paid|spend|worth)", q.topic):
+    if noun in _MONEY_NOUNS or (
+        q.wh == "how much" and re.search(r"\b(?:cost|pay|paid|spend|worth)", q.topic)
+    ):
         return "money"
-    if q.wh in ("how many", "how much", "how old", "how long", "how far", "how often") or noun in _NUMBER_NOUNS:
+    if (
+        q.wh in ("how many", "how much", "how old", "how long", "how far", "how often")
+        or noun in _NUMBER_NOUNS
+    ):
         return "number"
     if q.wh == "where":
         return "place"
@@ -433,9 +478,9 @@ def _has_kind(index: Index, candidate: _Candidate, q: Question) -> bool:
     text = index.text(candidate.doc_index)[candidate.span.start : candidate.span.end]
     asked = set(fold(q.text).split())
     if wants == "date":
-        return any(fold(m.group()) not in fold(q.text) for m in _DATE.finditer(text)) or bool(
-            re.search(r"\b(?:19|20)\d\d\b", text)
-        ) and not re.search(r"\b(?:19|20)\d\d\b", q.text)
+        return any(fold(m.group()) not in fold(q.text) for m in _DATE.finditer(text)) or (
+            bool(re.search(r"\b(?:19|20)\d\d\b", text)) and not re.search(r"\b(?:19|20)\d\d\b", q.text)
+        )
     if wants == "money":
         return bool(_MONEY.search(text))
     if wants == "number":
@@ -473,5 +518,3 @@ def _related(index: Index, q: Question, chosen: Sequence[_Candidate], k: int = 3
 
 def _hit(index: Index, c: _Candidate, terms: Iterable[str]) -> Hit:
     return index.hit(c.doc_index, c.span, round(c.score, 6), terms, speaker=c.speaker)
-
-

@@ -35,7 +35,9 @@ def parse_document(document: Document, doc_index: int) -> ParsedDocument:
         sentence_paragraphs.extend([number] * len(units))
         chunks.extend(Chunk(doc_index, number, s.start, s.end) for s in group_sentences(units))
     quotes = find_quotes(document.doc, text, document.paragraphs)
-    return ParsedDocument(document, tuple(sentences), tuple(sentence_paragraphs), tuple(chunks), tuple(quotes))
+    return ParsedDocument(
+        document, tuple(sentences), tuple(sentence_paragraphs), tuple(chunks), tuple(quotes)
+    )
 
 
 def group_sentences(sentences: list[Span], limit: int = CHUNK_CHARS) -> list[Span]:

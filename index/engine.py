@@ -18,7 +18,6 @@ from index.analysis import analyze, iter_tokens
 from index.bm25 import BM25Scorer
 from index.chunking import ParsedDocument, parse_document
 from index.corpus import SUPPORTED_SUFFIXES, SourceFile, load_documents, scan_corpus
-from index.paths import default_index_dir, sample_corpus_dir
 from index.errors import BadQuery, CitebotError, IndexCorrupt, IndexMissing, UnknownDocument
 from index.models import (
     Answer,
@@ -232,10 +231,21 @@ class Index:
             self._quote_blob = store.open_blob(generation, "quotes.jsonl", "quotes_offsets")
             arrays = {
                 name: store.load_array(generation, name)
-                for name in (
-                    "para_ptr para_start para_end sent_ptr sent_start sent_end sent_para chunk_ptr "
-                    "chunk_start chunk_end chunk_doc chunk_para quote_ptr"
-                ).split()
+                for name in [
+                    "para_ptr",
+                    "para_start",
+                    "para_end",
+                    "sent_ptr",
+                    "sent_start",
+                    "sent_end",
+                    "sent_para",
+                    "chunk_ptr",
+                    "chunk_start",
+                    "chunk_end",
+                    "chunk_doc",
+                    "chunk_para",
+                    "quote_ptr",
+                ]
             }
             self.scorer = BM25Scorer.load(generation / "bm25")
         except CitebotError:
@@ -290,7 +300,9 @@ class Index:
         found = self._doc_ids.get(doc)
         if found is None:
             # Accept a unique title or file name too: people type what they see.
-            matches = [i for i in range(len(self)) if doc in (self.meta(i)["title"], Path(self.meta(i)["doc"]).name)]
+            matches = [
+                i for i in range(len(self)) if doc in (self.meta(i)["title"], Path(self.meta(i)["doc"]).name)
+            ]
             if len(matches) == 1:
                 return matches[0]
             raise UnknownDocument(f"No document called {doc!r} in the index.")
@@ -308,7 +320,7 @@ class Index:
 
     def documents(self) -> list[DocumentInfo]:
         ptr = self._a["para_ptr"]
-        offsets = self._texts._offsets  # noqa: SLF001 - byte sizes are a fine proxy before decoding
+        offsets = self._texts._offsets
         return [
             DocumentInfo(
                 doc=self.meta(i)["doc"],

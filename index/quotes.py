@@ -42,7 +42,9 @@ _INVERTING = frozenset(
     "noted notes warned warns declared declares told tells insisted insists concluded recalled".split()
 )
 _AUX = r"(?:(?:has|have|had|was|were|is|are|will|would|could|did|does|do)\s+)?"
-_ADV = r"(?:(?:also|previously|later|earlier|repeatedly|recently|again|reportedly|then|now|publicly|privately|"
+_ADV = (
+    r"(?:(?:also|previously|later|earlier|repeatedly|recently|again|reportedly|then|now|publicly|privately|"
+)
 _ADV += r"once|had|has|have|long|often|already|separately|simply|flatly|further|first|subsequently)\s+){0,2}"
 
 ROLE_NOUNS = frozenset(
@@ -223,7 +225,9 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
         rest = masked[speaker.end - base :] if speaker else ""
         if speaker and _AS_SAYING.match(rest):
             relay_text = text[relay.start : relay.end] if relay else None
-            add(_Attribution(speaker, "quoted as saying", Span(base + match.start(), speaker.end), relay_text))
+            add(
+                _Attribution(speaker, "quoted as saying", Span(base + match.start(), speaker.end), relay_text)
+            )
     for pattern, cue in ((_ACCORDING, "according to"), (_REPORTED_BY, "reported by")):
         for match in pattern.finditer(masked):
             speaker = _phrase_after(text, base + match.end(), unit.end)
@@ -242,17 +246,16 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
             continue
         if verb in _INVERTING:
             after = _phrase_after(text, cue_span.end, unit.end)
-            if after is not None and not after.pronoun or after is not None and _quote_adjacent(
-                masked, match.start(), marks
-            ):
+            # "said Kalin" always; "said he" only right after a quotation ('"...," said he').
+            if after is not None and (not after.pronoun or _quote_adjacent(masked, match.start())):
                 add(_Attribution(after, verb, cue_span))
     return found
 
 
-def _quote_adjacent(masked: str, cue_at: int, marks: Sequence[Span]) -> bool:
+def _quote_adjacent(masked: str, cue_at: int) -> bool:
     """True when the cue follows a closing quote and a comma: '"...," he said'."""
     head = masked[:cue_at].rstrip()
-    return head.endswith((",\"", ",”", "\"", "”", ",’"))
+    return head.endswith((',"', ",”", '"', "”", ",’"))
 
 
 def _phrase_before_cue(text: str, masked: str, cue_at: int, base: int) -> _Phrase | None:
@@ -260,7 +263,12 @@ def _phrase_before_cue(text: str, masked: str, cue_at: int, base: int) -> _Phras
     head = masked[:cue_at]
     aux = _BEFORE_CUE.search(head)
     end = base + (aux.start() if aux else cue_at)
-    return _phrase_before(text, end, base)
+    phrase = _phrase_before(text, end, base)
+    if phrase is None and head[: end - base].rstrip().endswith(","):
+        # An appositive: '..." the mayor, Jane Doe, said' -> Jane Doe.
+        comma = base + len(head[: end - base].rstrip()) - 1
+        phrase = _phrase_before(text, comma, base)
+    return phrase
 
 
 def _words_before(text: str, end: int, lo: int) -> list[tuple[int, int]]:
@@ -363,9 +371,7 @@ def _phrase_after(text: str, start: int, hi: int) -> _Phrase | None:
         if i == 0 and low in _DETERMINERS:
             kept.append((begin, stop))
             continue
-        if low in ROLE_NOUNS or _is_capitalized(word) and low not in _FUNCTION_WORDS:
-            kept.append((begin, stop))
-        elif _is_modifier(word) and any(fold(text[b:s]) in ROLE_NOUNS for b, s in words[i + 1 : i + 4]):
+        if low in ROLE_NOUNS or (_is_capitalized(word) and low not in _FUNCTION_WORDS) or (_is_modifier(word) and any(fold(text[b:s]) in ROLE_NOUNS for b, s in words[i + 1 : i + 4])):
             kept.append((begin, stop))
         else:
             break
@@ -381,9 +387,12 @@ def _build_phrase(text: str, words: list[tuple[int, int]]) -> _Phrase | None:
     if all(w in _DETERMINERS for w in folded):
         return None
     # The name is the run of capitalized words after the last role or title word.
-    last_role = max((i for i, w in enumerate(folded) if w in ROLE_NOUNS or w.strip(".") in _TITLES), default=-1)
+    last_role = max(
+        (i for i, w in enumerate(folded) if w in ROLE_NOUNS or w.strip(".") in _TITLES), default=-1
+    )
     name_words = [
-        (a, b) for (a, b), w in zip(words[last_role + 1 :], folded[last_role + 1 :], strict=True)
+        (a, b)
+        for (a, b), w in zip(words[last_role + 1 :], folded[last_role + 1 :], strict=True)
         if _is_capitalized(text[a:b])
     ]
     roles = frozenset(w for w in folded[: last_role + 1] if w not in _DETERMINERS)
@@ -424,9 +433,7 @@ def _make_quotes(
     }
     if marks:
         return [
-            _quote(text, Span(m.start + 1, m.end - 1), "direct", common)
-            for m in marks
-            if m.end - m.start > 2
+            _quote(text, Span(m.start + 1, m.end - 1), "direct", common) for m in marks if m.end - m.start > 2
         ]
     content = _reported_content(text, unit, attribution)
     return [_quote(text, content, "reported", common)] if content.end > content.start else []
@@ -513,7 +520,9 @@ def _collect_people(text: str, paragraphs: Sequence[Span]) -> dict[str, _Person]
         roles = fold(" ".join([match.group(1), match.group(2), match.group("title")]))
         person.roles.update(re.findall(r"[a-z]+", roles))
     for surname, person in people.items():
-        person.mentions = [m.start() for m in re.finditer(r"\b" + re.escape(person.name.split()[-1]) + r"\b", text)]
+        person.mentions = [
+            m.start() for m in re.finditer(r"\b" + re.escape(person.name.split()[-1]) + r"\b", text)
+        ]
         del surname
     return people
 
@@ -534,7 +543,9 @@ def _resolve(
     return as_written
 
 
-def _resolve_pronoun(pronoun: str, people: dict[str, _Person], earlier: Sequence[Quote], at: int) -> str | None:
+def _resolve_pronoun(
+    pronoun: str, people: dict[str, _Person], earlier: Sequence[Quote], at: int
+) -> str | None:
     if fold(pronoun) not in ("he", "she"):
         # "they"/"it" point to the last group or organisation that spoke, if any.
         for quote in reversed(earlier):

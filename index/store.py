@@ -63,9 +63,9 @@ def read_manifest(generation: Path) -> dict[str, Any]:
 
 def current_generation(index_dir: Path) -> Path:
     """The directory the index currently serves from (``index_dir`` itself for a bare generation)."""
-    if (index_dir / MANIFEST).exists():
-        return index_dir
     link = index_dir / CURRENT
+    if not link.is_symlink() and (index_dir / MANIFEST).exists():
+        return index_dir  # a bare generation directory
     if not link.is_symlink() and not link.exists():
         raise IndexMissing(f"No index at {index_dir}. Build one with `citebot index build`.")
     target = link.resolve()

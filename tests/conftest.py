@@ -9,8 +9,6 @@ import pytest
 
 from index import Index, build_index, sample_corpus_dir
 
-SHARED_QA = Path(__file__).resolve().parents[2] / "shared" / "qa" / "seed_questions.jsonl"
-
 
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Index:

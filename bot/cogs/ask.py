@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Citebot, is_allowed_place
+from bot.cogs._common import hybrid_command
 from bot.cogs.errors import reply_to_error
 from bot.errors import EmptyQuestion
 from bot.render import render
@@ -29,6 +31,16 @@ def mentions_bot(user_id: int, content: str) -> bool:
     return re.search(rf"<@!?{user_id}>", content) is not None
 
 
+def checked_question(question: str) -> str:
+    """``question`` trimmed, or ``EmptyQuestion`` (a user error) if it is empty or too long."""
+    question = question.strip()
+    if not question:
+        raise EmptyQuestion("Ask a question, e.g. “what did the minister say about the sale?”")
+    if len(question) > QUESTION_LIMIT:
+        raise EmptyQuestion(f"That question is too long; keep it under {QUESTION_LIMIT} characters.")
+    return question
+
+
 class Ask(commands.Cog):
     """Questions answered with verbatim, cited quotes."""
 
@@ -43,19 +55,15 @@ class Ask(commands.Cog):
         self.bot.tree.remove_command(self.find_source_menu.name, type=self.find_source_menu.type)
 
     async def answer(self, question: str) -> discord.Embed:
-        """The reply to ``question``: run the engine in a thread, render the embed."""
-        question = question.strip()
-        if not question:
-            raise EmptyQuestion("Ask a question, e.g. “what did the minister say about the sale?”")
-        if len(question) > QUESTION_LIMIT:
-            raise EmptyQuestion(f"That question is too long; keep it under {QUESTION_LIMIT} characters.")
+        """The reply to a (checked) question: run the engine in a thread, render the embed."""
         result = await self.bot.service.ask(question)
         return answer_embed(self.bot.templates, question, result)
 
-    @commands.hybrid_command(name="ask")
+    @hybrid_command("ask")
     @app_commands.describe(question="What you want to know, e.g. “what did Kalin say about Patriots?”")
     async def ask(self, ctx: commands.Context[Citebot], *, question: str) -> None:
         """Answer a question with exact quotes from the documents, cited."""
+        question = checked_question(question)
         self.bot.cooldowns.check(ctx.author.id)
         async with ctx.typing():
             embed = await self.answer(question)
@@ -71,7 +79,9 @@ class Ask(commands.Cog):
         in_dm = message.guild is None
         if not in_dm and not mentions_bot(me.id, message.content):
             return
-        if not is_allowed_place(self.bot.settings, message.guild.id if message.guild else None, message.channel.id):
+        if not is_allowed_place(
+            self.bot.settings, message.guild.id if message.guild else None, message.channel.id
+        ):
             return
         ctx = await self.bot.get_context(message)
         if ctx.valid or (in_dm and message.content.startswith(self.bot.settings.command_prefix)):
@@ -85,6 +95,7 @@ class Ask(commands.Cog):
                     allowed_mentions=ALLOWED_MENTIONS,
                 )
                 return
+            question = checked_question(question)
             self.bot.cooldowns.check(message.author.id)
             async with message.channel.typing():
                 embed = await self.answer(question)
@@ -127,5 +138,7 @@ class Ask(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.bot.service.support(claim)
         await interaction.followup.send(
-            embed=support_embed(self.bot.templates, claim, result), ephemeral=True, allowed_mentions=ALLOWED_MENTIONS
+            embed=support_embed(self.bot.templates, claim, result),
+            ephemeral=True,
+            allowed_mentions=ALLOWED_MENTIONS,
         )

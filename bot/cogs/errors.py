@@ -7,16 +7,17 @@ see; anything else is a bug, logged with its traceback, and the user gets a gene
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
-from index.errors import CitebotError
 
 from bot.render import escape
 from bot.replies import ALLOWED_MENTIONS, error_text
+from index.errors import CitebotError
 
 if TYPE_CHECKING:
     from bot.app import Citebot
@@ -27,7 +28,9 @@ log = logging.getLogger(__name__)
 def unwrap(error: BaseException) -> BaseException:
     """The exception that actually happened, out of discord.py's wrappers."""
     while True:
-        if isinstance(error, commands.HybridCommandError | commands.CommandInvokeError | app_commands.CommandInvokeError):
+        if isinstance(
+            error, commands.HybridCommandError | commands.CommandInvokeError | app_commands.CommandInvokeError
+        ):
             error = error.original
         elif isinstance(error, commands.ConversionError | app_commands.TransformerError) and error.__cause__:
             inner = error.__cause__
@@ -77,7 +80,9 @@ async def reply_to_error(
     text = user_message(error)
     if text is None:
         original = unwrap(error)
-        log.error("unexpected error where=%s", where, exc_info=(type(original), original, original.__traceback__))
+        log.error(
+            "unexpected error where=%s", where, exc_info=(type(original), original, original.__traceback__)
+        )
     else:
         log.info("user error where=%s kind=%s", where, type(unwrap(error)).__name__)
     reply = error_text(bot.templates, text)
@@ -100,10 +105,8 @@ async def _reply_privately(interaction: discord.Interaction[Any], text: str) -> 
         return
     if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
         # We deferred publicly ("thinking…"); replace that placeholder with a private note.
-        try:
+        with contextlib.suppress(discord.HTTPException):
             await interaction.delete_original_response()
-        except discord.HTTPException:
-            pass
     await interaction.followup.send(text, ephemeral=True, allowed_mentions=ALLOWED_MENTIONS)
 
 

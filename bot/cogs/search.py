@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Citebot
+from bot.cogs._common import hybrid_command
 from bot.errors import EmptyQuestion
 from bot.render import AUTOCOMPLETE_CHOICES, CHOICE_NAME_LIMIT, clip
 from bot.replies import ALLOWED_MENTIONS, choice_value, rank_documents, search_embed
@@ -14,7 +16,9 @@ from bot.views import run_search, search_view
 QUERY_LIMIT = 200
 
 
-async def complete_document(interaction: "discord.Interaction[Citebot]", current: str) -> list[app_commands.Choice[str]]:
+async def complete_document(
+    interaction: discord.Interaction[Citebot], current: str
+) -> list[app_commands.Choice[str]]:
     """Documents whose title (or id) matches what is typed so far, from memory: fast, at most 25."""
     documents = rank_documents(interaction.client.service.documents, current, AUTOCOMPLETE_CHOICES)
     return [
@@ -29,7 +33,7 @@ class Search(commands.Cog):
     def __init__(self, bot: Citebot) -> None:
         self.bot = bot
 
-    @commands.hybrid_command(name="search")
+    @hybrid_command("search")
     @app_commands.describe(
         query="Words to look for",
         document="Only search this document",

@@ -6,6 +6,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Citebot
+from bot.cogs._common import hybrid_command
 from bot.cogs.search import complete_document
 from bot.replies import ALLOWED_MENTIONS, resolve_document, source_embed, sources_embed
 from bot.views import sources_view
@@ -17,10 +18,10 @@ class Sources(commands.Cog):
     def __init__(self, bot: Citebot) -> None:
         self.bot = bot
 
-    @commands.hybrid_command(name="sources")
+    @hybrid_command("sources")
     async def sources(self, ctx: commands.Context[Citebot]) -> None:
         """List the documents the answers come from."""
-        self.bot.service.engine  # noqa: B018 - raises "still loading" / "no index" for the user
+        self.bot.service.require_ready()
         embed, page, pages = sources_embed(self.bot.templates, self.bot.service.documents, 0)
         view = sources_view(ctx.author.id, page, pages)
         if view is None:
@@ -28,7 +29,7 @@ class Sources(commands.Cog):
         else:
             await ctx.send(embed=embed, view=view, allowed_mentions=ALLOWED_MENTIONS)
 
-    @commands.hybrid_command(name="source")
+    @hybrid_command("source")
     @app_commands.describe(
         document="The document (its title or file name)",
         paragraph="The paragraph number to show (default: the first)",
@@ -44,4 +45,6 @@ class Sources(commands.Cog):
         info = resolve_document(self.bot.service.documents, document)
         await ctx.defer()
         full = await self.bot.service.document(info.doc)
-        await ctx.send(embed=source_embed(self.bot.templates, full, paragraph), allowed_mentions=ALLOWED_MENTIONS)
+        await ctx.send(
+            embed=source_embed(self.bot.templates, full, paragraph), allowed_mentions=ALLOWED_MENTIONS
+        )

@@ -1,0 +1,109 @@
+"""Answers over the sample corpus: the public seed questions, no-answer cases, and verbatim answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from index import Index
+from index.analysis import fold
+from index.answer import parse_question
+from index.errors import BadQuery
+
+SHARED_QA = Path(__file__).resolve().parents[2] / "shared" / "qa" / "seed_questions.jsonl"
+SEEDS = (
+    [json.loads(line) for line in SHARED_QA.read_text("utf-8").splitlines() if line.strip()]
+    if SHARED_QA.exists()
+    else []
+)
+
+
+@pytest.mark.skipif(not SEEDS, reason="../shared/qa is not beside the repo")
+@pytest.mark.parametrize("case", SEEDS, ids=[c["question"] for c in SEEDS])
+def test_seed_question(sample_index: Index, case: dict[str, str]) -> None:
+    answer = sample_index.ask(case["question"])
+    if case["expect_snippet"] is None:
+        assert not answer.answered, answer.answers[0].text
+        return
+    assert answer.answered, answer.reason
+    top = answer.answers[0]
+    assert Path(top.doc).name == case["expect_doc"]
+    text = sample_index.document(top.doc).text
+    start = text.find(case["expect_snippet"])
+    end = start + len(case["expect_snippet"])
+    assert start >= 0
+    assert min(end, top.end) - max(start, top.start) >= 0.5 * (end - start), top.text
+    assert top.end - top.start <= 3 * max(end - start, 150)
+    if case["kind"].startswith(("say_about", "who_said")) and case.get("expect_answer"):
+        want = set(fold(case["expect_answer"]).split()) - {"the", "a"}
+        assert want & set(fold(top.speaker or "").split()), top.speaker
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Putin say about Kim Jong Un?",
+        "What did Angela Merkel say about NATO?",
+        "What is the price of an S-400 system?",
+        "How many soldiers died in Idlib?",
+        "When did Brett McGurk resign?",
+        "zzzz qqqq",
+    ],
+)
+def test_no_answer_when_the_corpus_does_not_say(sample_index: Index, question: str) -> None:
+    answer = sample_index.ask(question)
+    assert not answer.answered
+    assert answer.reason
+
+
+def test_related_passages_are_labelled_not_answers(sample_index: Index) -> None:
+    answer = sample_index.ask("What did Erdogan say about the Patriot missiles?")
+    assert not answer.answered and not answer.answers
+    assert answer.related  # the corpus talks about Erdogan and Patriots, just not his words
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?", "the of and"])
+def test_empty_questions_are_bad_queries(sample_index: Index, question: str) -> None:
+    with pytest.raises(BadQuery):
+        sample_index.ask(question)
+
+
+def test_question_shapes() -> None:
+    assert parse_question("What did Kalin say about Patriots?").speaker == "Kalin"
+    assert parse_question("What did Kalin say about Patriots?").topic == "Patriots"
+    assert parse_question("Who told Bloomberg about the plan?").shape == "who_said"
+    assert parse_question("When will Erdogan convene?").wh == "when"
+    assert parse_question("Which law could apply?").type_noun == "law"
+    assert parse_question("S-400 delivery").shape == "search"
+    assert parse_question("What was Kalin's view on the S-400?").speaker == "Kalin"
+
+
+def test_support_finds_a_stated_claim_and_rejects_a_changed_one(sample_index: Index) -> None:
+    found = sample_index.support("Turkish media reported the first delivery from Russia will be in 2019")
+    assert found.answered and "2019" in found.answers[0].text
+    assert not sample_index.support(
+        "Turkish media reported the first delivery from Russia will be in 2031"
+    ).answered
+    assert not sample_index.support("Bananas are the main export of Syria").answered
+
+
+_words = st.sampled_from(
+    """what who when why how did say said about Kalin Erdogan Trump Patriot S-400 missiles Russia Turkey
+    summit invitation 2019 the of Ushakov Kim NATO F-35 Syria troops delivery Bolshoi ? , ’ “ ”""".split()
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_words, min_size=1, max_size=10).map(" ".join))
+def test_every_answer_is_verbatim(sample_index: Index, question: str) -> None:
+    try:
+        answer = sample_index.ask(question)
+    except BadQuery:
+        return
+    for hit in answer.answers + answer.related:
+        assert sample_index.document(hit.doc).text[hit.start : hit.end] == hit.text
+    assert answer.answered == bool(answer.answers)

@@ -1,0 +1,103 @@
+"""Quote attribution on real sample text and on the patterns news writing uses."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from index.models import Quote, Span
+from index.paths import sample_corpus_dir
+from index.quotes import find_quotes
+
+
+def paragraphs(text: str) -> list[Span]:
+    pattern = r"\S(?:.*?\S)??(?=[ \t\xa0\r]*\n[ \t\xa0\r]*\n|\s*$)"
+    return [Span(*m.span()) for m in re.finditer(pattern, text, re.S)]
+
+
+def quotes_of(text: str) -> list[Quote]:
+    return find_quotes("doc", text, paragraphs(text))
+
+
+def only(text: str) -> Quote:
+    found = quotes_of(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "cue"),
+    [
+        ('"We will not back down," said Jane Doe.', "Jane Doe", "said"),
+        ('"We will not back down," Jane Doe said.', "Jane Doe", "said"),
+        ("“We will not back down,” the mayor, Jane Doe, said.", "Jane Doe", "said"),
+        ('Jane Doe said: "We will not back down."', "Jane Doe", "said"),
+        ('The plan "will fail," according to finance minister Ali Veli.', "Ali Veli", "according to"),
+        ("Prices will rise, a senior bank official told Reuters", "a senior bank official", "told"),
+        ("Local media has reported that the bridge will open in May.", "Local media", "reported"),
+        ("Regional officials have previously warned that the dam is unsafe.", "Regional officials", "warned"),
+        ("The bridge will open in May, the ministry said on Monday.", "the ministry", "said"),
+        ("The vote was delayed, as reported by City News.", "City News", "reported by"),
+    ],
+)
+def test_attribution_patterns(text: str, speaker: str, cue: str) -> None:
+    quote = only(text)
+    assert quote.cue == cue
+    assert quote.speaker == speaker
+    assert text[quote.start : quote.end] == quote.text
+    assert quote.speaker_start is not None and quote.speaker_end is not None
+    assert text[quote.speaker_start : quote.speaker_end] == quote.speaker_as_written
+
+
+def test_quoted_as_saying_names_the_speaker_not_the_relay() -> None:
+    text = "“Talks are over,” the Tass news agency quoted presidential aide Ivan Petrov as saying."
+    quote = only(text)
+    assert quote.speaker == "Ivan Petrov"
+    assert quote.speaker_as_written == "presidential aide Ivan Petrov"
+    assert quote.relay == "the Tass news agency"
+    assert quote.text == "Talks are over,"
+
+
+def test_continuation_quote_takes_the_previous_speaker() -> None:
+    text = "“Talks are over,” said Ivan Petrov. “We are leaving. Nothing is agreed.”"
+    found = quotes_of(text)
+    assert [q.speaker for q in found] == ["Ivan Petrov", "Ivan Petrov"]
+    assert found[1].text == "We are leaving. Nothing is agreed."
+    assert found[1].cue is None
+
+
+def test_pronoun_and_role_resolve_to_named_people() -> None:
+    text = (
+        "President Anna Berg met Governor Tom Hale on Friday. Berg spoke first and Berg spoke last.\n\n"
+        "The president later declared that the talks “went well.”\n\n"
+        '"We disagree," he said.'
+    )
+    found = quotes_of(text)
+    assert found[0].speaker == "Anna Berg"
+    assert found[0].speaker_as_written == "The president"
+
+
+def test_words_inside_quotes_are_not_cues() -> None:
+    found = quotes_of('"He said nothing to us," Maria Lopez told reporters.')
+    assert [q.speaker for q in found] == ["Maria Lopez"]
+
+
+def test_a_capitalized_name_is_not_a_cue() -> None:
+    assert quotes_of("The United States Reports office opened in 1990.") == []
+
+
+def test_sample_articles() -> None:
+    by_speaker: dict[str | None, list[Quote]] = {}
+    for path in sorted(sample_corpus_dir().glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        for q in find_quotes(path.name, text, paragraphs(text)):
+            assert text[q.start : q.end] == q.text
+            by_speaker.setdefault(q.speaker, []).append(q)
+    assert "Ibrahim Kalin" in by_speaker
+    assert by_speaker["Hogan Gidley"][0].speaker_as_written == "White House spokesman Hogan Gidley"
+    ushako = by_speaker["Yuri Ushako"]
+    assert len(ushako) == 2 and ushako[0].relay is not None and "TASS" in ushako[0].relay
+    assert any(q.speaker_as_written == "The president" for q in by_speaker["Trump"])
+    assert "Defense News" in by_speaker and "Turkish media" in by_speaker
+    assert not any(s and "States" in s for s in by_speaker)
