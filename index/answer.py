@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from index.analysis import analyze, fold, terms_of_word, words
 from index.errors import BadQuery
@@ -306,7 +306,7 @@ def answer_question(index: Index, question: str) -> Answer:
 
 def _answer_say(index: Index, q: Question) -> Answer:
     assert q.speaker is not None
-    theirs = [quote for quote in index.quotes() if speaker_matches(q.speaker, quote)]
+    theirs = quotes_by(index, q.speaker)
     topic_terms = content_terms(index, q.topic, drop=analyze(q.speaker))
     if not theirs:
         return _no_answer(index, q, f"{q.speaker} is not quoted anywhere in the corpus.")
@@ -376,17 +376,42 @@ def find_support(index: Index, claim: str, k: int = 3) -> Answer:
 # --- helpers ---------------------------------------------------------------------------------------
 
 
+def quotes_by(index: Index, name: str) -> list[Quote]:
+    """The quotes whose speaker ``name`` refers to, found through the index of speaker words."""
+    asked = _name_words(name)
+    if not asked:
+        return []
+    keys = index.speaker_keys
+    found: set[int] | None = None
+    for word in asked:
+        matches = {word} | {k for k, _, _ in process.extract(word, keys, scorer=fuzz.ratio, score_cutoff=80, limit=None)}
+        ids = {i for key in matches if _same_word(word, key) for i in index.speaker_words.get(key, ())}
+        found = ids if found is None else found & ids
+    quotes = [index.quote(i) for i in sorted(found or ())]
+    return [q for q in quotes if speaker_matches(name, q)]
+
+
 def speaker_matches(name: str, quote: Quote) -> bool:
     """Does ``name`` (as asked) refer to the quote's speaker? Partial names, accents, small typos."""
-    asked = [w for w in words(name) if w not in _NAME_NOISE]
-    if not asked:
-        return False
+    asked = _name_words(name)
+    said = speaker_words(quote)
+    return bool(asked) and all(any(_same_word(a, s) for s in said) for a in asked)
+
+
+def speaker_words(quote: Quote) -> set[str]:
+    """Folded words naming the speaker: the resolved name and the words as written."""
     said = set(words(quote.speaker or "")) | set(words(quote.speaker_as_written or ""))
-    said -= {"the", "a", "an"}
-    return all(any(_same_word(a, s) for s in said) for a in asked)
+    return said - _ARTICLES
 
 
-_NAME_NOISE = frozenset(["the", "a", "an", "mr", "mrs", "ms", "dr", "president", "minister", "secretary"])
+def _name_words(name: str) -> list[str]:
+    """Words of an asked name that identify someone: titles drop out unless that is all there is."""
+    every = [w for w in words(name) if w not in _ARTICLES]
+    return [w for w in every if w not in _TITLE_WORDS] or every
+
+
+_ARTICLES = frozenset(["the", "a", "an"])
+_TITLE_WORDS = frozenset(["mr", "mrs", "ms", "dr", "president", "minister", "secretary", "prime"])
 
 
 def _same_word(asked: str, said: str) -> bool:

@@ -29,12 +29,15 @@ def parse_document(document: Document, doc_index: int) -> ParsedDocument:
     sentences: list[Span] = []
     sentence_paragraphs: list[int] = []
     chunks: list[Chunk] = []
+    units_by_paragraph = []
     for number, para in enumerate(document.paragraphs, start=1):
-        units = [piece for unit in sentence_units(text, para) for piece in _cut_long(text, unit)]
-        sentences.extend(units)
-        sentence_paragraphs.extend([number] * len(units))
-        chunks.extend(Chunk(doc_index, number, s.start, s.end) for s in group_sentences(units))
-    quotes = find_quotes(document.doc, text, document.paragraphs)
+        units = sentence_units(text, para)
+        units_by_paragraph.append(units)
+        pieces = [piece for unit in units for piece in _cut_long(text, unit)]
+        sentences.extend(pieces)
+        sentence_paragraphs.extend([number] * len(pieces))
+        chunks.extend(Chunk(doc_index, number, s.start, s.end) for s in group_sentences(pieces))
+    quotes = find_quotes(document.doc, text, document.paragraphs, units_by_paragraph)
     return ParsedDocument(
         document, tuple(sentences), tuple(sentence_paragraphs), tuple(chunks), tuple(quotes)
     )

@@ -149,6 +149,7 @@ def _write_generation(
     quotes = [q for p in parsed for q in p.quotes]
     store.write_records(staged, "quotes", (_quote_record(q) for q in quotes))
     store.write_array(staged, "quote_ptr", np.cumsum([0] + [len(p.quotes) for p in parsed]), np.int64)
+    store.write_json(staged / "speakers.json", _speaker_words(quotes))
     tokens = [analyze(docs[c.doc_index].text[c.start : c.end]) for c in chunks]
     scorer = BM25Scorer.build(tokens)
     (staged / "bm25").mkdir()
@@ -179,6 +180,17 @@ def _write_ptr_spans(staged: Path, name: str, groups: Sequence[Sequence[Span]]) 
     store.write_array(staged, f"{name}_ptr", np.cumsum([0] + [len(g) for g in groups]), np.int64)
     store.write_array(staged, f"{name}_start", [s.start for g in groups for s in g], np.int64)
     store.write_array(staged, f"{name}_end", [s.end for g in groups for s in g], np.int64)
+
+
+def _speaker_words(quotes: Sequence[Quote]) -> dict[str, list[int]]:
+    """Folded speaker word -> ids of the quotes whose speaker it names ('what did X say' looks here)."""
+    from index.answer import speaker_words
+
+    table: dict[str, list[int]] = {}
+    for i, quote in enumerate(quotes):
+        for word in speaker_words(quote):
+            table.setdefault(word, []).append(i)
+    return table
 
 
 def _quote_record(q: Quote) -> dict[str, object]:
@@ -262,6 +274,8 @@ class Index:
         self._quotes: list[Quote] | None = None
         self._vocab: list[str] | None = None
         self._doc_ids: dict[str, int] | None = None
+        self._speakers: dict[str, list[int]] | None = None
+        self._speaker_keys: list[str] | None = None
 
     # --- documents ---
 
@@ -352,6 +366,29 @@ class Index:
         doc_index = int(np.searchsorted(self._a["quote_ptr"], i, side="right") - 1)
         return Quote(doc=self.meta(doc_index)["doc"], **record)
 
+    def quote(self, i: int) -> Quote:
+        return self._quote(i)
+
+    @property
+    def speaker_words(self) -> dict[str, list[int]]:
+        if self._speakers is None:
+            self._speakers = self._load_json("speakers.json")
+        return self._speakers
+
+    @property
+    def speaker_keys(self) -> list[str]:
+        if self._speaker_keys is None:
+            self._speaker_keys = sorted(self.speaker_words)
+        return self._speaker_keys
+
+    def _load_json(self, name: str) -> Any:
+        import json
+
+        try:
+            return json.loads((self.generation / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise IndexCorrupt(f"The index file {name} is damaged ({err}). Rebuild it.") from None
+
     def quotes(self) -> list[Quote]:
         """Every attributed quote in the corpus, in document order."""
         if self._quotes is None:
@@ -368,9 +405,7 @@ class Index:
     @property
     def vocabulary(self) -> list[str]:
         if self._vocab is None:
-            import json
-
-            self._vocab = json.loads((self.generation / "vocab.json").read_text(encoding="utf-8"))
+            self._vocab = self._load_json("vocab.json")
         return self._vocab
 
     def chunk(self, chunk_id: int) -> Chunk:

@@ -41,11 +41,14 @@ _INVERTING = frozenset(
     "said says added adds wrote writes asked asks replied replies continued continues explained "
     "noted notes warned warns declared declares told tells insisted insists concluded recalled".split()
 )
-_AUX = r"(?:(?:has|have|had|was|were|is|are|will|would|could|did|does|do)\s+)?"
-_ADV = (
-    r"(?:(?:also|previously|later|earlier|repeatedly|recently|again|reportedly|then|now|publicly|privately|"
+# Words that may stand between a speaker and the cue: "officials have previously said".
+_BETWEEN = frozenset(
+    """
+    has have had was were is are will would could did does do also previously later earlier repeatedly
+    recently again reportedly then now publicly privately once long often already separately simply
+    flatly further first subsequently
+    """.split()
 )
-_ADV += r"once|had|has|have|long|often|already|separately|simply|flatly|further|first|subsequently)\s+){0,2}"
 
 ROLE_NOUNS = frozenset(
     """
@@ -98,7 +101,9 @@ _ACCORDING = re.compile(r"\baccording\s+to\s+", re.IGNORECASE)
 _REPORTED_BY = re.compile(r"\b(?:as\s+)?reported\s+by\s+", re.IGNORECASE)
 _QUOTED_AS = re.compile(r"\bquoted\s+", re.IGNORECASE)
 _AS_SAYING = re.compile(r"\s+as\s+(?:saying|telling|stating|adding|warning)\b", re.IGNORECASE)
-_BEFORE_CUE = re.compile(_AUX + _ADV + r"$", re.IGNORECASE)
+_ANY_CUE = re.compile(_CUE.pattern + r"|\b[Aa]ccording\s+to\b|\breported\s+by\b|\bquoted\b")
+_LAST_WORD = re.compile(r"(\w+)\s+$")
+_STRAIGHT = re.compile('"')
 
 
 @dataclass(slots=True)
@@ -128,15 +133,22 @@ class _Person:
     mentions: list[int] = field(default_factory=list)
 
 
-def find_quotes(doc: str, text: str, paragraphs: Sequence[Span]) -> list[Quote]:
-    """Every attributed quote in one document's text, in text order."""
-    people = _collect_people(text, paragraphs)
+def find_quotes(
+    doc: str, text: str, paragraphs: Sequence[Span], units: Sequence[Sequence[Span]] | None = None
+) -> list[Quote]:
+    """Every attributed quote in one document's text, in text order.
+
+    ``units`` may pass each paragraph's :func:`sentence_units` when the caller has them already.
+    """
+    people = _People(text)
     quotes: list[Quote] = []
     last_speaker: tuple[Quote, int] | None = None  # the last direct quote and its paragraph number
     for number, para in enumerate(paragraphs):
         marks = _quote_marks(text, para.start, para.end)
-        units = _units(text, para, marks)
-        for unit in units:
+        if not marks and not _ANY_CUE.search(text, para.start, para.end):
+            continue  # nothing quoted, no speech verb: the common case, skipped cheaply
+        para_units = units[number] if units is not None else _units(text, para, marks)
+        for unit in para_units:
             inside = [m for m in marks if unit.start <= m.start and m.end <= unit.end]
             attributions = _attributions(text, unit, inside)
             if attributions:
@@ -166,7 +178,7 @@ def _quote_marks(text: str, start: int, end: int) -> list[Span]:
                 break
             spans.append(Span(i, j + 1))
             i = text.find(open_, j + 1, end)
-    straight = [i for i in range(start, end) if text[i] == '"']
+    straight = [m.start() for m in _STRAIGHT.finditer(text, start, end)]
     for a, b in zip(straight[0::2], straight[1::2], strict=False):
         spans.append(Span(a, b + 1))
     spans.sort(key=lambda s: s.start)
@@ -261,8 +273,13 @@ def _quote_adjacent(masked: str, cue_at: int) -> bool:
 def _phrase_before_cue(text: str, masked: str, cue_at: int, base: int) -> _Phrase | None:
     """The speaker right before a cue, allowing 'has previously' style words between them."""
     head = masked[:cue_at]
-    aux = _BEFORE_CUE.search(head)
-    end = base + (aux.start() if aux else cue_at)
+    stop = cue_at
+    for _ in range(3):  # skip up to three auxiliaries/adverbs: "have previously said"
+        last = _LAST_WORD.search(head, max(0, stop - 20), stop)
+        if last is None or last.group(1).lower() not in _BETWEEN:
+            break
+        stop = last.start()
+    end = base + stop
     phrase = _phrase_before(text, end, base)
     if phrase is None and head[: end - base].rstrip().endswith(","):
         # An appositive: '..." the mayor, Jane Doe, said' -> Jane Doe.
@@ -413,7 +430,7 @@ def _make_quotes(
     unit: Span,
     marks: Sequence[Span],
     attribution: _Attribution,
-    people: dict[str, _Person],
+    people: _People,
     earlier: Sequence[Quote],
 ) -> list[Quote]:
     phrase = attribution.speaker
@@ -508,7 +525,20 @@ _TITLED_NAME = re.compile(
 )
 
 
-def _collect_people(text: str, paragraphs: Sequence[Span]) -> dict[str, _Person]:
+class _People:
+    """The document's titled people, found on first need (most documents never need them)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._found: dict[str, _Person] | None = None
+
+    def get(self) -> dict[str, _Person]:
+        if self._found is None:
+            self._found = _collect_people(self._text)
+        return self._found
+
+
+def _collect_people(text: str) -> dict[str, _Person]:
     """Named people with their titles ("President Trump": Trump, a president), keyed by surname."""
     people: dict[str, _Person] = {}
     for match in _TITLED_NAME.finditer(text):
@@ -528,16 +558,16 @@ def _collect_people(text: str, paragraphs: Sequence[Span]) -> dict[str, _Person]
 
 
 def _resolve(
-    text: str, phrase: _Phrase, people: dict[str, _Person], earlier: Sequence[Quote], at: int
+    text: str, phrase: _Phrase, people: _People, earlier: Sequence[Quote], at: int
 ) -> str | None:
     """The name a speaker phrase stands for: its own name, or the person a pronoun or role points to."""
     as_written = text[phrase.start : phrase.end]
     if phrase.name is not None:
         return text[phrase.name.start : phrase.name.end]
     if phrase.pronoun:
-        return _resolve_pronoun(as_written, people, earlier, at)
+        return _resolve_pronoun(as_written, people.get(), earlier, at)
     if phrase.definite_role:
-        resolved = _resolve_role(phrase.roles, people, at)
+        resolved = _resolve_role(phrase.roles, people.get(), at)
         if resolved:
             return resolved
     return as_written

@@ -34,6 +34,7 @@ _OPENERS = frozenset(
     "there after before when while if as however meanwhile still yet so".split()
 )
 _TERMINAL = re.compile(r"[.!?…]+[\"'”’)\]]*")
+_DOUBLE_QUOTE = re.compile('[“”"]')
 _OPENING_QUOTES = "\"“‘'(["
 _LONG_QUOTE = 400
 _WRAP_WIDTH = 60
@@ -51,7 +52,11 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
 
 
 def _line_ends(text: str, start: int, end: int) -> list[int]:
-    ends = [i + 1 for i in range(start, end) if text[i] == "\n"]
+    ends = []
+    i = text.find("\n", start, end)
+    while i != -1:
+        ends.append(i + 1)
+        i = text.find("\n", i + 1, end)
     if not ends or ends[-1] != end:
         ends.append(end)
     return ends
@@ -82,11 +87,11 @@ def _quote_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Short double-quoted stretches of the line, inside which no sentence ends."""
     regions: list[tuple[int, int]] = []
     open_at: int | None = None
-    for i in range(start, end):
-        ch = text[i]
+    for match in _DOUBLE_QUOTE.finditer(text, start, end):
+        i, ch = match.start(), match.group()
         if ch == "“" or (ch == '"' and open_at is None):
             open_at = i
-        elif (ch == "”" or ch == '"') and open_at is not None:
+        elif open_at is not None:
             if i - open_at <= _LONG_QUOTE:
                 regions.append((open_at, i))
             open_at = None
