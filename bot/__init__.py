@@ -1,17 +1,16 @@
 """citebot's front ends: the Discord bot and the terminal.
 
-``Settings`` is cheap to import; ``create_bot`` pulls in discord.py only when first used, so the
-``citebot`` command line does not pay for (or depend on) discord.py unless it runs the bot.
+``Settings`` (pydantic) and ``create_bot`` (discord.py) are imported on first use, so the ``citebot``
+command line pays for neither unless it runs the bot: ``citebot ask`` must start fast.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.settings import Settings
-
 if TYPE_CHECKING:
     from bot.app import create_bot
+    from bot.settings import Settings
 
 __all__ = ["Settings", "create_bot"]
 
@@ -21,4 +20,8 @@ def __getattr__(name: str) -> Any:
         from bot.app import create_bot
 
         return create_bot
+    if name == "Settings":
+        from bot.settings import Settings
+
+        return Settings
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,7 +20,7 @@ import math
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from rapidfuzz import fuzz, process
@@ -298,10 +298,12 @@ class _Candidate:
 def answer_question(index: Index, question: str) -> Answer:
     parsed = parse_question(question)
     if parsed.shape == "say":
-        return _answer_say(index, parsed)
-    if parsed.shape == "who_said":
-        return _answer_who_said(index, parsed)
-    return _answer_fact(index, parsed)
+        answer = _answer_say(index, parsed)
+    elif parsed.shape == "who_said":
+        answer = _answer_who_said(index, parsed)
+    else:
+        answer = _answer_fact(index, parsed)
+    return replace(answer, question=question)
 
 
 def _answer_say(index: Index, q: Question) -> Answer:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from index.analysis import fold
+from index.analysis import STOP_WORDS, fold
 from index.models import Quote, QuoteKind, Span
 from index.sentences import split_sentences
 
@@ -93,6 +93,7 @@ _TITLES = frozenset(
     """.split()
 )
 
+_MAX_PHRASE_WORDS = 8
 _QUOTE_PAIRS = (("“", "”"), ("«", "»"), ("„", "“"))
 _WORD = re.compile(r"[\w’'.\-]+")
 # Case-sensitive: a capitalized "States" or "Reports" is a name, not a cue.
@@ -247,6 +248,8 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
                 add(_Attribution(speaker, cue, Span(base + match.start(), speaker.end)))
     for match in _CUE.finditer(masked):
         verb = match.group(1).lower()
+        if verb.endswith("ing"):
+            continue  # ", saying ..." continues the main clause, whose own cue names the speaker
         cue_span = Span(base + match.start(), base + match.end())
         before = _phrase_before_cue(text, masked, match.start(), base)
         if before is not None:
@@ -282,9 +285,11 @@ def _phrase_before_cue(text: str, masked: str, cue_at: int, base: int) -> _Phras
     end = base + stop
     phrase = _phrase_before(text, end, base)
     if phrase is None and head[: end - base].rstrip().endswith(","):
-        # An appositive: '..." the mayor, Jane Doe, said' -> Jane Doe.
+        # An appositive: '..." the mayor, Jane Doe, said' -> Jane Doe (commas on both sides).
         comma = base + len(head[: end - base].rstrip()) - 1
         phrase = _phrase_before(text, comma, base)
+        if phrase is not None and not text[base : phrase.start].rstrip().endswith(","):
+            phrase = None
     return phrase
 
 
@@ -354,23 +359,48 @@ def _phrase_before(text: str, end: int, lo: int) -> _Phrase | None:
         return _Phrase(words[0][0], words[0][1], None, frozenset(), pronoun=True)
     kept: list[tuple[int, int]] = []
     has_role = False
-    for start, stop in words:
+    safe = 0  # how many of ``kept`` stand for sure; noun modifiers ("port" authority) are tentative
+    closed = len(words) < _MAX_PHRASE_WORDS  # the words ran out at punctuation or the unit start
+    for start, stop in words[:_MAX_PHRASE_WORDS]:
         word = text[start:stop]
         low = fold(word).removesuffix("'s")
         if low in _DETERMINERS and kept:
             kept.append((start, stop))
+            safe = len(kept)
+            closed = True
             break
         if low in ROLE_NOUNS:
             has_role = True
         elif _is_capitalized(word):
-            if fold(word) in _DETERMINERS or fold(word) in _FUNCTION_WORDS:
-                if fold(word) in _DETERMINERS and kept:
+            if low in _DETERMINERS or low in _FUNCTION_WORDS:
+                closed = low in _DETERMINERS and bool(kept)
+                if closed:
                     kept.append((start, stop))
+                    safe = len(kept)
                 break
+        elif has_role and _is_noun_modifier(low):
+            kept.append((start, stop))
+            continue  # tentative until the phrase is seen to close
         elif not (has_role and _is_modifier(word)):
+            closed = False
             break
         kept.append((start, stop))
-    return _build_phrase(text, list(reversed(kept)))
+        safe = len(kept)
+    else:
+        closed = closed or len(kept) == len(words)
+    return _build_phrase(text, list(reversed(kept if closed else kept[:safe])))
+
+
+def _is_noun_modifier(low: str) -> bool:
+    """A lowercase word that may modify a role noun ('port' authority, 'health' officials)."""
+    return (
+        low.isalpha()
+        and low not in _FUNCTION_WORDS
+        and low not in STOP_WORDS
+        and low not in _PRONOUNS
+        and low not in SPEECH_VERBS
+        and not low.endswith(("ed", "ing", "ly"))
+    )
 
 
 def _phrase_after(text: str, start: int, hi: int) -> _Phrase | None:

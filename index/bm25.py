@@ -1,0 +1,138 @@
+"""BM25 scoring with rank-bm25's numbers, served from a numpy inverted index.
+
+The scores are those of ``rank_bm25.BM25Okapi(corpus, k1=1.5, b=0.75, epsilon=0)``. ``epsilon=0``
+is a choice: rank-bm25's default gives every term found in more than half of the passages a floor
+of ``0.25 x`` the mean IDF, which ranks common words above rare ones; with 0 such terms count for
+nothing, exactly as the Robertson IDF clipped at zero (bm25s ``atire`` + ``robertson``).
+
+rank-bm25 loops over every passage in Python for every query term; here each term's postings
+(passage ids and a precomputed ``tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))``) sit in
+contiguous arrays, so a query touches only the passages that contain its terms.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from index.errors import IndexCorrupt
+
+_FILES = ("ptr", "doc_ids", "weights", "idf")
+
+
+class BM25Scorer:
+    def __init__(
+        self,
+        vocabulary: list[str],
+        ptr: npt.NDArray[np.int64],
+        doc_ids: npt.NDArray[np.int32],
+        weights: npt.NDArray[np.float32],
+        idf: npt.NDArray[np.float64],
+        num_docs: int,
+        k1: float,
+        b: float,
+    ) -> None:
+        self.k1, self.b = k1, b
+        self._vocabulary = vocabulary
+        self._term_ids = {t: i for i, t in enumerate(vocabulary)}
+        self._ptr, self._doc_ids, self._weights, self._idf = ptr, doc_ids, weights, idf
+        self._num_docs = num_docs
+
+    @classmethod
+    def build(cls, corpus_tokens: Sequence[Sequence[str]], *, k1: float = 1.5, b: float = 0.75) -> BM25Scorer:
+        n = len(corpus_tokens)
+        term_ids: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        tfs: list[int] = []
+        lengths = np.fromiter((len(t) for t in corpus_tokens), dtype=np.float64, count=n)
+        for doc, tokens in enumerate(corpus_tokens):
+            for term, tf in Counter(tokens).items():
+                rows.append(term_ids.setdefault(term, len(term_ids)))
+                cols.append(doc)
+                tfs.append(tf)
+        term = np.asarray(rows, dtype=np.int64)
+        order = np.argsort(term, kind="stable")
+        doc_ids = np.asarray(cols, dtype=np.int32)[order]
+        tf = np.asarray(tfs, dtype=np.float64)[order]
+        df = np.bincount(term, minlength=len(term_ids))
+        ptr = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
+        avgdl = float(lengths.mean()) if n else 0.0
+        norm = k1 * (1 - b + b * lengths[doc_ids] / avgdl) if avgdl else np.full(len(tf), k1)
+        weights = (tf * (k1 + 1) / (tf + norm)).astype(np.float32)
+        with np.errstate(divide="ignore"):
+            idf = np.log(n - df + 0.5) - np.log(df + 0.5)
+        idf = np.where(idf > 0, idf, 0.0)  # epsilon=0: no floor for common terms
+        vocabulary = [""] * len(term_ids)
+        for t, i in term_ids.items():
+            vocabulary[i] = t
+        return cls(vocabulary, ptr, doc_ids, weights, idf.astype(np.float64), n, k1, b)
+
+    @property
+    def num_docs(self) -> int:
+        return self._num_docs
+
+    @property
+    def vocabulary(self) -> list[str]:
+        return self._vocabulary
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in _FILES:
+            np.save(directory / f"{name}.npy", getattr(self, f"_{name}"), allow_pickle=False)
+        meta = {"k1": self.k1, "b": self.b, "num_docs": self._num_docs, "vocabulary": self._vocabulary}
+        (directory / "bm25.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, *, mmap: bool = True) -> BM25Scorer:
+        try:
+            meta = json.loads((directory / "bm25.json").read_text(encoding="utf-8"))
+            arrays: dict[str, Any] = {
+                name: np.load(directory / f"{name}.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
+                for name in _FILES
+            }
+        except (OSError, ValueError) as err:
+            raise IndexCorrupt(f"The BM25 files in {directory} are missing or damaged ({err}). Rebuild.") from None
+        vocabulary = meta.get("vocabulary")
+        if not isinstance(vocabulary, list) or len(arrays["ptr"]) != len(vocabulary) + 1:
+            raise IndexCorrupt(f"The BM25 files in {directory} do not match each other. Rebuild the index.")
+        return cls(vocabulary, arrays["ptr"], arrays["doc_ids"], arrays["weights"], arrays["idf"],
+                   int(meta["num_docs"]), float(meta["k1"]), float(meta["b"]))
+
+    def term_doc_freq(self, term: str) -> int:
+        i = self._term_ids.get(term)
+        return 0 if i is None else int(self._ptr[i + 1] - self._ptr[i])
+
+    def get_scores(self, query_tokens: Sequence[str]) -> npt.NDArray[np.float64]:
+        scores = np.zeros(self._num_docs, dtype=np.float64)
+        for term in query_tokens:
+            i = self._term_ids.get(term)
+            if i is None or self._idf[i] == 0:
+                continue
+            lo, hi = int(self._ptr[i]), int(self._ptr[i + 1])
+            scores[self._doc_ids[lo:hi]] += self._idf[i] * self._weights[lo:hi]
+        return scores
+
+    def top_k(
+        self, query_tokens: Sequence[str], k: int, *, candidates: npt.NDArray[Any] | None = None
+    ) -> list[tuple[int, float]]:
+        if k <= 0:
+            return []
+        scores = self.get_scores(query_tokens)
+        if candidates is not None:
+            mask = np.zeros(self._num_docs, dtype=bool)
+            mask[np.asarray(candidates, dtype=np.int64)] = True
+            scores = np.where(mask, scores, 0.0)
+        positive = np.flatnonzero(scores > 0)
+        if len(positive) > k:
+            part = np.argpartition(-scores[positive], k - 1)[:k]
+            positive = positive[part]
+        order = np.lexsort((positive, -scores[positive]))
+        return [(int(positive[j]), float(scores[positive[j]])) for j in order[:k]]
