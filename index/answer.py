@@ -43,9 +43,9 @@ _SPEECH = (
 )
 _AUX = r"did|does|do|has|have|had|is|was|were|are|will|would|could|can|should|might"
 _SAY_Q = re.compile(
-    rf"^(?:what|how|when|why)\s+(?:{_AUX})\s+(?P<speaker>.+?)\s+(?:{_SPEECH})\b(?P<rest>.*)$", re.I
+    rf"^(?:what|how|when|why)\s+(?:{_AUX})\s+(?P<speaker>.+?)\s+(?P<verb>{_SPEECH})\b(?P<rest>.*)$", re.I
 )
-_DID_SAY_Q = re.compile(rf"^(?:{_AUX})\s+(?P<speaker>.+?)\s+(?:{_SPEECH})\b(?P<rest>.*)$", re.I)
+_DID_SAY_Q = re.compile(rf"^(?:{_AUX})\s+(?P<speaker>.+?)\s+(?P<verb>{_SPEECH})\b(?P<rest>.*)$", re.I)
 _VIEW_Q = re.compile(
     r"^what\s+(?:is|was|are|were)\s+(?P<speaker>.+?)(?:'s|’s)\s+(?:view|views|position|stance|comment|"
     r"comments|response|reaction|statement|statements|opinion|take)\s+(?:on|about|of|regarding)\s+(?P<rest>.+)$",
@@ -176,7 +176,8 @@ def parse_question(question: str) -> Question:
     for pattern in (_SAY_Q, _DID_SAY_Q):
         m = pattern.match(text)
         if m and _looks_like_speaker(m.group("speaker")):
-            return Question(text, "say", _clean_speaker(m.group("speaker")), _topic(m.group("rest")))
+            speaker, topic, verb = _clean_speaker(m.group("speaker")), _topic(m.group("rest")), m.group("verb")
+            return Question(text, "say", speaker, topic, verb=verb.lower())
     m = _WH.match(text)
     if m:
         wh = " ".join(m.group("wh").lower().split())
@@ -312,7 +313,7 @@ def _answer_say(index: Index, q: Question) -> Answer:
     topic_terms = content_terms(index, q.topic, drop=analyze(q.speaker))
     if not theirs:
         return _no_answer(index, q, f"{q.speaker} is not quoted anywhere in the corpus.")
-    candidates = _rank_quotes(index, theirs, topic_terms)
+    candidates = _rank_quotes(index, theirs, topic_terms, verb=q.verb)
     if topic_terms.weights:
         good = [c for c in candidates if c.coverage >= SAY_COVERAGE]
         if not good:
@@ -401,9 +402,10 @@ def speaker_matches(name: str, quote: Quote) -> bool:
 
 
 def speaker_words(quote: Quote) -> set[str]:
-    """Folded words naming the speaker: the resolved name and the words as written."""
+    """Folded words naming who said it: the resolved name, the words as written, and the relay
+    (a question about what TASS reported finds the aide TASS quoted)."""
     said = set(words(quote.speaker or "")) | set(words(quote.speaker_as_written or ""))
-    return said - _ARTICLES
+    return (said | (set(words(quote.relay or "")) - _RELAY_NOISE)) - _ARTICLES
 
 
 def _name_words(name: str) -> list[str]:
@@ -413,6 +415,7 @@ def _name_words(name: str) -> list[str]:
 
 
 _ARTICLES = frozenset(["the", "a", "an"])
+_RELAY_NOISE = frozenset(["news", "agency", "s"])
 _TITLE_WORDS = frozenset(["mr", "mrs", "ms", "dr", "president", "minister", "secretary", "prime"])
 
 
@@ -424,8 +427,11 @@ def _same_word(asked: str, said: str) -> bool:
     return min(len(asked), len(said)) >= 5 and fuzz.ratio(asked, said) >= 85
 
 
-def _rank_quotes(index: Index, quotes: Sequence[Quote], terms: Terms) -> list[_Candidate]:
-    """One candidate per attributed sentence, best covered first."""
+def _rank_quotes(
+    index: Index, quotes: Sequence[Quote], terms: Terms, verb: str | None = None
+) -> list[_Candidate]:
+    """One candidate per attributed sentence, best covered first (then: said with the verb asked)."""
+    asked_cue = terms_of_word(verb) if verb and verb not in ("say", "said", "says", "tell", "told") else ()
     seen: dict[tuple[str, int, int], _Candidate] = {}
     for quote in quotes:
         key = (quote.doc, quote.sentence_start, quote.sentence_end)
@@ -435,10 +441,11 @@ def _rank_quotes(index: Index, quotes: Sequence[Quote], terms: Terms) -> list[_C
         text = index.text(doc_index)[quote.sentence_start : quote.sentence_end]
         have = sentence_terms(text)
         coverage = terms.coverage(have) if terms.weights else 1.0
-        seen[key] = _Candidate(
-            doc_index, Span(quote.sentence_start, quote.sentence_end), coverage, coverage, quote.speaker
-        )
-    return sorted(seen.values(), key=lambda c: (-c.coverage, c.doc_index, c.span.start))
+        same_cue = bool(asked_cue) and terms_of_word(quote.cue or "") == asked_cue
+        score = coverage + (0.1 if same_cue else 0.0)
+        span = Span(quote.sentence_start, quote.sentence_end)
+        seen[key] = _Candidate(doc_index, span, coverage, score, quote.speaker)
+    return sorted(seen.values(), key=lambda c: (-c.score, c.doc_index, c.span.start))
 
 
 def _retrieve_docs(index: Index, terms: Terms) -> list[int]:

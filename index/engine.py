@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import shutil
 import time
@@ -102,10 +104,12 @@ def _parse_sources(
 ) -> tuple[list[ParsedDocument], dict[str, list[int]]]:
     parsed: list[ParsedDocument] = []
     file_docs: dict[str, list[int]] = {}
+    # Reuse what an earlier build derived only if the same code derived it.
+    reusable = previous is not None and previous.manifest.get("pipeline") == pipeline_fingerprint()
     old_files: dict[str, Any] = previous.manifest["files"] if previous else {}
     for done, source in enumerate(sources, start=1):
         old = old_files.get(source.rel)
-        if previous is not None and old is not None and old["sha256"] == source.sha256:
+        if reusable and previous is not None and old is not None and old["sha256"] == source.sha256:
             items = [_renumber(previous.parsed(i), len(parsed) + j) for j, i in enumerate(old["docs"])]
             report.unchanged += 1
         else:
@@ -162,6 +166,7 @@ def _write_generation(
         "version": store.VERSION,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "corpus_dir": str(corpus_dir),
+        "pipeline": pipeline_fingerprint(),
         "documents": len(docs),
         "chunks": len(chunks),
         "quotes": len(quotes),
@@ -173,6 +178,17 @@ def _write_generation(
         "stamps": _stamps(corpus_dir),
     }
     store.write_json(staged / store.MANIFEST, manifest)
+
+
+@functools.cache
+def pipeline_fingerprint() -> str:
+    """A hash of the code that turns files into passages, terms and quotes: when it changes (an
+    upgrade), indexes built by the old code are stale even if the corpus is not."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("corpus", "sentences", "analysis", "quotes", "chunking", "bm25"):
+        digest.update((here / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _write_ptr_spans(staged: Path, name: str, groups: Sequence[Sequence[Span]]) -> None:
@@ -290,6 +306,8 @@ class Index:
         """True when ``corpus_dir`` is not the indexed corpus, or a file in it changed since the build."""
         if Path(corpus_dir).resolve() != self.corpus_dir:
             return True
+        if self.manifest.get("pipeline") != pipeline_fingerprint():
+            return True  # this citebot reads or attributes text differently from the one that built it
         return bool(_stamps(self.corpus_dir) != self.manifest.get("stamps"))
 
     def text(self, doc_index: int) -> str:

@@ -34,7 +34,7 @@ SPEECH_VERBS = frozenset(
     recalls concluded concludes tweeted tweets revealed reveals estimated estimates contended contends
     maintained maintains observed observes pointed commented comments disclosed discloses alleged alleges
     vowed vows promised promises countered counters conceded concedes agreed agrees testified testifies
-    """.split()
+    warning adding noting arguing claiming insisting stressing explaining""".split()
 )
 # Verbs after which the speaker may follow ("said Ibrahim Kalin", "added the spokesman").
 _INVERTING = frozenset(
@@ -248,9 +248,14 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
                 add(_Attribution(speaker, cue, Span(base + match.start(), speaker.end)))
     for match in _CUE.finditer(masked):
         verb = match.group(1).lower()
-        if verb.endswith("ing"):
-            continue  # ", saying ..." continues the main clause, whose own cue names the speaker
         cue_span = Span(base + match.start(), base + match.end())
+        if verb.endswith("ing"):
+            # "with the United States warning that ..." names a speaker; ", saying ..." continues
+            # the main clause, whose own cue names it.
+            adjacent = _phrase_before(text, cue_span.start, base)
+            if adjacent is not None and not adjacent.pronoun and re.match(r"\s+that\b", masked[match.end() :]):
+                add(_Attribution(adjacent, verb, cue_span))
+            continue
         before = _phrase_before_cue(text, masked, match.start(), base)
         if before is not None:
             relay = None
