@@ -13,14 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from index.engine import (
-        Index,
-        build_index,
-        default_index_dir,
-        ensure_index,
-        open_index,
-        sample_corpus_dir,
-    )
+    from index.engine import Index, build_index, ensure_index, open_index
+    from index.paths import default_index_dir, sample_corpus_dir
 
 __all__ = ["Index", "build_index", "default_index_dir", "ensure_index", "open_index", "sample_corpus_dir"]
 

@@ -54,15 +54,15 @@ class BM25Scorer:
         tfs: list[int] = []
         lengths = np.fromiter((len(t) for t in corpus_tokens), dtype=np.float64, count=n)
         for doc, tokens in enumerate(corpus_tokens):
-            for term, tf in Counter(tokens).items():
-                rows.append(term_ids.setdefault(term, len(term_ids)))
+            for token, count in Counter(tokens).items():
+                rows.append(term_ids.setdefault(token, len(term_ids)))
                 cols.append(doc)
-                tfs.append(tf)
-        term = np.asarray(rows, dtype=np.int64)
-        order = np.argsort(term, kind="stable")
+                tfs.append(count)
+        posting_terms = np.asarray(rows, dtype=np.int64)
+        order = np.argsort(posting_terms, kind="stable")
         doc_ids = np.asarray(cols, dtype=np.int32)[order]
         tf = np.asarray(tfs, dtype=np.float64)[order]
-        df = np.bincount(term, minlength=len(term_ids))
+        df = np.bincount(posting_terms, minlength=len(term_ids))
         ptr = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
         avgdl = float(lengths.mean()) if n else 0.0
         norm = k1 * (1 - b + b * lengths[doc_ids] / avgdl) if avgdl else np.full(len(tf), k1)

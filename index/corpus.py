@@ -140,7 +140,7 @@ def _text_document(doc: str, text: str, *, markdown: bool) -> Document:
     if paragraphs:
         first = text[paragraphs[0].start : paragraphs[0].end].lstrip("\ufeff").splitlines()[0]
         title = first.lstrip("#").strip() if markdown else first.strip()
-    return Document(doc, title or Path(doc).stem, text, tuple(paragraphs))
+    return Document(doc, _collapse(title) or Path(doc).stem, text, tuple(paragraphs))
 
 
 def _split_headings(text: str, para: Span) -> list[Span]:
@@ -175,7 +175,8 @@ _CONTAINERS = frozenset("div section article main body".split())
 
 
 def _html_document(doc: str, html: str) -> Document:
-    from selectolax.parser import HTMLParser, Node
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+    from selectolax.lexbor import LexborNode as Node
 
     tree = HTMLParser(html)
     title = _first_text(tree, "title") or _first_text(tree, "h1") or _first_text(tree, "h2, h3")
@@ -265,7 +266,7 @@ def _jsonl_documents(rel: str, text: str) -> list[Document]:
         if not isinstance(title, str) or not title.strip():
             title = body[paragraphs[0].start : paragraphs[0].end].splitlines()[0][:120]
         url = record.get("url") if isinstance(record.get("url"), str) else None
-        documents.append(Document(doc, title.strip(), body, tuple(paragraphs), url))
+        documents.append(Document(doc, _collapse(title), body, tuple(paragraphs), url))
     if bad and not documents:
         raise FileSkipped(f"no valid JSON lines with a 'text' field (bad lines: {_lines(bad)})")
     return documents

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from index.analysis import STOP_WORDS, fold
 from index.models import Quote, QuoteKind, Span
@@ -258,11 +258,11 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
             continue
         before = _phrase_before_cue(text, masked, match.start(), base)
         if before is not None:
-            relay = None
+            told: str | None = None
             if verb in ("told", "tells"):
                 recipient = _phrase_after(text, cue_span.end, unit.end)
-                relay = text[recipient.start : recipient.end] if recipient else None
-            add(_Attribution(before, verb, cue_span, relay))
+                told = text[recipient.start : recipient.end] if recipient else None
+            add(_Attribution(before, verb, cue_span, told))
             continue
         if verb in _INVERTING:
             after = _phrase_after(text, cue_span.end, unit.end)
@@ -472,33 +472,30 @@ def _make_quotes(
     as_written = text[phrase.start : phrase.end]
     resolved = _resolve(text, phrase, people, earlier, unit.start)
     speaker = " ".join(resolved.split()) if resolved else None
-    common = {
-        "doc": doc,
-        "speaker": speaker,
-        "speaker_as_written": as_written,
-        "speaker_start": phrase.start,
-        "speaker_end": phrase.end,
-        "cue": attribution.cue,
-        "sentence_start": unit.start,
-        "sentence_end": unit.end,
-        "relay": attribution.relay,
-    }
-    if marks:
-        return [
-            _quote(text, Span(m.start + 1, m.end - 1), "direct", common) for m in marks if m.end - m.start > 2
-        ]
-    content = _reported_content(text, unit, attribution)
-    return [_quote(text, content, "reported", common)] if content.end > content.start else []
-
-
-def _quote(text: str, span: Span, kind: QuoteKind, common: dict[str, object]) -> Quote:
-    return Quote(
-        text=text[span.start : span.end],
-        start=span.start,
-        end=span.end,
-        kind=kind,
-        **common,  # type: ignore[arg-type]
+    template = Quote(
+        doc=doc,
+        text="",
+        start=0,
+        end=0,
+        speaker=speaker,
+        speaker_as_written=as_written,
+        speaker_start=phrase.start,
+        speaker_end=phrase.end,
+        cue=attribution.cue,
+        kind="direct",
+        sentence_start=unit.start,
+        sentence_end=unit.end,
+        relay=attribution.relay,
     )
+    if marks:
+        inner = [Span(m.start + 1, m.end - 1) for m in marks if m.end - m.start > 2]
+        return [_with_span(template, text, span, "direct") for span in inner]
+    content = _reported_content(text, unit, attribution)
+    return [_with_span(template, text, content, "reported")] if content.end > content.start else []
+
+
+def _with_span(template: Quote, text: str, span: Span, kind: QuoteKind) -> Quote:
+    return replace(template, text=text[span.start : span.end], start=span.start, end=span.end, kind=kind)
 
 
 def _reported_content(text: str, unit: Span, attribution: _Attribution) -> Span:
