@@ -94,6 +94,8 @@ _TITLES = frozenset(
 )
 
 _MAX_PHRASE_WORDS = 8
+_DOCUMENTS = frozenset("statement statements report reports release letter document documents filing data".split())
+_DOCUMENT_SOURCE = re.compile(r"\s+(?:from|by|of|issued\s+by|released\s+by)\s+")
 _QUOTE_PAIRS = (("“", "”"), ("«", "»"), ("„", "“"))
 _WORD = re.compile(r"[\w’'.\-]+")
 # Case-sensitive: a capitalized "States" or "Reports" is a name, not a cue.
@@ -244,6 +246,9 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
     for pattern, cue in ((_ACCORDING, "according to"), (_REPORTED_BY, "reported by")):
         for match in pattern.finditer(masked):
             speaker = _phrase_after(text, base + match.end(), unit.end)
+            source = _DOCUMENT_SOURCE.match(text, speaker.end, unit.end) if speaker else None
+            if speaker and source and fold(text[speaker.start : speaker.end]).split()[-1] in _DOCUMENTS:
+                speaker = _phrase_after(text, source.end(), unit.end) or speaker  # "a statement from X"
             if speaker and not speaker.pronoun:
                 add(_Attribution(speaker, cue, Span(base + match.start(), speaker.end)))
     for match in _CUE.finditer(masked):
@@ -295,7 +300,18 @@ def _phrase_before_cue(text: str, masked: str, cue_at: int, base: int) -> _Phras
         phrase = _phrase_before(text, comma, base)
         if phrase is not None and not text[base : phrase.start].rstrip().endswith(","):
             phrase = None
+        elif phrase is not None:
+            phrase = _with_preceding_name(text, phrase, base)
     return phrase
+
+
+def _with_preceding_name(text: str, role: _Phrase, base: int) -> _Phrase:
+    """'John Smith, the family's lawyer, said': the name before the apposition is the speaker."""
+    comma = base + len(text[base : role.start].rstrip()) - 1
+    named = _phrase_before(text, comma, base)
+    if named is None or named.pronoun or named.roles or not _is_capitalized(text[named.start : named.end]):
+        return role
+    return _Phrase(named.start, role.end, Span(named.start, named.end), role.roles)
 
 
 def _words_before(text: str, end: int, lo: int) -> list[tuple[int, int]]:
@@ -404,8 +420,12 @@ def _is_noun_modifier(low: str) -> bool:
         and low not in STOP_WORDS
         and low not in _PRONOUNS
         and low not in SPEECH_VERBS
-        and not low.endswith(("ed", "ing", "ly"))
+        and not low.endswith(("ed", "ing"))
+        and (not low.endswith("ly") or low in _LY_NOUNS)  # adverbs end the phrase, 'family' does not
     )
+
+
+_LY_NOUNS = frozenset("family ally assembly supply rally monopoly daily weekly anomaly".split())
 
 
 def _phrase_after(text: str, start: int, hi: int) -> _Phrase | None:
