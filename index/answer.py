@@ -39,7 +39,7 @@ _SPEECH = (
     r"write|wrote|written|announce|announced|declare|declared|state|stated|note|noted|warn|warned|argue|"
     r"argued|comment|commented|reveal|revealed|mention|mentioned|explain|explained|add|added|predict|"
     r"predicted|suggest|suggested|insist|insisted|stress|stressed|confirm|confirmed|deny|denied|admit|"
-    r"admitted|tweet|tweeted|respond|responded|reply|replied"
+    r"admitted|tweet|tweeted|respond|responded|reply|replied|describe|described|characterize|characterized"
 )
 _AUX = r"did|does|do|has|have|had|is|was|were|are|will|would|could|can|should|might"
 _SAY_Q = re.compile(
@@ -56,6 +56,7 @@ _QUOTES_BY_Q = re.compile(
     r"(?:\s+(?:about|on|regarding)\s+(?P<rest>.+))?$",
     re.I,
 )
+_ACCORDING_Q = re.compile(r"^according\s+to\s+(?!whom\b)(?P<speaker>[^,]+?),\s*(?P<rest>.+)$", re.I)
 _WHO_SAID_Q = re.compile(
     rf"^(?:who|which\s+[\w\s]{{1,40}}?|according\s+to\s+whom,?)\s+(?:(?:{_AUX})\s+)?(?P<verb>{_SPEECH})\b(?P<rest>.*)$",
     re.I,
@@ -164,7 +165,7 @@ def parse_question(question: str) -> Question:
     text = " ".join(question.replace("\u00a0", " ").split()).rstrip("?!. ")
     if not text:
         raise BadQuery("Ask a question, for example: what did the minister say about the budget?")
-    for pattern in (_VIEW_Q, _QUOTES_BY_Q):
+    for pattern in (_VIEW_Q, _QUOTES_BY_Q, _ACCORDING_Q):
         m = pattern.match(text)
         if m:
             return Question(text, "say", _clean_speaker(m.group("speaker")), _topic(m.group("rest") or ""))

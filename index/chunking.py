@@ -22,6 +22,8 @@ class ParsedDocument:
     sentence_paragraphs: tuple[int, ...]
     chunks: tuple[Chunk, ...]
     quotes: tuple[Quote, ...]
+    # Each chunk's analyzed terms, when the parser computed them (a fresh parse does).
+    chunk_terms: tuple[list[str], ...] | None = None
 
 
 def parse_document(document: Document, doc_index: int) -> ParsedDocument:

@@ -23,8 +23,8 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 # Files nobody means as documents: ignored without a report.
 _JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini"})
 
-# A paragraph: a run of lines none of which is blank (whitespace, including no-break spaces).
-_PARAGRAPH = re.compile(r"\S(?:.*?\S)??(?=[^\S\n]*\n[^\S\n]*\n|\s*\Z)", re.S)
+# Paragraphs are separated by blank lines (whitespace only, including no-break spaces).
+_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +129,13 @@ def scan_file(path: Path) -> list[Document]:
 
 def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     """Blank-line separated blocks of ``text``, each trimmed of surrounding whitespace."""
-    return [Span(m.start(), m.end()) for m in _PARAGRAPH.finditer(text, start, len(text) if end is None else end)]
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    for gap in _BLANK_LINES.finditer(text, start, end):
+        spans.extend(_trimmed(text, start, gap.start()))
+        start = gap.end()
+    spans.extend(_trimmed(text, start, end))
+    return spans
 
 
 def _text_document(doc: str, text: str, *, markdown: bool) -> Document:

@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 from collections import OrderedDict
+from dataclasses import replace
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -107,29 +108,70 @@ def _parse_sources(
     # Reuse what an earlier build derived only if the same code derived it.
     reusable = previous is not None and previous.manifest.get("pipeline") == pipeline_fingerprint()
     old_files: dict[str, Any] = previous.manifest["files"] if previous else {}
-    for done, source in enumerate(sources, start=1):
+    fresh: list[Document] = []  # parsed below, in worker processes when there is a lot
+    slots: list[tuple[str, list[ParsedDocument | int]]] = []
+    for source in sources:
         old = old_files.get(source.rel)
         if reusable and previous is not None and old is not None and old["sha256"] == source.sha256:
-            items = [_renumber(previous.parsed(i), len(parsed) + j) for j, i in enumerate(old["docs"])]
+            slots.append((source.rel, [previous.parsed(i) for i in old["docs"]]))
             report.unchanged += 1
-        else:
-            try:
-                loaded = load_documents(source)
-            except CitebotError as err:
-                report.skipped.append(SkippedFile(source.rel, str(err)))
-                continue
-            (report.changed if old is not None else report.added).append(source.rel)
-            items = [parse_document(d, len(parsed) + j) for j, d in enumerate(loaded)]
-        file_docs[source.rel] = list(range(len(parsed), len(parsed) + len(items)))
-        parsed.extend(items)
-        if progress is not None:
-            progress(done, len(sources))
+            continue
+        try:
+            loaded = load_documents(source)
+        except CitebotError as err:
+            report.skipped.append(SkippedFile(source.rel, str(err)))
+            continue
+        (report.changed if old is not None else report.added).append(source.rel)
+        slots.append((source.rel, list(range(len(fresh), len(fresh) + len(loaded)))))
+        fresh.extend(loaded)
+    done_docs = _parse_all(fresh, progress)
+    for rel, items in slots:
+        first = len(parsed)
+        for item in items:
+            doc = done_docs[item] if isinstance(item, int) else item
+            parsed.append(_renumber(doc, len(parsed)))
+        file_docs[rel] = list(range(first, len(parsed)))
     return parsed, file_docs
+
+
+# Below this much text, starting worker processes costs more than it saves.
+_PARALLEL_CHARS = 8_000_000
+
+
+def _parse_all(documents: Sequence[Document], progress: Progress | None) -> list[ParsedDocument]:
+    """Parse documents (sentences, chunks, quotes, terms), on every core for a large corpus."""
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or sum(len(d.text) for d in documents) < _PARALLEL_CHARS:
+        out = []
+        for done, document in enumerate(documents, start=1):
+            out.append(_parse_with_terms(document))
+            if progress is not None:
+                progress(done, len(documents))
+        return out
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # "spawn": the builder may run in a thread of a busy process (the bot), where fork is unsafe.
+    context = multiprocessing.get_context("spawn")
+    results: list[ParsedDocument] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for done, item in enumerate(pool.map(_parse_with_terms, documents, chunksize=64), start=1):
+            results.append(item)
+            if progress is not None and (done % 256 == 0 or done == len(documents)):
+                progress(done, len(documents))
+    return results
+
+
+def _parse_with_terms(document: Document) -> ParsedDocument:
+    parsed = parse_document(document, 0)
+    text = document.text
+    terms = tuple(analyze(text[c.start : c.end]) for c in parsed.chunks)
+    return replace(parsed, chunk_terms=terms)
 
 
 def _renumber(item: ParsedDocument, doc_index: int) -> ParsedDocument:
     chunks = tuple(Chunk(doc_index, c.paragraph, c.start, c.end) for c in item.chunks)
-    return ParsedDocument(item.document, item.sentences, item.sentence_paragraphs, chunks, item.quotes)
+    return replace(item, chunks=chunks)
 
 
 def _write_generation(
@@ -154,7 +196,11 @@ def _write_generation(
     store.write_records(staged, "quotes", (_quote_record(q) for q in quotes))
     store.write_array(staged, "quote_ptr", np.cumsum([0] + [len(p.quotes) for p in parsed]), np.int64)
     store.write_json(staged / "speakers.json", _speaker_words(quotes))
-    tokens = [analyze(docs[c.doc_index].text[c.start : c.end]) for c in chunks]
+    tokens = [
+        list(terms)
+        for p in parsed
+        for terms in (p.chunk_terms or [analyze(p.document.text[c.start : c.end]) for c in p.chunks])
+    ]
     scorer = BM25Scorer.build(tokens)
     (staged / "bm25").mkdir()
     scorer.save(staged / "bm25")
