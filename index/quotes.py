@@ -611,9 +611,9 @@ def _collect_people(text: str) -> dict[str, _Person]:
         by_word = {person.name.split()[-1]: person for person in people.values()} | people
         for match in _CAPITALIZED.finditer(text):
             word = match.group()
-            person = by_word.get(word) or (by_word.get(fold(word)) if not word.isascii() else None)
-            if person is not None:
-                person.mentions.append(match.start())
+            mentioned = by_word.get(word) or (by_word.get(fold(word)) if not word.isascii() else None)
+            if mentioned is not None:
+                mentioned.mentions.append(match.start())
     return people
 
 
