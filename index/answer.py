@@ -177,7 +177,11 @@ def parse_question(question: str) -> Question:
     for pattern in (_SAY_Q, _DID_SAY_Q):
         m = pattern.match(text)
         if m and _looks_like_speaker(m.group("speaker")):
-            speaker, topic, verb = _clean_speaker(m.group("speaker")), _topic(m.group("rest")), m.group("verb")
+            speaker, topic, verb = (
+                _clean_speaker(m.group("speaker")),
+                _topic(m.group("rest")),
+                m.group("verb"),
+            )
             return Question(text, "say", speaker, topic, verb=verb.lower())
     m = _WH.match(text)
     if m:
@@ -314,6 +318,8 @@ def _answer_say(index: Index, q: Question) -> Answer:
     topic_terms = content_terms(index, q.topic, drop=analyze(q.speaker))
     if not theirs:
         return _no_answer(index, q, f"{q.speaker} is not quoted anywhere in the corpus.")
+    if topic_terms.weights and len(theirs) > _RETRIEVE:
+        theirs = _on_topic_first(index, theirs, topic_terms)
     candidates = _rank_quotes(index, theirs, topic_terms, verb=q.verb)
     if topic_terms.weights:
         good = [c for c in candidates if c.coverage >= SAY_COVERAGE]
@@ -328,8 +334,7 @@ def _answer_who_said(index: Index, q: Question) -> Answer:
     topic_terms = content_terms(index, q.topic)
     if not topic_terms.weights:
         raise BadQuery("Who said what? Add some words of what was said.")
-    chunk_docs = _retrieve_docs(index, topic_terms)
-    quotes = [quote for doc_index in chunk_docs for quote in index.doc_quotes(doc_index) if quote.speaker]
+    quotes = _quotes_in_top_passages(index, topic_terms)
     candidates = [c for c in _rank_quotes(index, quotes, topic_terms) if _passes_focus(c, topic_terms, index)]
     good = [c for c in candidates if c.coverage >= FACT_COVERAGE]
     if not good:
@@ -388,7 +393,9 @@ def quotes_by(index: Index, name: str) -> list[Quote]:
     keys = index.speaker_keys
     found: set[int] | None = None
     for word in asked:
-        matches = {word} | {k for k, _, _ in process.extract(word, keys, scorer=fuzz.ratio, score_cutoff=80, limit=None)}
+        matches = {word} | {
+            k for k, _, _ in process.extract(word, keys, scorer=fuzz.ratio, score_cutoff=80, limit=None)
+        }
         ids = {i for key in matches if _same_word(word, key) for i in index.speaker_words.get(key, ())}
         found = ids if found is None else found & ids
     quotes = [index.quote(i) for i in sorted(found or ())]
@@ -449,11 +456,28 @@ def _rank_quotes(
     return sorted(seen.values(), key=lambda c: (-c.score, c.doc_index, c.span.start))
 
 
-def _retrieve_docs(index: Index, terms: Terms) -> list[int]:
-    seen: dict[int, None] = {}
+def _quotes_in_top_passages(index: Index, terms: Terms) -> list[Quote]:
+    """Attributed quotes inside the passages BM25 ranks highest for ``terms``."""
+    quotes: list[Quote] = []
     for chunk_id, _ in index.scorer.top_k(terms.query(), _RETRIEVE):
-        seen.setdefault(index.chunk(chunk_id).doc_index)
-    return list(seen)
+        chunk = index.chunk(chunk_id)
+        quotes.extend(
+            q
+            for q in index.doc_quotes(chunk.doc_index)
+            if q.speaker and q.sentence_start < chunk.end and chunk.start < q.sentence_end
+        )
+    return quotes
+
+
+def _on_topic_first(index: Index, quotes: Sequence[Quote], terms: Terms, keep: int = 200) -> list[Quote]:
+    """A prolific speaker's quotes narrowed to those in passages that share the topic's terms."""
+    scores = index.scorer.get_scores(terms.query())
+    scored = [
+        (float(scores[index.chunk_at(index.doc_index(q.doc), q.sentence_start)]), i)
+        for i, q in enumerate(quotes)
+    ]
+    best = sorted((s for s in scored if s[0] > 0), reverse=True)[:keep]
+    return [quotes[i] for _, i in sorted(best, key=lambda s: s[1])]
 
 
 def _rank_sentences(index: Index, terms: Terms, wants: str | None) -> list[_Candidate]:

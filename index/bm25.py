@@ -99,12 +99,22 @@ class BM25Scorer:
                 for name in _FILES
             }
         except (OSError, ValueError) as err:
-            raise IndexCorrupt(f"The BM25 files in {directory} are missing or damaged ({err}). Rebuild.") from None
+            raise IndexCorrupt(
+                f"The BM25 files in {directory} are missing or damaged ({err}). Rebuild."
+            ) from None
         vocabulary = meta.get("vocabulary")
         if not isinstance(vocabulary, list) or len(arrays["ptr"]) != len(vocabulary) + 1:
             raise IndexCorrupt(f"The BM25 files in {directory} do not match each other. Rebuild the index.")
-        return cls(vocabulary, arrays["ptr"], arrays["doc_ids"], arrays["weights"], arrays["idf"],
-                   int(meta["num_docs"]), float(meta["k1"]), float(meta["b"]))
+        return cls(
+            vocabulary,
+            arrays["ptr"],
+            arrays["doc_ids"],
+            arrays["weights"],
+            arrays["idf"],
+            int(meta["num_docs"]),
+            float(meta["k1"]),
+            float(meta["b"]),
+        )
 
     def term_doc_freq(self, term: str) -> int:
         i = self._term_ids.get(term)

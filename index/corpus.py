@@ -35,7 +35,9 @@ class SourceFile:
     size: int
 
 
-def scan_corpus(corpus_dir: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[SourceFile], list[SkippedFile]]:
+def scan_corpus(
+    corpus_dir: Path, *, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[list[SourceFile], list[SkippedFile]]:
     """The files of ``corpus_dir`` to index, and the ones skipped with the reason why."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"The corpus directory {corpus_dir} does not exist or is not a directory.")
@@ -201,7 +203,11 @@ def _html_document(doc: str, html: str) -> Document:
         loose: list[str] = []
         child = node.child
         while child is not None:
-            if child.tag in _BLOCKS or child.tag in _CONTAINERS or child.tag in ("ul", "ol", "table", "tr", "tbody", "dl"):
+            if (
+                child.tag in _BLOCKS
+                or child.tag in _CONTAINERS
+                or child.tag in ("ul", "ol", "table", "tr", "tbody", "dl")
+            ):
                 if loose:
                     blocks.append(_collapse(" ".join(loose)))
                     loose = []
@@ -221,7 +227,9 @@ def _html_document(doc: str, html: str) -> Document:
         visit(root)
     blocks = [b for b in blocks if b]
     text = "\n\n".join(blocks)
-    return Document(doc, title or (blocks[0][:120] if blocks else Path(doc).stem), text, tuple(paragraph_spans(text)), url)
+    return Document(
+        doc, title or (blocks[0][:120] if blocks else Path(doc).stem), text, tuple(paragraph_spans(text)), url
+    )
 
 
 def _first_text(tree: object, selector: str) -> str:

@@ -480,6 +480,12 @@ class Index:
             int(self._a["chunk_end"][chunk_id]),
         )
 
+    def chunk_at(self, doc_index: int, offset: int) -> int:
+        """The id of the chunk of ``doc_index`` that holds (or last starts before) ``offset``."""
+        lo, hi = int(self._a["chunk_ptr"][doc_index]), int(self._a["chunk_ptr"][doc_index + 1])
+        position = int(np.searchsorted(self._a["chunk_start"][lo:hi], offset, side="right")) - 1
+        return lo + max(position, 0)
+
     def chunk_ids_of(self, doc_index: int) -> npt.NDArray[np.int64]:
         lo, hi = int(self._a["chunk_ptr"][doc_index]), int(self._a["chunk_ptr"][doc_index + 1])
         return np.arange(lo, hi, dtype=np.int64)

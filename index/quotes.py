@@ -98,7 +98,9 @@ _TITLES = frozenset(
 # Words repeat: folding each distinct one once saves most of the attribution time.
 fold = lru_cache(maxsize=200_000)(_fold_text)
 _MAX_PHRASE_WORDS = 8
-_DOCUMENTS = frozenset("statement statements report reports release letter document documents filing data".split())
+_DOCUMENTS = frozenset(
+    "statement statements report reports release letter document documents filing data".split()
+)
 _DOCUMENT_SOURCE = re.compile(r"\s+(?:from|by|of|issued\s+by|released\s+by)\s+")
 _QUOTE_PAIRS = (("“", "”"), ("«", "»"), ("„", "“"))
 _WORD = re.compile(r"[\w’'.\-]+")
@@ -247,7 +249,10 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
             add(
                 _Attribution(speaker, "quoted as saying", Span(base + match.start(), speaker.end), relay_text)
             )
-    for pattern, cue, needle in ((_ACCORDING, "according to", "ccording"), (_REPORTED_BY, "reported by", "by")):
+    for pattern, cue, needle in (
+        (_ACCORDING, "according to", "ccording"),
+        (_REPORTED_BY, "reported by", "by"),
+    ):
         for match in pattern.finditer(masked) if needle in masked else ():
             speaker = _phrase_after(text, base + match.end(), unit.end)
             source = _DOCUMENT_SOURCE.match(text, speaker.end, unit.end) if speaker else None
@@ -262,7 +267,11 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
             # "with the United States warning that ..." names a speaker; ", saying ..." continues
             # the main clause, whose own cue names it.
             adjacent = _phrase_before(text, cue_span.start, base)
-            if adjacent is not None and not adjacent.pronoun and re.match(r"\s+that\b", masked[match.end() :]):
+            if (
+                adjacent is not None
+                and not adjacent.pronoun
+                and re.match(r"\s+that\b", masked[match.end() :])
+            ):
                 add(_Attribution(adjacent, verb, cue_span))
             continue
         before = _phrase_before_cue(text, masked, match.start(), base)
@@ -447,7 +456,11 @@ def _phrase_after(text: str, start: int, hi: int) -> _Phrase | None:
         if i == 0 and low in _DETERMINERS:
             kept.append((begin, stop))
             continue
-        if low in ROLE_NOUNS or (_is_capitalized(word) and low not in _FUNCTION_WORDS) or (_is_modifier(word) and any(fold(text[b:s]) in ROLE_NOUNS for b, s in words[i + 1 : i + 4])):
+        if (
+            low in ROLE_NOUNS
+            or (_is_capitalized(word) and low not in _FUNCTION_WORDS)
+            or (_is_modifier(word) and any(fold(text[b:s]) in ROLE_NOUNS for b, s in words[i + 1 : i + 4]))
+        ):
             kept.append((begin, stop))
         else:
             break
@@ -617,9 +630,7 @@ def _collect_people(text: str) -> dict[str, _Person]:
     return people
 
 
-def _resolve(
-    text: str, phrase: _Phrase, people: _People, earlier: Sequence[Quote], at: int
-) -> str | None:
+def _resolve(text: str, phrase: _Phrase, people: _People, earlier: Sequence[Quote], at: int) -> str | None:
     """The name a speaker phrase stands for: its own name, or the person a pronoun or role points to."""
     as_written = text[phrase.start : phrase.end]
     if phrase.name is not None:
