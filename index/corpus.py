@@ -94,6 +94,11 @@ def _skip_reason(path: Path, root: Path, max_bytes: int) -> str | None:
 
 def load_documents(source: SourceFile) -> list[Document]:
     """The documents in one file; FileSkipped with a reason when there are none to be had."""
+    return load_file(source)[0]
+
+
+def load_file(source: SourceFile) -> tuple[list[Document], list[SkippedFile]]:
+    """The documents in one file, and the parts of it that were skipped (bad JSONL lines)."""
     try:
         data = source.path.read_bytes()
     except OSError as err:
@@ -107,16 +112,18 @@ def load_documents(source: SourceFile) -> list[Document]:
     with open(source.path, encoding="utf-8", newline="") as handle:
         text = handle.read()
     suffix = source.path.suffix.lower()
+    problems: list[SkippedFile] = []
     if suffix in (".html", ".htm"):
         documents = [_html_document(source.rel, text)]
     elif suffix == ".jsonl":
-        documents = _jsonl_documents(source.rel, text)
+        documents, bad = _jsonl_documents(source.rel, text)
+        problems = [SkippedFile(f"{source.rel}:{n}", "not a JSON object with a 'text' string") for n in bad]
     else:
         documents = [_text_document(source.rel, text, markdown=suffix in (".md", ".markdown"))]
     documents = [d for d in documents if d.paragraphs]
     if not documents:
         raise FileSkipped("no text in the file")
-    return documents
+    return documents, problems
 
 
 def scan_file(path: Path) -> list[Document]:
@@ -252,7 +259,8 @@ def _collapse(text: str) -> str:
 # --- JSONL ------------------------------------------------------------------------------------------
 
 
-def _jsonl_documents(rel: str, text: str) -> list[Document]:
+def _jsonl_documents(rel: str, text: str) -> tuple[list[Document], list[int]]:
+    """The documents of a JSONL file, and the numbers of the lines that are not documents."""
     documents: list[Document] = []
     bad: list[int] = []
     seen: set[str] = set()
@@ -283,7 +291,7 @@ def _jsonl_documents(rel: str, text: str) -> list[Document]:
         documents.append(Document(doc, _collapse(title), body, tuple(paragraphs), url))
     if bad and not documents:
         raise FileSkipped(f"no valid JSON lines with a 'text' field (bad lines: {_lines(bad)})")
-    return documents
+    return documents, bad
 
 
 def _lines(numbers: list[int]) -> str:

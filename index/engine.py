@@ -20,7 +20,7 @@ from index import store
 from index.analysis import analyze, iter_tokens
 from index.bm25 import BM25Scorer
 from index.chunking import ParsedDocument, parse_document
-from index.corpus import SUPPORTED_SUFFIXES, SourceFile, load_documents, scan_corpus
+from index.corpus import SUPPORTED_SUFFIXES, SourceFile, load_file, scan_corpus
 from index.errors import BadQuery, CitebotError, IndexCorrupt, IndexMissing, UnknownDocument
 from index.models import (
     Answer,
@@ -117,7 +117,8 @@ def _parse_sources(
             report.unchanged += 1
             continue
         try:
-            loaded = load_documents(source)
+            loaded, problems = load_file(source)
+            report.skipped.extend(problems)
         except CitebotError as err:
             report.skipped.append(SkippedFile(source.rel, str(err)))
             continue

@@ -85,12 +85,14 @@ def test_bad_files_are_skipped_with_reasons(corpus_dir: Path, tmp_path: Path) ->
     (corpus_dir / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me\n".encode("latin-1"))
     (corpus_dir / "binary.txt").write_bytes(b"\x00\x01\x02binary")
     (corpus_dir / "empty.txt").write_text("", "utf-8")
+    (corpus_dir / "mixed.jsonl").write_text('{"text": "Kept line about walruses."}\n{broken\n', "utf-8")
     built = build_index(corpus_dir, tmp_path / "index")
     assert built.report is not None
     reasons = {s.path: s.reason for s in built.report.skipped}
-    assert {"latin1.txt", "binary.txt", "empty.txt"} <= set(reasons)
+    assert {"latin1.txt", "binary.txt", "empty.txt", "mixed.jsonl:2"} <= set(reasons)
     assert all(reasons.values())
-    assert built.report.documents == 2
+    assert built.report.documents == 3
+    assert built.search("walruses")[0].doc == "mixed.jsonl#1"
 
 
 def test_missing_and_corrupt_index_errors_say_how_to_rebuild(corpus_dir: Path, tmp_path: Path) -> None:
