@@ -107,3 +107,59 @@ def test_every_answer_is_verbatim(sample_index: Index, question: str) -> None:
     for hit in answer.answers + answer.related:
         assert sample_index.document(hit.doc).text[hit.start : hit.end] == hit.text
     assert answer.answered == bool(answer.answers)
+
+
+_pieces = st.sampled_from(
+    [
+        "Anna Berg said",
+        "“We will win,” said Anna Berg.",
+        '"No comment," he told Reuters.',
+        "according to the ministry",
+        "The vote is on Monday.",
+        "Prices rose 5% in 2024.",
+        "Erdoğan’s party",
+        "Kalın",
+        "naïve café 🚀",
+        "e\u0301clair",
+        "U.S. officials",
+        "Dec. 14",
+        "\r\n",
+        "\n\n",
+        "\r\n\r\n",
+        "\xa0",
+        " ",
+        ".",
+        ",",
+    ]
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.lists(_pieces, min_size=1, max_size=30).map(" ".join), min_size=1, max_size=3),
+    st.lists(_pieces, min_size=1, max_size=6).map(" ".join),
+)
+def test_offsets_stay_verbatim_on_any_text(
+    tmp_path_factory: pytest.TempPathFactory, texts: list[str], question: str
+) -> None:
+    root = tmp_path_factory.mktemp("random")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for i, text in enumerate(texts):
+        (corpus / f"d{i}.txt").write_bytes(("Title\n\n" + text).encode("utf-8"))
+    from index import build_index
+
+    index = build_index(corpus, root / "index")
+    for attempt in (question, "What did Anna Berg say?", "Who said we will win?", "When is the vote?"):
+        try:
+            answer = index.ask(attempt)
+        except BadQuery:
+            continue
+        for hit in answer.answers + answer.related:
+            with open(corpus / hit.doc, encoding="utf-8", newline="") as handle:
+                assert handle.read()[hit.start : hit.end] == hit.text
+    for quote in index.quotes():
+        text = index.document(quote.doc).text
+        assert text[quote.start : quote.end] == quote.text
+        if quote.speaker_start is not None and quote.speaker_end is not None:
+            assert text[quote.speaker_start : quote.speaker_end] == quote.speaker_as_written
