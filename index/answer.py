@@ -58,7 +58,7 @@ _QUOTES_BY_Q = re.compile(
 )
 _ACCORDING_Q = re.compile(r"^according\s+to\s+(?!whom\b)(?P<speaker>[^,]+?),\s*(?P<rest>.+)$", re.I)
 _WHO_SAID_Q = re.compile(
-    rf"^(?:who|which\s+[\w\s]{{1,40}}?|according\s+to\s+whom,?)\s+(?:(?:{_AUX})\s+)?(?P<verb>{_SPEECH})\b(?P<rest>.*)$",
+    rf"^(?:who|which\s+[\w\s]{{1,40}}?|according\s+to\s+whom,?)\s+(?:(?:{_AUX})\s+)?(?P<verb>{_SPEECH}|quoted)\b(?P<rest>.*)$",
     re.I,
 )
 _WH = re.compile(
