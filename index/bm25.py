@@ -13,7 +13,6 @@ contiguous arrays, so a query touches only the passages that contain its terms.
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path

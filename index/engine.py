@@ -8,8 +8,8 @@ import os
 import shutil
 import time
 from collections import OrderedDict
-from dataclasses import replace
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 import re
 from pathlib import Path
+from pydoc_data.topics import topics  # Python's own documentation: real prose, always installed
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydoc_data.topics import topics  # Python's own documentation: real prose, always installed
 from rank_bm25 import BM25Okapi
 
 from index.analysis import analyze
