@@ -6,6 +6,7 @@ import functools
 import hashlib
 import os
 import shutil
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -332,6 +333,7 @@ class Index:
             "chunks"
         ):
             raise IndexCorrupt(f"The index at {generation} is inconsistent. Rebuild it.")
+        self._lock = threading.Lock()  # the bot reads one Index from several worker threads
         self._text_cache: OrderedDict[int, str] = OrderedDict()
         self._meta_cache: dict[int, dict[str, Any]] = {}
         self._quotes: list[Quote] | None = None
@@ -358,34 +360,48 @@ class Index:
         return bool(_stamps(self.corpus_dir) != self.manifest.get("stamps"))
 
     def text(self, doc_index: int) -> str:
-        cached = self._text_cache.get(doc_index)
-        if cached is None:
-            cached = self._texts.text(doc_index)
-            self._text_cache[doc_index] = cached
+        with self._lock:
+            cached = self._text_cache.get(doc_index)
+            if cached is not None:
+                self._text_cache.move_to_end(doc_index)
+                return cached
+        text = self._texts.text(doc_index)
+        with self._lock:
+            self._text_cache[doc_index] = text
             if len(self._text_cache) > 256:
                 self._text_cache.popitem(last=False)
-        return cached
+        return text
 
     def meta(self, doc_index: int) -> dict[str, Any]:
         meta = self._meta_cache.get(doc_index)
         if meta is None:
             meta = self._docs.record(doc_index)
-            self._meta_cache[doc_index] = meta
+            self._meta_cache[doc_index] = meta  # a dict store is atomic; a race only decodes twice
         return meta
 
     def doc_index(self, doc: str) -> int:
-        if self._doc_ids is None:
-            self._doc_ids = {self.meta(i)["doc"]: i for i in range(len(self))}
-        found = self._doc_ids.get(doc)
+        """The position of a document, by its path, or by a unique title or file name."""
+        names = self._names()
+        found = names.get(doc)
         if found is None:
-            # Accept a unique title or file name too: people type what they see.
-            matches = [
-                i for i in range(len(self)) if doc in (self.meta(i)["title"], Path(self.meta(i)["doc"]).name)
-            ]
-            if len(matches) == 1:
-                return matches[0]
             raise UnknownDocument(f"No document called {doc!r} in the index.")
         return found
+
+    def _names(self) -> dict[str, int]:
+        if self._doc_ids is None:
+            names: dict[str, int] = {}
+            ambiguous: set[str] = set()
+            for i in range(len(self)):
+                meta = self.meta(i)
+                for alias in (meta["title"], Path(meta["doc"]).name):
+                    if alias in names and names[alias] != i:
+                        ambiguous.add(alias)
+                    names.setdefault(alias, i)
+            for alias in ambiguous:
+                del names[alias]
+            names.update({self.meta(i)["doc"]: i for i in range(len(self))})  # paths win over aliases
+            self._doc_ids = names
+        return self._doc_ids
 
     def _spans(self, name: str, doc_index: int) -> list[Span]:
         lo, hi = int(self._a[f"{name}_ptr"][doc_index]), int(self._a[f"{name}_ptr"][doc_index + 1])
