@@ -17,6 +17,7 @@ president" are resolved to a named person of the document where the text allows 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -149,9 +150,9 @@ def find_quotes(
 
     ``units`` may pass each paragraph's :func:`sentence_units` when the caller has them already.
     """
-    people = _People(text)
+    people = _People(text, paragraphs)
     quotes: list[Quote] = []
-    last_speaker: tuple[Quote, int] | None = None  # the last direct quote and its paragraph number
+    last_speaker: tuple[Quote, int] | None = None  # the last attributed quote and its paragraph number
     for number, para in enumerate(paragraphs):
         marks = _quote_marks(text, para.start, para.end)
         if not marks and not _ANY_CUE.search(text, para.start, para.end):
@@ -164,12 +165,13 @@ def find_quotes(
                 for attribution in attributions:
                     new = _make_quotes(doc, text, unit, inside, attribution, people, quotes)
                     quotes.extend(new)
-                    direct = [q for q in new if q.kind == "direct"]
-                    if direct:
-                        last_speaker = (direct[-1], number)
-            elif inside and last_speaker is not None and number - last_speaker[1] <= 1:
-                quotes.extend(_continuation(doc, text, unit, inside, last_speaker[0]))
-                last_speaker = (quotes[-1], number)
+                    if new:
+                        last_speaker = (new[-1], number)
+            elif last_speaker is not None and number - last_speaker[1] <= 1:
+                spoken = [m for m in inside if _is_speech(text, unit, m)]
+                if spoken:
+                    quotes.extend(_continuation(doc, text, unit, spoken, last_speaker[0]))
+                    last_speaker = (quotes[-1], number)
     return quotes
 
 
@@ -469,6 +471,11 @@ def _phrase_after(text: str, start: int, hi: int) -> _Phrase | None:
     return _build_phrase(text, kept)
 
 
+def _is_role_word(word: str) -> bool:
+    """'spokesman', 'President', 'Secretary-General' (by any of its hyphenated parts)."""
+    return any(part in ROLE_NOUNS or part.strip(".") in _TITLES for part in word.split("-"))
+
+
 def _build_phrase(text: str, words: list[tuple[int, int]]) -> _Phrase | None:
     if not words:
         return None
@@ -476,9 +483,7 @@ def _build_phrase(text: str, words: list[tuple[int, int]]) -> _Phrase | None:
     if all(w in _DETERMINERS for w in folded):
         return None
     # The name is the run of capitalized words after the last role or title word.
-    last_role = max(
-        (i for i, w in enumerate(folded) if w in ROLE_NOUNS or w.strip(".") in _TITLES), default=-1
-    )
+    last_role = max((i for i, w in enumerate(folded) if _is_role_word(w)), default=-1)
     name_words = [
         (a, b)
         for (a, b), w in zip(words[last_role + 1 :], folded[last_role + 1 :], strict=True)
@@ -559,6 +564,12 @@ def _trim_span(text: str, span: Span) -> Span:
     return Span(start, end)
 
 
+def _is_speech(text: str, unit: Span, mark: Span) -> bool:
+    """A quotation that opens its sentence, or runs to several words, is speech; a short one inside
+    a sentence (the "bottom billion") is a scare quote or a title."""
+    return not text[unit.start : mark.start].strip() or len(text[mark.start : mark.end].split()) >= 5
+
+
 def _continuation(doc: str, text: str, unit: Span, marks: Sequence[Span], previous: Quote) -> list[Quote]:
     """A quotation with no cue of its own goes on with the previous speaker's words."""
     return [
@@ -591,20 +602,51 @@ _TITLE_BEFORE_NAME = re.compile(
     r"spokesman|spokeswoman|spokesperson|aide|adviser|advisor|minister|president|secretary|leader|chief|"
     r"official)\s+(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,3})"
 )
+# "General Assembly" is not General Mr. Assembly.
+_INSTITUTIONS = frozenset(
+    """
+    assembly council committee court department ministry house office nations states party union
+    government congress senate parliament commission agency bank fund board authority forces army
+    """.split()
+)
 _CAPITALIZED = re.compile(r"\b[A-Z][\w’'-]+")
 
 
 class _People:
-    """The document's titled people, found on first need (most documents never need them)."""
+    """What pronouns and roles are resolved against: the document's titled people (found on first
+    need, as most documents never need them) and the subjects of its sentences."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, paragraphs: Sequence[Span]) -> None:
         self._text = text
+        self._paragraphs = paragraphs
         self._found: dict[str, _Person] | None = None
 
     def get(self) -> dict[str, _Person]:
         if self._found is None:
             self._found = _collect_people(self._text)
         return self._found
+
+    def subject_before(self, at: int) -> tuple[int, str] | None:
+        """The nearest sentence subject before ``at`` that can be a speaker, within two paragraphs."""
+        text = self._text
+        starts = [p.start for p in self._paragraphs]
+        current = max(0, bisect_right(starts, at) - 1)
+        for para in reversed(self._paragraphs[max(0, current - 2) : current + 1]):
+            for sentence in reversed(split_sentences(text, para.start, min(para.end, at))):
+                if sentence.start >= at:
+                    continue
+                phrase = _phrase_after(text, sentence.start, sentence.end)
+                if phrase is not None and not phrase.pronoun and self._personlike(phrase):
+                    name = phrase.name or phrase
+                    return sentence.start, " ".join(text[name.start : name.end].split())
+        return None
+
+    def _personlike(self, phrase: _Phrase) -> bool:
+        words = self._text[phrase.start : phrase.end].split()
+        if phrase.roles or phrase.name is not None:
+            return True
+        surname = fold(words[-1]) if words else ""
+        return len(words) >= 2 and all(w[:1].isupper() for w in words) or surname in self.get()
 
 
 def _collect_people(text: str) -> dict[str, _Person]:
@@ -613,6 +655,8 @@ def _collect_people(text: str) -> dict[str, _Person]:
     for match in _TITLE_BEFORE_NAME.finditer(text):
         name = match.group("name")
         surname = fold(name.split()[-1])
+        if surname in _INSTITUTIONS:
+            continue
         person = people.setdefault(surname, _Person(name))
         if len(name) > len(person.name):
             person.name = name
@@ -636,7 +680,7 @@ def _resolve(text: str, phrase: _Phrase, people: _People, earlier: Sequence[Quot
     if phrase.name is not None:
         return text[phrase.name.start : phrase.name.end]
     if phrase.pronoun:
-        return _resolve_pronoun(as_written, people.get(), earlier, at)
+        return _resolve_pronoun(as_written, people, earlier, at)
     if phrase.definite_role:
         resolved = _resolve_role(phrase.roles, people.get(), at)
         if resolved:
@@ -644,26 +688,20 @@ def _resolve(text: str, phrase: _Phrase, people: _People, earlier: Sequence[Quot
     return as_written
 
 
-def _resolve_pronoun(
-    pronoun: str, people: dict[str, _Person], earlier: Sequence[Quote], at: int
-) -> str | None:
-    if fold(pronoun) not in ("he", "she"):
-        # "they"/"it" point to the last group or organisation that spoke, if any.
-        for quote in reversed(earlier):
-            if at - quote.sentence_end < 1500 and quote.speaker:
-                return quote.speaker
-        return None
-    best: tuple[int, str] | None = None
-    for person in people.values():
-        before = [m for m in person.mentions if m < at]
-        if before and (best is None or before[-1] > best[0]):
-            best = (before[-1], person.name)
+def _resolve_pronoun(pronoun: str, people: _People, earlier: Sequence[Quote], at: int) -> str | None:
+    """'he said': whoever is nearest before, the last named speaker or the last sentence's subject."""
+    candidates: list[tuple[int, str]] = []
     for quote in reversed(earlier):
-        if quote.speaker and quote.speaker_start is not None and " " in quote.speaker.strip():
-            if best is None or quote.speaker_start > best[0]:
-                best = (quote.speaker_start, quote.speaker)
+        if quote.speaker and quote.speaker_start is not None and at - quote.speaker_start < 1500:
+            if fold(pronoun) in ("he", "she") and fold(quote.speaker) in _PRONOUNS:
+                continue
+            candidates.append((quote.speaker_start, quote.speaker))
             break
-    return best[1] if best else None
+    if fold(pronoun) in ("he", "she"):
+        subject = people.subject_before(at)
+        if subject is not None:
+            candidates.append(subject)
+    return max(candidates)[1] if candidates else None
 
 
 def _resolve_role(roles: frozenset[str], people: dict[str, _Person], at: int) -> str | None:
