@@ -105,3 +105,28 @@ def test_sample_articles() -> None:
     assert "Defense News" in by_speaker and "Turkish media" in by_speaker
     assert "the United States" in by_speaker  # "with the United States warning that ..."
     assert not any(s and s.endswith("United") for s in by_speaker)  # "States" is not a cue
+
+
+def test_pronoun_takes_the_previous_sentence_subject() -> None:
+    text = (
+        "The Secretary-General presented the budget to the General Assembly. "
+        "He said that the proposals reflect strict discipline.\n\n"
+        "Development cannot wait, the Secretary-General added."
+    )
+    found = quotes_of(text)
+    assert found[0].speaker == "The Secretary-General" and found[0].speaker_as_written == "He"
+    assert all(q.speaker and "Assembly" not in q.speaker for q in found)
+
+
+def test_she_says_and_a_following_quote_paragraph_belong_to_the_last_speaker() -> None:
+    text = (
+        "“Each piece takes two rows at a time,” Fifita explains.\n\n"
+        "She says that older practices used symbols.\n\n"
+        "“The practice is communal and shared by all.”"
+    )
+    assert [q.speaker for q in quotes_of(text)] == ["Fifita", "Fifita", "Fifita"]
+
+
+def test_scare_quotes_are_not_speech() -> None:
+    text = "“We will act,” said Ana Ruiz.\n\nIt is the year to help the “bottom billion” of the poor."
+    assert [q.text for q in quotes_of(text)] == ["We will act,"]
