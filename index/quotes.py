@@ -41,9 +41,12 @@ SPEECH_VERBS = frozenset(
 )
 # Verbs after which the speaker may follow ("said Ibrahim Kalin", "added the spokesman").
 _INVERTING = frozenset(
-    "said says added adds wrote writes asked asks replied replies continued continues explained "
-    "noted notes warned warns declared declares told tells insisted insists concluded recalled".split()
+    "said says added adds wrote writes replied replies continued continues explained "
+    "noted notes warned warns declared declares insisted insists concluded recalled".split()
 )
+# What may follow an inverted speaker ("said Kalin." / "said Kalin on Monday"); "told police his
+# daughter ..." names the listener, not the speaker.
+_CLAUSE_END = re.compile(r"\s*(?:$|[,.;:!?)\]—–-]|(?:on|in|at|after|before|during|when|while|as|who|from)\b)")
 # Words that may stand between a speaker and the cue: "officials have previously said".
 _BETWEEN = frozenset(
     """
@@ -69,6 +72,7 @@ ROLE_NOUNS = frozenset(
     authorities authority regulators regulator investigators investigator founder cofounder manager
     managers owner owners editor editors correspondent reporter reporters journalist journalists doctor
     doctors team coach player players member members premier chancellor king queen prince pope
+    affidavit complaint indictment lawsuit memo study survey poll filing warrant ruling documents records
     """.split()
 )
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
@@ -287,7 +291,8 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
         if verb in _INVERTING:
             after = _phrase_after(text, cue_span.end, unit.end)
             # "said Kalin" always; "said he" only right after a quotation ('"...," said he').
-            if after is not None and (not after.pronoun or _quote_adjacent(masked, match.start())):
+            closes = after is not None and _CLAUSE_END.match(text, after.end, unit.end) is not None
+            if after is not None and closes and (not after.pronoun or _quote_adjacent(masked, match.start())):
                 add(_Attribution(after, verb, cue_span))
     return found
 
@@ -309,6 +314,10 @@ def _phrase_before_cue(text: str, masked: str, cue_at: int, base: int) -> _Phras
         stop = last.start()
     end = base + stop
     phrase = _phrase_before(text, end, base)
+    if _bare_role(text, phrase) and phrase is not None and text[base : phrase.start].rstrip().endswith(","):
+        return _with_preceding_name(text, phrase, base)  # "Bryan Reyes, Police Chief told ..."
+    if phrase is not None and phrase.name is None and re.search(r"\bof\s*$", text[base : phrase.start]):
+        return _with_owner(text, phrase, base)  # "Sergeant Kevin Perlich of the Police Department said"
     if phrase is None and head[: end - base].rstrip().endswith(","):
         # An appositive: '..." the mayor, Jane Doe, said' -> Jane Doe (commas on both sides).
         comma = base + len(head[: end - base].rstrip()) - 1
@@ -318,6 +327,24 @@ def _phrase_before_cue(text: str, masked: str, cue_at: int, base: int) -> _Phras
         elif phrase is not None:
             phrase = _with_preceding_name(text, phrase, base)
     return phrase
+
+
+def _bare_role(text: str, phrase: _Phrase | None) -> bool:
+    """A role without a name or an article ("Police Chief"), which an apposition may name."""
+    if phrase is None or phrase.name is not None or phrase.pronoun:
+        return False
+    first = fold(text[phrase.start : phrase.end].split()[0])
+    return first not in _DETERMINERS
+
+
+def _with_owner(text: str, organisation: _Phrase, base: int) -> _Phrase:
+    """'Kevin Perlich of the Richardson Police Department': the person before 'of' speaks."""
+    of_at = base + len(text[base : organisation.start].rstrip()) - 2
+    person = _phrase_before(text, of_at, base)
+    if person is None or person.pronoun:
+        return organisation
+    name = person.name or Span(person.start, person.end)
+    return _Phrase(person.start, organisation.end, name, person.roles)
 
 
 def _with_preceding_name(text: str, role: _Phrase, base: int) -> _Phrase:
@@ -540,13 +567,17 @@ def _with_span(template: Quote, text: str, span: Span, kind: QuoteKind) -> Quote
     return replace(template, text=text[span.start : span.end], start=span.start, end=span.end, kind=kind)
 
 
+# "said on Tuesday that ...", "told reporters late on Monday that ...": the words before the content.
+_AFTER_CUE = re.compile(r"[\s,:]*(?:(?:[\w.’'-]+\s+){0,5}?that\s+)?")
+
+
 def _reported_content(text: str, unit: Span, attribution: _Attribution) -> Span:
     """The reported words: the unit without the attribution ('X said that', ', according to X')."""
     left = min(attribution.speaker.start, attribution.cue_span.start)
     right = max(attribution.speaker.end, attribution.cue_span.end)
     before = text[unit.start : left].strip(" ,;:—–-\xa0")
     after_start = right
-    after = re.match(r"[\s,:]*(?:that\s+)?", text[right : unit.end])
+    after = _AFTER_CUE.match(text[right : unit.end])
     if after:
         after_start += after.end()
     after_text = text[after_start : unit.end].strip(" .,;\xa0")
@@ -565,9 +596,9 @@ def _trim_span(text: str, span: Span) -> Span:
 
 
 def _is_speech(text: str, unit: Span, mark: Span) -> bool:
-    """A quotation that opens its sentence, or runs to several words, is speech; a short one inside
-    a sentence (the "bottom billion") is a scare quote or a title."""
-    return not text[unit.start : mark.start].strip() or len(text[mark.start : mark.end].split()) >= 5
+    """A quotation that opens its sentence goes on with the last speaker; one inside a sentence of
+    someone else's (the "bottom billion", or 'Reyes described it as a "..."') does not."""
+    return not text[unit.start : mark.start].strip()
 
 
 def _continuation(doc: str, text: str, unit: Span, marks: Sequence[Span], previous: Quote) -> list[Quote]:
@@ -602,12 +633,27 @@ _TITLE_BEFORE_NAME = re.compile(
     r"spokesman|spokeswoman|spokesperson|aide|adviser|advisor|minister|president|secretary|leader|chief|"
     r"official)\s+(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,3})"
 )
+# Heads of phrases that name groups: "he" or "she" never refers to them.
+_GROUPS = frozenset(
+    """
+    police officials media authorities government people residents officers experts analysts sources
+    critics observers investigators lawmakers protesters workers members
+    """.split()
+)
 # "General Assembly" is not General Mr. Assembly.
 _INSTITUTIONS = frozenset(
     """
     assembly council committee court department ministry house office nations states party union
     government congress senate parliament commission agency bank fund board authority forces army
     """.split()
+)
+_NOT_A_PERSON = (
+    _GROUPS
+    | _INSTITUTIONS
+    | _DOCUMENTS
+    | frozenset(
+        "affidavit complaint indictment lawsuit memo study survey poll filing warrant ruling records".split()
+    )
 )
 _CAPITALIZED = re.compile(r"\b[A-Z][\w’'-]+")
 
@@ -638,15 +684,31 @@ class _People:
                 phrase = _phrase_after(text, sentence.start, sentence.end)
                 if phrase is not None and not phrase.pronoun and self._personlike(phrase):
                     name = phrase.name or phrase
-                    return sentence.start, " ".join(text[name.start : name.end].split())
+                    written = " ".join(text[name.start : name.end].split())
+                    return sentence.start, _full_name(text, written) or written
         return None
 
     def _personlike(self, phrase: _Phrase) -> bool:
         words = self._text[phrase.start : phrase.end].split()
+        if not words or fold(words[-1]) in _NOT_A_PERSON:
+            return False
         if phrase.roles or phrase.name is not None:
             return True
-        surname = fold(words[-1]) if words else ""
-        return len(words) >= 2 and all(w[:1].isupper() for w in words) or surname in self.get()
+        if len(words) >= 2 and all(w[:1].isupper() for w in words):
+            return True
+        # One capitalized word ("Mathews, 37, changed ..."): a surname if the text has its full name.
+        return _full_name(self._text, words[-1]) is not None
+
+
+def _full_name(text: str, surname: str) -> str | None:
+    """'Perlich' -> 'Kevin Perlich', when the text names someone so (a first name before it)."""
+    if " " in surname or not surname[:1].isupper():
+        return None
+    gap = r"(?:[ \t\xa0]+|[ \t\xa0]*\n[ \t\xa0]*)"  # one line break at most: not across paragraphs
+    found = re.search(r"\b([A-Z][\w’'-]+(?:" + gap + r"[A-Z]\.)?)" + gap + re.escape(surname) + r"\b", text)
+    if found is None or fold(found.group(1)) in _TITLES or fold(found.group(1)) in _DETERMINERS:
+        return None
+    return f"{found.group(1)} {surname}"
 
 
 def _collect_people(text: str) -> dict[str, _Person]:
@@ -681,6 +743,8 @@ def _resolve(text: str, phrase: _Phrase, people: _People, earlier: Sequence[Quot
         return text[phrase.name.start : phrase.name.end]
     if phrase.pronoun:
         return _resolve_pronoun(as_written, people, earlier, at)
+    if " " not in as_written.strip():
+        return _full_name(text, as_written.strip()) or as_written  # "Perlich said" -> Kevin Perlich
     if phrase.definite_role:
         resolved = _resolve_role(phrase.roles, people.get(), at)
         if resolved:
@@ -693,7 +757,9 @@ def _resolve_pronoun(pronoun: str, people: _People, earlier: Sequence[Quote], at
     candidates: list[tuple[int, str]] = []
     for quote in reversed(earlier):
         if quote.speaker and quote.speaker_start is not None and at - quote.speaker_start < 1500:
-            if fold(pronoun) in ("he", "she") and fold(quote.speaker) in _PRONOUNS:
+            if fold(pronoun) in ("he", "she") and (
+                fold(quote.speaker) in _PRONOUNS or fold(quote.speaker.split()[-1]) in _NOT_A_PERSON
+            ):
                 continue
             candidates.append((quote.speaker_start, quote.speaker))
             break

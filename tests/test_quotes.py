@@ -130,3 +130,26 @@ def test_she_says_and_a_following_quote_paragraph_belong_to_the_last_speaker() -
 def test_scare_quotes_are_not_speech() -> None:
     text = "“We will act,” said Ana Ruiz.\n\nIt is the year to help the “bottom billion” of the poor."
     assert [q.text for q in quotes_of(text)] == ["We will act,"]
+
+
+def test_inverted_cue_needs_the_clause_to_end_and_told_names_the_listener() -> None:
+    text = "The father who told police his daughter vanished has now told police she died, a warrant says."
+    assert all(q.speaker != "police" for q in quotes_of(text))
+
+
+def test_apposition_and_of_phrases_name_the_person() -> None:
+    text = (
+        "A third officer was wounded, Bryan Reyes, Police Chief told a news conference.\n\n"
+        "Sergeant Kevin Perlich of the Richardson Police Department said the inquiry goes on.\n\n"
+        "“By no means is it complete,” Perlich said."
+    )
+    assert [q.speaker for q in quotes_of(text)] == ["Bryan Reyes", "Kevin Perlich", "Kevin Perlich"]
+
+
+def test_he_skips_groups_and_documents_for_the_person() -> None:
+    text = (
+        "Wesley Mathews reported his daughter missing.\n\n"
+        "Mathews changed his story, according to police documents.\n\n"
+        "He told detectives that the child choked."
+    )
+    assert quotes_of(text)[-1].speaker == "Wesley Mathews"
