@@ -4,7 +4,8 @@ The same function turns a chunk and a question into terms, so whatever matches i
 the other. Folding goes through anyascii, which maps "Erdoğan" to "Erdogan" and the dotless "ı" of
 "Kalın" to "i" (plain NFKD leaves the dotless i alone). Hyphenated codes such as "S-400" and "F-35"
 index whole ("s400") and by parts ("s", "400"), so either spelling finds them. A short map folds
-British spellings onto American ones ("defence" -> "defense") before Snowball stemming.
+British spellings onto American ones ("defence" -> "defense") and irregular verb forms onto their
+base ("went" -> "go") before Snowball stemming.
 """
 
 from __future__ import annotations
@@ -82,6 +83,102 @@ _SPELLING = {
     "manoeuvre": "maneuver",
     "manoeuvres": "maneuvers",
 }
+# Irregular verb forms that stemming cannot relate to their base ("went" ~ "go", "won" ~ "win").
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "go": "went gone goes",
+        "say": "said says",
+        "tell": "told",
+        "take": "took taken",
+        "give": "gave given",
+        "make": "made",
+        "come": "came",
+        "see": "saw seen",
+        "find": "found",
+        "leave": "left",
+        "begin": "began begun",
+        "run": "ran",
+        "win": "won",
+        "lose": "lost",
+        "pay": "paid",
+        "sell": "sold",
+        "buy": "bought",
+        "bring": "brought",
+        "hold": "held",
+        "meet": "met",
+        "send": "sent",
+        "spend": "spent",
+        "keep": "kept",
+        "think": "thought",
+        "know": "knew known",
+        "grow": "grew grown",
+        "fall": "fell fallen",
+        "rise": "rose risen",
+        "strike": "struck",
+        "fight": "fought",
+        "build": "built",
+        "write": "wrote written",
+        "drive": "drove driven",
+        "break": "broke broken",
+        "choose": "chose chosen",
+        "speak": "spoke spoken",
+        "steal": "stole stolen",
+        "throw": "threw thrown",
+        "fly": "flew flown",
+        "shoot": "shot",
+        "lead": "led",
+        "flee": "fled",
+        "hide": "hid hidden",
+        "seek": "sought",
+        "catch": "caught",
+        "teach": "taught",
+        "feel": "felt",
+        "stand": "stood",
+        "withdraw": "withdrew withdrawn",
+        "forbid": "forbade forbidden",
+        "bear": "bore born borne",
+        "bite": "bit bitten",
+        "blow": "blew blown",
+        "draw": "drew drawn",
+        "eat": "ate eaten",
+        "forget": "forgot forgotten",
+        "freeze": "froze frozen",
+        "get": "got gotten",
+        "hang": "hung",
+        "lay": "laid",
+        "lend": "lent",
+        "ride": "rode ridden",
+        "ring": "rang rung",
+        "seize": "seized",
+        "shake": "shook shaken",
+        "sink": "sank sunk",
+        "sit": "sat",
+        "sleep": "slept",
+        "swear": "swore sworn",
+        "swim": "swam swum",
+        "tear": "tore torn",
+        "wake": "woke woken",
+        "wear": "wore worn",
+        "weep": "wept",
+        "mean": "meant",
+        "hear": "heard",
+        "deal": "dealt",
+        "dig": "dug",
+       
+        "light": "lit",
+        "slide": "slid",
+        "spin": "spun",
+        "stick": "stuck",
+        "sting": "stung",
+        "swing": "swung",
+        "undertake": "undertook undertaken",
+        "overcome": "overcame",
+        "die": "died dying",
+        "lie": "lain lying",
+    }.items()
+    for form in forms.split()
+}
 _ISE = re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)$")
 
 _stemmer = Stemmer.Stemmer("english")
@@ -102,6 +199,7 @@ def fold(text: str) -> str:
 
 
 def _americanize(word: str) -> str:
+    word = _IRREGULAR.get(word, word)
     word = _SPELLING.get(word, word)
     # organise/organised/organisation -> organize...; only on words long enough to be verbs.
     return _ISE.sub(r"iz\1", word) if len(word) > 6 else word
