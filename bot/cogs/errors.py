@@ -7,7 +7,6 @@ see; anything else is a bug, logged with its traceback, and the user gets a gene
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +76,13 @@ async def reply_to_error(
     where: str = "",
 ) -> None:
     """Tell the user what went wrong, privately when the platform allows; log bugs with tracebacks."""
+    if interaction is None and ctx is not None:
+        interaction = ctx.interaction
+    if interaction is not None:
+        # A hybrid command's error reaches both the command and the app-command handlers.
+        if interaction.extras.get("citebot_error_replied"):
+            return
+        interaction.extras["citebot_error_replied"] = True
     text = user_message(error)
     if text is None:
         original = unwrap(error)
@@ -104,9 +110,10 @@ async def _reply_privately(interaction: discord.Interaction[Any], text: str) -> 
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=ALLOWED_MENTIONS)
         return
     if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
-        # We deferred publicly ("thinking…"); replace that placeholder with a private note.
-        with contextlib.suppress(discord.HTTPException):
-            await interaction.delete_original_response()
+        # We deferred ("thinking…") and the placeholder decided who sees the reply: put the note
+        # in its place. (User mistakes are checked before deferring, so they stay private.)
+        await interaction.edit_original_response(content=text, embeds=[], view=None, allowed_mentions=ALLOWED_MENTIONS)
+        return
     await interaction.followup.send(text, ephemeral=True, allowed_mentions=ALLOWED_MENTIONS)
 
 

@@ -10,7 +10,7 @@ from bot.app import Citebot
 from bot.cogs._common import hybrid_command
 from bot.errors import EmptyQuestion
 from bot.render import AUTOCOMPLETE_CHOICES, CHOICE_NAME_LIMIT, clip
-from bot.replies import ALLOWED_MENTIONS, choice_value, rank_documents, search_embed
+from bot.replies import ALLOWED_MENTIONS, choice_value, rank_documents, resolve_document, search_embed
 from bot.views import run_search, search_view
 
 QUERY_LIMIT = 200
@@ -56,6 +56,8 @@ class Search(commands.Cog):
             raise EmptyQuestion("Give me some words to search for.")
         if len(query) > QUERY_LIMIT:
             raise EmptyQuestion(f"That search is too long; keep it under {QUERY_LIMIT} characters.")
+        if document is not None:
+            document = resolve_document(self.bot.service.documents, document).doc  # before deferring
         self.bot.cooldowns.check(ctx.author.id)
         private = private and ctx.interaction is not None
         await ctx.defer(ephemeral=private)

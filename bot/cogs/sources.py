@@ -10,6 +10,7 @@ from bot.cogs._common import hybrid_command
 from bot.cogs.search import complete_document
 from bot.replies import ALLOWED_MENTIONS, resolve_document, source_embed, sources_embed
 from bot.views import sources_view
+from index.errors import UnknownDocument
 
 
 class Sources(commands.Cog):
@@ -39,10 +40,15 @@ class Sources(commands.Cog):
         self,
         ctx: commands.Context[Citebot],
         document: str,
-        paragraph: commands.Range[int, 1, 1_000_000] | None = None,
+        paragraph: commands.Range[int, 1, 1_000_000] = 1,
     ) -> None:
         """Show a passage of a document in context."""
         info = resolve_document(self.bot.service.documents, document)
+        if paragraph > info.paragraphs:
+            # Checked before deferring, so that the mistake is answered privately.
+            raise UnknownDocument(
+                f"That document has paragraphs 1 to {info.paragraphs}; there is no paragraph {paragraph}."
+            )
         await ctx.defer()
         full = await self.bot.service.document(info.doc)
         await ctx.send(

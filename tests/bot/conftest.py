@@ -220,6 +220,29 @@ def bot_messages(env: simcord.Env) -> list[dict[str, Any]]:
     return [body for entry in env.http_requests for body in _message_bodies(entry)]
 
 
+def was_deferred(env: simcord.Env, result: simcord.InteractionResult) -> bool:
+    """Whether the bot first answered the interaction with a defer (callback type 5 or 6).
+
+    simcord reports a completed defer as a message, so the callback request is what tells.
+    """
+    interaction_id = result._interaction.id  # noqa: SLF001 - simcord exposes no public id
+    for request in env.http_requests:
+        if request.method == "POST" and request.path.startswith(f"/interactions/{interaction_id}/"):
+            return isinstance(request.json, dict) and request.json.get("type") in (5, 6)
+    return False
+
+
+def handled_errors(env: simcord.Env) -> list[str]:
+    """Names of the errors the bot raised and its error handler answered (unwrapped from
+    discord.py's command wrappers). Reading them tells simcord they were expected."""
+    names = []
+    for error in env.errors:
+        while getattr(error, "original", None) is not None:
+            error = error.original  # type: ignore[attr-defined]
+        names.append(type(error).__name__)
+    return names
+
+
 def reply_of(result: simcord.InteractionResult) -> simcord.ResponseMessage:
     """The message an interaction produced: its response, or its only followup."""
     if result.response is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import simcord
-from conftest import last_bot_message, reply_of, text_of
+from conftest import handled_errors, last_bot_message, reply_of, text_of, was_deferred
 
 from bot import Settings, create_bot
 from bot.app import Citebot
@@ -70,7 +70,7 @@ async def test_admin_reindex_reports_what_changed(
     (own_corpus / "new.txt").write_text("A new memo\n\nThe zeppelin fleet sails at noon.\n", encoding="utf-8")
     (own_corpus / "skip.bin").write_bytes(b"\x00\x01\x02binary\xff" * 100)
     result = await admin.slash(channel, "reindex")
-    assert result.deferred and not result.ephemeral
+    assert was_deferred(env, result) and not result.ephemeral
     embed = reply_of(result).embeds[0]
     assert embed.title == "Index rebuilt"
     description = embed.description or ""
@@ -112,6 +112,7 @@ async def test_non_admin_slash_reindex_is_refused_on_the_server_side(
     assert reply_of(result).ephemeral
     assert "Only server admins" in reply_of(result).content
     assert not bot.service.reindexing
+    assert handled_errors(env) == ["NotAdmin"]
 
 
 async def test_non_admin_prefix_reindex_is_refused(
@@ -119,6 +120,7 @@ async def test_non_admin_prefix_reindex_is_refused(
 ) -> None:
     await alice.send(channel, "!reindex")
     assert "Only server admins" in last_bot_message(channel, bot).content
+    assert handled_errors(env) == ["NotAdmin"]
 
 
 async def test_reindex_in_a_dm_needs_a_server(env: simcord.Env, bot: Citebot) -> None:
@@ -127,6 +129,7 @@ async def test_reindex_in_a_dm_needs_a_server(env: simcord.Env, bot: Citebot) ->
     await user.send_dm("!reindex")
     reply = user.dm_channel.last_message
     assert reply is not None and "only works in a server" in reply.content
+    assert handled_errors(env) == ["NoPrivateMessage"]
 
 
 async def test_owner_may_reindex_and_sync_from_a_dm(
@@ -148,6 +151,7 @@ async def test_sync_is_for_owners_only(
 ) -> None:
     await admin.send(channel, "!sync")
     assert "Only the bot's owner" in last_bot_message(channel, bot).content
+    assert handled_errors(env) == ["NotOwner"]
 
 
 async def test_a_failed_rebuild_keeps_the_old_index_and_says_why(
@@ -155,11 +159,11 @@ async def test_a_failed_rebuild_keeps_the_old_index_and_says_why(
 ) -> None:
     shutil.rmtree(own_corpus)
     result = await admin.slash(channel, "reindex")
-    failure = reply_of(result)
-    assert failure.ephemeral
+    failure = reply_of(result)  # in place of the "thinking…" placeholder the command showed
     assert str(own_corpus.name) in failure.content or "corpus" in failure.content.lower()
     answer = reply_of(await admin.slash(channel, "ask", question=KALIN_QUESTION))
     assert "sale process does not affect" in (answer.embeds[0].description or "")
+    assert handled_errors(env) == ["CorpusError"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,6 +194,7 @@ async def test_second_reindex_is_told_one_is_running_and_questions_are_answered_
     assert "new.txt" in result.report.added
     new = reply_of(await admin.slash(channel, "search", query="zeppelin"))
     assert "**zeppelin**" in text_of(new)
+    assert handled_errors(env) == ["ReindexRunning"]
 
 
 async def test_service_refuses_overlapping_rebuilds(bot: Citebot, gate: Gate) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import simcord
-from conftest import last_bot_message, reply_of, text_of
+from conftest import handled_errors, last_bot_message, reply_of, text_of, was_deferred
 
 from bot.app import Citebot
 
@@ -22,7 +22,7 @@ async def test_slash_ask_quotes_the_answer_with_its_source(
     env: simcord.Env, channel: simcord.ChannelHandle, alice: simcord.MemberActor
 ) -> None:
     result = await alice.slash(channel, "ask", question=KALIN_QUESTION)
-    assert result.deferred  # acknowledged at once, answered from a worker thread
+    assert was_deferred(env, result)  # acknowledged at once, answered from a worker thread
     reply = reply_of(result)
     assert not reply.ephemeral
     embed = reply.embeds[0]
@@ -156,6 +156,7 @@ async def test_cooldown_is_per_user_and_shared_by_every_way_of_asking(
     assert prefix.id == last_bot_message(channel, bot).reference.message_id  # type: ignore[union-attr]
     other = await bob.slash(channel, "ask", question=KALIN_QUESTION)  # bob has his own allowance
     assert other.response is not None and other.response.embeds
+    assert set(handled_errors(env)) == {"OnCooldown"}
 
 
 async def test_empty_and_oversized_questions_are_user_errors(
@@ -164,6 +165,7 @@ async def test_empty_and_oversized_questions_are_user_errors(
     result = await alice.slash(channel, "ask", question="x" * 600)
     assert reply_of(result).ephemeral
     assert "too long" in reply_of(result).content
+    assert handled_errors(env) == ["EmptyQuestion"]
 
 
 async def test_a_question_with_mass_and_role_mentions_pings_no_one(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import simcord
-from conftest import LIBRARY_SIZE, LONG_TITLE, last_bot_message, reply_of
+from conftest import LIBRARY_SIZE, LONG_TITLE, handled_errors, last_bot_message, reply_of
 
 from bot import create_bot
 from bot.app import Citebot
@@ -92,6 +92,7 @@ async def test_unknown_document_is_a_private_user_error(
     result = await alice.slash(channel, "search", query="harbor", document="no such thing")
     assert reply_of(result).ephemeral
     assert "No document matches" in reply_of(result).content
+    assert handled_errors(env) == ["UnknownDocument"]
 
 
 async def test_a_search_that_matches_nothing(
