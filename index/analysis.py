@@ -165,7 +165,6 @@ _IRREGULAR = {
         "hear": "heard",
         "deal": "dealt",
         "dig": "dug",
-       
         "light": "lit",
         "slide": "slid",
         "spin": "spun",

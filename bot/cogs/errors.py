@@ -112,7 +112,9 @@ async def _reply_privately(interaction: discord.Interaction[Any], text: str) -> 
     if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
         # We deferred ("thinking…") and the placeholder decided who sees the reply: put the note
         # in its place. (User mistakes are checked before deferring, so they stay private.)
-        await interaction.edit_original_response(content=text, embeds=[], view=None, allowed_mentions=ALLOWED_MENTIONS)
+        await interaction.edit_original_response(
+            content=text, embeds=[], view=None, allowed_mentions=ALLOWED_MENTIONS
+        )
         return
     await interaction.followup.send(text, ephemeral=True, allowed_mentions=ALLOWED_MENTIONS)
 

@@ -225,7 +225,7 @@ def was_deferred(env: simcord.Env, result: simcord.InteractionResult) -> bool:
 
     simcord reports a completed defer as a message, so the callback request is what tells.
     """
-    interaction_id = result._interaction.id  # noqa: SLF001 - simcord exposes no public id
+    interaction_id = result._interaction.id
     for request in env.http_requests:
         if request.method == "POST" and request.path.startswith(f"/interactions/{interaction_id}/"):
             return isinstance(request.json, dict) and request.json.get("type") in (5, 6)

@@ -64,7 +64,8 @@ class Heartbeat:
 
 
 @pytest.mark.parametrize(
-    ("command", "options"), [("search", {"query": "harbor"}), ("ask", {"question": "who?"})]
+    ("command", "options"),
+    [("search", {"query": "harbor"}), ("ask", {"question": "who logged the harbor lights?"})],
 )
 async def test_loop_stays_responsive_during_a_slow_query(
     env: simcord.Env,

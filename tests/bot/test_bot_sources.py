@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import simcord
-from conftest import HUGE_SENTENCE, LIBRARY_SIZE, LONG_TITLE, last_bot_message, reply_of, text_of
+from conftest import (
+    HUGE_SENTENCE,
+    LIBRARY_SIZE,
+    LONG_TITLE,
+    handled_errors,
+    last_bot_message,
+    reply_of,
+    text_of,
+)
 
 from bot.app import Citebot
 
@@ -55,12 +63,14 @@ async def test_source_refuses_a_paragraph_that_does_not_exist(
     result = await alice.slash(channel, "source", document="library/harbor04.txt", paragraph=99)
     assert reply_of(result).ephemeral
     assert "there is no paragraph 99" in reply_of(result).content
+    assert handled_errors(env) == ["UnknownDocument"]
 
 
 async def test_a_50kb_paragraph_and_300_char_title_fit_every_limit(
     env: simcord.Env, channel: simcord.ChannelHandle, alice: simcord.MemberActor
 ) -> None:
-    reply = reply_of(await alice.slash(channel, "source", document="worst/huge.txt"))
+    # Paragraph 1 is the 300-character title line; paragraph 2 is the 50 kB one.
+    reply = reply_of(await alice.slash(channel, "source", document="worst/huge.txt", paragraph=2))
     embed = reply.embeds[0]
     assert len(LONG_TITLE) == 300
     assert embed.title is not None and len(embed.title) <= 256 and embed.title.endswith("…")
