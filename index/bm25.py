@@ -13,6 +13,7 @@ contiguous arrays, so a query touches only the passages that contain its terms.
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ import numpy.typing as npt
 from index.errors import IndexCorrupt
 
 _FILES = ("ptr", "doc_ids", "weights", "idf")
+_Postings = tuple[npt.NDArray[Any], npt.NDArray[Any], float]
 
 
 class BM25Scorer:
@@ -43,6 +45,7 @@ class BM25Scorer:
         self._term_ids = {t: i for i, t in enumerate(vocabulary)}
         self._ptr, self._doc_ids, self._weights, self._idf = ptr, doc_ids, weights, idf
         self._num_docs = num_docs
+        self._local = threading.local()  # one score buffer per thread
 
     @classmethod
     def build(cls, corpus_tokens: Sequence[Sequence[str]], *, k1: float = 1.5, b: float = 0.75) -> BM25Scorer:
@@ -119,29 +122,62 @@ class BM25Scorer:
         i = self._term_ids.get(term)
         return 0 if i is None else int(self._ptr[i + 1] - self._ptr[i])
 
-    def get_scores(self, query_tokens: Sequence[str]) -> npt.NDArray[np.float64]:
-        scores = np.zeros(self._num_docs, dtype=np.float64)
+    def _postings(self, query_tokens: Sequence[str]) -> list[_Postings]:
+        """(passage ids, tf weights, idf) for each query term that can score; repeats count again."""
+        found = []
         for term in query_tokens:
             i = self._term_ids.get(term)
             if i is None or self._idf[i] == 0:
                 continue
             lo, hi = int(self._ptr[i]), int(self._ptr[i + 1])
-            scores[self._doc_ids[lo:hi]] += self._idf[i] * self._weights[lo:hi]
+            found.append((self._doc_ids[lo:hi], self._weights[lo:hi], float(self._idf[i])))
+        return found
+
+    def get_scores(self, query_tokens: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Every passage's score, as rank-bm25's ``get_scores`` gives it."""
+        scores = np.zeros(self._num_docs, dtype=np.float64)
+        for ids, weights, idf in self._postings(query_tokens):
+            scores[ids] += idf * weights
         return scores
 
     def top_k(
         self, query_tokens: Sequence[str], k: int, *, candidates: npt.NDArray[Any] | None = None
     ) -> list[tuple[int, float]]:
-        if k <= 0:
+        """The ``k`` best (passage id, score) pairs with a score above zero, best first; ties go to
+        the lower id. ``candidates`` (passage ids) restricts the ranking to those passages.
+
+        Work is proportional to the postings the query touches, not to the corpus: scores add up in a
+        per-thread buffer that is zeroed again afterwards.
+        """
+        postings = self._postings(query_tokens)
+        if k <= 0 or not postings:
             return []
-        scores = self.get_scores(query_tokens)
-        if candidates is not None:
-            mask = np.zeros(self._num_docs, dtype=bool)
-            mask[np.asarray(candidates, dtype=np.int64)] = True
-            scores = np.where(mask, scores, 0.0)
-        positive = np.flatnonzero(scores > 0)
-        if len(positive) > k:
-            part = np.argpartition(-scores[positive], k - 1)[:k]
-            positive = positive[part]
-        order = np.lexsort((positive, -scores[positive]))
-        return [(int(positive[j]), float(scores[positive[j]])) for j in order[:k]]
+        buffer = self._buffer()
+        touched = np.concatenate([ids for ids, _, _ in postings]) if len(postings) > 1 else postings[0][0]
+        try:
+            for ids, weights, idf in postings:
+                buffer[ids] += idf * weights
+            if candidates is not None:
+                touched = touched[np.isin(touched, np.asarray(candidates))]
+            if len(postings) > 1:
+                touched = np.unique(touched)
+            scores = buffer[touched]
+        finally:
+            for ids, _, _ in postings:
+                buffer[ids] = 0.0
+        keep = scores > 0
+        touched, scores = touched[keep], scores[keep]
+        if len(touched) > k:
+            part = np.argpartition(-scores, k - 1)
+            threshold = scores[part[k - 1]]
+            chosen = np.flatnonzero(scores >= threshold)  # every tie at the boundary, then sorted
+            touched, scores = touched[chosen], scores[chosen]
+        order = np.lexsort((touched, -scores))[:k]
+        return [(int(touched[j]), float(scores[j])) for j in order]
+
+    def _buffer(self) -> npt.NDArray[np.float64]:
+        buffer: npt.NDArray[np.float64] | None = getattr(self._local, "buffer", None)
+        if buffer is None or len(buffer) != self._num_docs:
+            buffer = np.zeros(self._num_docs, dtype=np.float64)
+            self._local.buffer = buffer
+        return buffer
