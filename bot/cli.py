@@ -158,7 +158,6 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_quotes(args: argparse.Namespace) -> int:
     from index.corpus import scan_file
-
     from index.errors import CitebotError
     from index.quotes import find_quotes
 
