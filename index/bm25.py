@@ -25,7 +25,7 @@ import numpy.typing as npt
 from index.errors import IndexCorrupt
 
 _FILES = ("ptr", "doc_ids", "weights", "idf")
-_Postings = tuple[npt.NDArray[Any], npt.NDArray[Any], float]
+_Postings = tuple[npt.NDArray[Any], npt.NDArray[Any]]
 
 
 class BM25Scorer:
@@ -68,10 +68,12 @@ class BM25Scorer:
         ptr = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
         avgdl = float(lengths.mean()) if n else 0.0
         norm = k1 * (1 - b + b * lengths[doc_ids] / avgdl) if avgdl else np.full(len(tf), k1)
-        weights = (tf * (k1 + 1) / (tf + norm)).astype(np.float32)
         with np.errstate(divide="ignore"):
             idf = np.log(n - df + 0.5) - np.log(df + 0.5)
         idf = np.where(idf > 0, idf, 0.0)  # epsilon=0: no floor for common terms
+        # Each posting's whole contribution, idf included: a query only adds these up.
+        per_posting_idf = np.repeat(idf, df)
+        weights = (per_posting_idf * tf * (k1 + 1) / (tf + norm)).astype(np.float32)
         vocabulary = [""] * len(term_ids)
         for t, i in term_ids.items():
             vocabulary[i] = t
@@ -123,21 +125,21 @@ class BM25Scorer:
         return 0 if i is None else int(self._ptr[i + 1] - self._ptr[i])
 
     def _postings(self, query_tokens: Sequence[str]) -> list[_Postings]:
-        """(passage ids, tf weights, idf) for each query term that can score; repeats count again."""
+        """(passage ids, contributions) for each query term that can score; repeats count again."""
         found = []
         for term in query_tokens:
             i = self._term_ids.get(term)
             if i is None or self._idf[i] == 0:
                 continue
             lo, hi = int(self._ptr[i]), int(self._ptr[i + 1])
-            found.append((self._doc_ids[lo:hi], self._weights[lo:hi], float(self._idf[i])))
+            found.append((self._doc_ids[lo:hi], self._weights[lo:hi]))
         return found
 
     def get_scores(self, query_tokens: Sequence[str]) -> npt.NDArray[np.float64]:
         """Every passage's score, as rank-bm25's ``get_scores`` gives it."""
         scores = np.zeros(self._num_docs, dtype=np.float64)
-        for ids, weights, idf in self._postings(query_tokens):
-            scores[ids] += idf * weights
+        for ids, contributions in self._postings(query_tokens):
+            scores[ids] += contributions
         return scores
 
     def top_k(
@@ -153,25 +155,27 @@ class BM25Scorer:
         if k <= 0 or not postings:
             return []
         buffer = self._buffer()
-        touched = np.concatenate([ids for ids, _, _ in postings]) if len(postings) > 1 else postings[0][0]
+        touched = np.concatenate([ids for ids, _ in postings]) if len(postings) > 1 else postings[0][0]
         try:
-            for ids, weights, idf in postings:
-                buffer[ids] += idf * weights
+            for ids, contributions in postings:
+                buffer[ids] += contributions
             if candidates is not None:
                 touched = touched[np.isin(touched, np.asarray(candidates))]
-            if len(postings) > 1:
-                touched = np.unique(touched)
             scores = buffer[touched]
         finally:
-            for ids, _, _ in postings:
+            for ids, _ in postings:
                 buffer[ids] = 0.0
-        keep = scores > 0
-        touched, scores = touched[keep], scores[keep]
-        if len(touched) > k:
-            part = np.argpartition(-scores, k - 1)
-            threshold = scores[part[k - 1]]
-            chosen = np.flatnonzero(scores >= threshold)  # every tie at the boundary, then sorted
+        # ``touched`` repeats a passage once per query term it holds, so the best k * terms entries
+        # hold at least k distinct passages: narrow to those before deduplicating.
+        wanted = k * len(postings)
+        if len(touched) > wanted:
+            part = np.argpartition(-scores, wanted - 1)
+            threshold = scores[part[wanted - 1]]
+            chosen = np.flatnonzero(scores >= threshold)  # every tie at the boundary too
             touched, scores = touched[chosen], scores[chosen]
+        keep = scores > 0
+        touched, first = np.unique(touched[keep], return_index=True)
+        scores = scores[keep][first]
         order = np.lexsort((touched, -scores))[:k]
         return [(int(touched[j]), float(scores[j])) for j in order]
 
