@@ -281,6 +281,8 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
                 add(_Attribution(adjacent, verb, cue_span))
             continue
         before = _phrase_before_cue(text, masked, match.start(), base)
+        if before is None and re.search(r"(?:,\s*|\s)and\s+$", masked[: match.start()]):
+            before = _sentence_subject(text, unit)  # "The minister arrived and said ..."
         if before is not None:
             told: str | None = None
             if verb in ("told", "tells"):
@@ -295,6 +297,17 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
             if after is not None and closes and (not after.pronoun or _quote_adjacent(masked, match.start())):
                 add(_Attribution(after, verb, cue_span))
     return found
+
+
+def _sentence_subject(text: str, unit: Span) -> _Phrase | None:
+    """The phrase that opens a sentence, when it names someone (a name, a role or a pronoun)."""
+    phrase = _phrase_after(text, unit.start, unit.end)
+    if phrase is None:
+        return None
+    written = text[phrase.start : phrase.end].split()
+    if phrase.pronoun or phrase.roles or phrase.name is not None or len(written) >= 2:
+        return phrase
+    return None
 
 
 def _quote_adjacent(masked: str, cue_at: int) -> bool:

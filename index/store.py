@@ -36,7 +36,7 @@ import numpy.typing as npt
 from index.errors import IndexCorrupt, IndexMissing
 
 FORMAT = "citebot-index"
-VERSION = 1
+VERSION = 2  # 2: BM25 postings hold idf-weighted contributions
 CURRENT = "current"
 MANIFEST = "manifest.json"
 _REBUILD = "Rebuild it with `citebot index build` (or delete the directory)."

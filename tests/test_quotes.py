@@ -153,3 +153,9 @@ def test_he_skips_groups_and_documents_for_the_person() -> None:
         "He told detectives that the child choked."
     )
     assert quotes_of(text)[-1].speaker == "Wesley Mathews"
+
+
+def test_and_said_takes_the_sentence_subject() -> None:
+    text = "The Secretary-General presented the budget today, and told them that it was lean."
+    (quote,) = quotes_of(text)
+    assert quote.speaker == "The Secretary-General" and quote.text == "it was lean."
