@@ -24,8 +24,8 @@ import numpy.typing as npt
 
 from index.errors import IndexCorrupt
 
-_FILES = ("ptr", "doc_ids", "weights", "idf")
-_Postings = tuple[npt.NDArray[Any], npt.NDArray[Any]]
+_FILES = ("ptr", "doc_ids", "weights", "idf", "maxes")
+_Postings = tuple[npt.NDArray[Any], npt.NDArray[Any], float]
 
 
 class BM25Scorer:
@@ -36,6 +36,7 @@ class BM25Scorer:
         doc_ids: npt.NDArray[np.int32],
         weights: npt.NDArray[np.float32],
         idf: npt.NDArray[np.float64],
+        maxes: npt.NDArray[np.float32],
         num_docs: int,
         k1: float,
         b: float,
@@ -44,6 +45,7 @@ class BM25Scorer:
         self._vocabulary = vocabulary
         self._term_ids = {t: i for i, t in enumerate(vocabulary)}
         self._ptr, self._doc_ids, self._weights, self._idf = ptr, doc_ids, weights, idf
+        self._maxes = maxes  # each term's largest contribution: an upper bound for pruning
         self._num_docs = num_docs
         self._local = threading.local()  # one score buffer per thread
 
@@ -77,7 +79,8 @@ class BM25Scorer:
         vocabulary = [""] * len(term_ids)
         for t, i in term_ids.items():
             vocabulary[i] = t
-        return cls(vocabulary, ptr, doc_ids, weights, idf.astype(np.float64), n, k1, b)
+        maxes = np.maximum.reduceat(weights, ptr[:-1]) if len(weights) else np.zeros(0, dtype=np.float32)
+        return cls(vocabulary, ptr, doc_ids, weights, idf.astype(np.float64), maxes, n, k1, b)
 
     @property
     def num_docs(self) -> int:
@@ -115,6 +118,7 @@ class BM25Scorer:
             arrays["doc_ids"],
             arrays["weights"],
             arrays["idf"],
+            arrays["maxes"],
             int(meta["num_docs"]),
             float(meta["k1"]),
             float(meta["b"]),
@@ -125,20 +129,21 @@ class BM25Scorer:
         return 0 if i is None else int(self._ptr[i + 1] - self._ptr[i])
 
     def _postings(self, query_tokens: Sequence[str]) -> list[_Postings]:
-        """(passage ids, contributions) for each query term that can score; repeats count again."""
+        """(passage ids, contributions, largest contribution) for each query term that can score;
+        a repeated term counts again, as in rank-bm25."""
         found = []
         for term in query_tokens:
             i = self._term_ids.get(term)
             if i is None or self._idf[i] == 0:
                 continue
             lo, hi = int(self._ptr[i]), int(self._ptr[i + 1])
-            found.append((self._doc_ids[lo:hi], self._weights[lo:hi]))
+            found.append((self._doc_ids[lo:hi], self._weights[lo:hi], float(self._maxes[i])))
         return found
 
     def get_scores(self, query_tokens: Sequence[str]) -> npt.NDArray[np.float64]:
         """Every passage's score, as rank-bm25's ``get_scores`` gives it."""
         scores = np.zeros(self._num_docs, dtype=np.float64)
-        for ids, contributions in self._postings(query_tokens):
+        for ids, contributions, _ in self._postings(query_tokens):
             scores[ids] += contributions
         return scores
 
@@ -148,36 +153,53 @@ class BM25Scorer:
         """The ``k`` best (passage id, score) pairs with a score above zero, best first; ties go to
         the lower id. ``candidates`` (passage ids) restricts the ranking to those passages.
 
-        Work is proportional to the postings the query touches, not to the corpus: scores add up in a
-        per-thread buffer that is zeroed again afterwards.
+        Terms are added rarest first into a per-thread buffer. Before a long posting list, if the
+        terms still to come could not lift a passage not yet seen above the current k-th partial
+        score (MaxScore pruning), they are looked up only for the passages already seen.
         """
-        postings = self._postings(query_tokens)
+        postings = sorted(self._postings(query_tokens), key=lambda p: len(p[0]))
         if k <= 0 or not postings:
             return []
+        still_to_come = np.cumsum([p[2] for p in postings][::-1])[::-1]
         buffer = self._buffer()
-        touched = np.concatenate([ids for ids, _ in postings]) if len(postings) > 1 else postings[0][0]
+        seen: list[npt.NDArray[Any]] = []
+        seen_count = 0
         try:
-            for ids, contributions in postings:
+            for j, (ids, contributions, _) in enumerate(postings):
+                if candidates is None and seen and len(ids) > 4 * seen_count:
+                    pool = np.unique(np.concatenate(seen))
+                    if len(pool) >= k and still_to_come[j] < _kth_largest(buffer[pool], k):
+                        self._add_for(pool, postings[j:], buffer)
+                        return _best(pool, buffer[pool], k)
                 buffer[ids] += contributions
+                seen.append(ids)
+                seen_count += len(ids)
+            touched = np.concatenate(seen) if len(seen) > 1 else seen[0]
             if candidates is not None:
                 touched = touched[np.isin(touched, np.asarray(candidates))]
             scores = buffer[touched]
         finally:
-            for ids, _ in postings:
+            for ids in seen:
                 buffer[ids] = 0.0
         # ``touched`` repeats a passage once per query term it holds, so the best k * terms entries
         # hold at least k distinct passages: narrow to those before deduplicating.
         wanted = k * len(postings)
         if len(touched) > wanted:
             part = np.argpartition(-scores, wanted - 1)
-            threshold = scores[part[wanted - 1]]
-            chosen = np.flatnonzero(scores >= threshold)  # every tie at the boundary too
+            chosen = np.flatnonzero(scores >= scores[part[wanted - 1]])  # every tie at the boundary too
             touched, scores = touched[chosen], scores[chosen]
-        keep = scores > 0
-        touched, first = np.unique(touched[keep], return_index=True)
-        scores = scores[keep][first]
-        order = np.lexsort((touched, -scores))[:k]
-        return [(int(touched[j]), float(scores[j])) for j in order]
+        touched, first = np.unique(touched, return_index=True)
+        return _best(touched, scores[first], k)
+
+    @staticmethod
+    def _add_for(
+        pool: npt.NDArray[Any], postings: Sequence[_Postings], buffer: npt.NDArray[np.float64]
+    ) -> None:
+        """Add the contributions of ``postings`` to the passages in ``pool`` only (binary search)."""
+        for ids, contributions, _ in postings:
+            at = np.minimum(np.searchsorted(ids, pool), len(ids) - 1)
+            hit = ids[at] == pool
+            buffer[pool[hit]] += contributions[at[hit]]
 
     def _buffer(self) -> npt.NDArray[np.float64]:
         buffer: npt.NDArray[np.float64] | None = getattr(self._local, "buffer", None)
@@ -185,3 +207,15 @@ class BM25Scorer:
             buffer = np.zeros(self._num_docs, dtype=np.float64)
             self._local.buffer = buffer
         return buffer
+
+
+def _kth_largest(values: npt.NDArray[np.float64], k: int) -> float:
+    return float(np.partition(values, len(values) - k)[len(values) - k])
+
+
+def _best(ids: npt.NDArray[Any], scores: npt.NDArray[np.float64], k: int) -> list[tuple[int, float]]:
+    """The k highest-scoring distinct ``ids`` with a score above zero; ties to the lower id."""
+    keep = scores > 0
+    ids, scores = ids[keep], scores[keep]
+    order = np.lexsort((ids, -scores))[:k]
+    return [(int(ids[j]), float(scores[j])) for j in order]

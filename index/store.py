@@ -36,7 +36,7 @@ import numpy.typing as npt
 from index.errors import IndexCorrupt, IndexMissing
 
 FORMAT = "citebot-index"
-VERSION = 2  # 2: BM25 postings hold idf-weighted contributions
+VERSION = 3  # 2: BM25 postings hold idf-weighted contributions; 3: per-term maxima
 CURRENT = "current"
 MANIFEST = "manifest.json"
 _REBUILD = "Rebuild it with `citebot index build` (or delete the directory)."

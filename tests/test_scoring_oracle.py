@@ -92,3 +92,27 @@ def test_random_corpora_match_rank_bm25(corpus: list[list[str]], query: list[str
         rtol=1e-6,
         atol=1e-9,
     )
+
+
+def test_pruned_top_k_equals_rank_bm25(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rare term with common ones: the common terms are then looked up only for the passages the
+    rare one found (MaxScore). The result must not change."""
+    rng = random.Random(11)
+    corpus = []
+    for i in range(3000):
+        doc = [f"rare{i % 300}"] + ["alpha"] * (i % 3 == 0) + ["beta"] * (i % 5 < 2)
+        doc += [f"filler{rng.randrange(50)}" for _ in range(rng.randint(3, 30))]
+        corpus.append(doc)
+    ours = BM25Scorer.build(corpus)
+    oracle = BM25Okapi(corpus, epsilon=0)
+    pruned = []
+    original = BM25Scorer._add_for
+    monkeypatch.setattr(BM25Scorer, "_add_for", staticmethod(lambda *a: pruned.append(1) or original(*a)))
+    for i in range(0, 300, 7):
+        query = [f"rare{i}", "alpha", "beta", "filler3"]
+        expected = oracle.get_scores(query)
+        best = sorted(np.flatnonzero(expected > 0), key=lambda d: (-expected[d], d))[:10]
+        top = ours.top_k(query, 10)
+        assert [d for d, _ in top] == [int(d) for d in best]
+        np.testing.assert_allclose([s for _, s in top], expected[best], rtol=1e-6)
+    assert pruned  # the pruned path really ran
