@@ -283,6 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `citebot ask ... | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
     return status
 
 
