@@ -198,7 +198,17 @@ def _looks_like_speaker(phrase: str) -> bool:
 
 
 def _clean_speaker(phrase: str) -> str:
-    return phrase.strip(" ,").removesuffix("'s").removesuffix("’s")
+    """The asked name without possessive or trailing adverbs ("Kalin recently" -> "Kalin")."""
+    words = phrase.strip(" ,").removesuffix("'s").removesuffix("’s").split()
+    while len(words) > 1 and words[-1].lower() in _SPEAKER_ADVERBS:
+        words.pop()
+    return " ".join(words)
+
+
+_SPEAKER_ADVERBS = frozenset(
+    "recently previously publicly ever actually also really first later earlier just already "
+    "specifically exactly reportedly originally once again".split()
+)
 
 
 def _topic(rest: str) -> str:
