@@ -129,9 +129,8 @@ def _parse_sources(
     done_docs = _parse_all(fresh, progress)
     for rel, items in slots:
         first = len(parsed)
-        for item in items:
-            doc = done_docs[item] if isinstance(item, int) else item
-            parsed.append(_renumber(doc, len(parsed)))
+        # A document's position in ``parsed`` is its index; Chunk.doc_index is not relied on here.
+        parsed.extend(done_docs[item] if isinstance(item, int) else item for item in items)
         file_docs[rel] = list(range(first, len(parsed)))
     return parsed, file_docs
 
@@ -155,13 +154,30 @@ def _parse_all(documents: Sequence[Document], progress: Progress | None) -> list
 
     # "spawn": the builder may run in a thread of a busy process (the bot), where fork is unsafe.
     context = multiprocessing.get_context("spawn")
+    batches = [documents[i : i + _BATCH] for i in range(0, len(documents), _BATCH)]
     results: list[ParsedDocument] = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for done, item in enumerate(pool.map(_parse_with_terms, documents, chunksize=64), start=1):
-            results.append(item)
-            if progress is not None and (done % 256 == 0 or done == len(documents)):
-                progress(done, len(documents))
+        for batch, derived in zip(batches, pool.map(_derive_batch, batches), strict=True):
+            # Workers send back only what they derived; the texts stay on this side.
+            results.extend(ParsedDocument(doc, *parts) for doc, parts in zip(batch, derived, strict=True))
+            if progress is not None:
+                progress(len(results), len(documents))
     return results
+
+
+_BATCH = 256
+_Derived = tuple[Any, ...]
+
+
+def _derive_batch(documents: Sequence[Document]) -> list[_Derived]:
+    """Everything but the document itself, for each document (the worker side of _parse_all)."""
+    out = []
+    for document in documents:
+        parsed = _parse_with_terms(document)
+        out.append(
+            (parsed.sentences, parsed.sentence_paragraphs, parsed.chunks, parsed.quotes, parsed.chunk_terms)
+        )
+    return out
 
 
 def _parse_with_terms(document: Document) -> ParsedDocument:
@@ -169,11 +185,6 @@ def _parse_with_terms(document: Document) -> ParsedDocument:
     text = document.text
     terms = tuple(analyze(text[c.start : c.end]) for c in parsed.chunks)
     return replace(parsed, chunk_terms=terms)
-
-
-def _renumber(item: ParsedDocument, doc_index: int) -> ParsedDocument:
-    chunks = tuple(Chunk(doc_index, c.paragraph, c.start, c.end) for c in item.chunks)
-    return replace(item, chunks=chunks)
 
 
 def _write_generation(
@@ -192,7 +203,7 @@ def _write_generation(
     store.write_array(staged, "sent_para", [n for p in parsed for n in p.sentence_paragraphs], np.int32)
     chunks = [c for p in parsed for c in p.chunks]
     _write_ptr_spans(staged, "chunk", [[Span(c.start, c.end) for c in p.chunks] for p in parsed])
-    store.write_array(staged, "chunk_doc", [c.doc_index for c in chunks], np.int32)
+    store.write_array(staged, "chunk_doc", [i for i, p in enumerate(parsed) for _ in p.chunks], np.int32)
     store.write_array(staged, "chunk_para", [c.paragraph for c in chunks], np.int32)
     quotes = [q for p in parsed for q in p.quotes]
     store.write_records(staged, "quotes", (_quote_record(q) for q in quotes))

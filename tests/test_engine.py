@@ -167,3 +167,18 @@ def test_killed_build_leaves_the_old_index_serving(corpus_dir: Path, tmp_path: P
     rebuilt = build_index(corpus_dir, index_dir)
     assert len(rebuilt) == 3
     assert not [p for p in index_dir.iterdir() if p.name.startswith("tmp-")]
+
+
+def test_parallel_parsing_builds_the_same_index(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.engine as engine
+
+    serial = build_index(corpus_dir, tmp_path / "serial")
+    monkeypatch.setattr(engine, "_PARALLEL_CHARS", 0)  # worker processes even for two small files
+    monkeypatch.setattr(engine, "_BATCH", 1)
+    parallel = build_index(corpus_dir, tmp_path / "parallel")
+    assert [q.text for q in parallel.quotes()] == [q.text for q in serial.quotes()]
+    for question in ("What did Kalin say about Patriots?", "Who invited Trump to visit Turkey?"):
+        assert parallel.ask(question).to_json() == serial.ask(question).to_json()
+    assert parallel.search("S-400")[0].text == serial.search("S-400")[0].text
