@@ -427,9 +427,18 @@ def speaker_words(quote: Quote) -> set[str]:
 
 
 def _name_words(name: str) -> list[str]:
-    """Words of an asked name that identify someone: titles drop out unless that is all there is."""
-    every = [w for w in words(name) if w not in _ARTICLES]
-    return [w for w in every if w not in _TITLE_WORDS] or every
+    """Words of an asked name that identify someone. A title before a name drops out ("President
+    Erdogan" is "Erdogan", who may be quoted without it); a role without a name stays whole ("the
+    Turkish president" must not match any Turkish speaker)."""
+    raw = [w for w in name.split() if fold(w).strip(".,'’") not in _ARTICLES]
+    kept = []
+    for i, word in enumerate(raw):
+        folded = fold(word).strip(".,'’")
+        before_name = i + 1 < len(raw) and raw[i + 1][:1].isupper()
+        if folded in _TITLE_WORDS and before_name:
+            continue
+        kept.extend(words(word))
+    return kept
 
 
 _ARTICLES = frozenset(["the", "a", "an"])
@@ -442,7 +451,7 @@ def _same_word(asked: str, said: str) -> bool:
         return True
     if terms_of_word(asked) and terms_of_word(asked) == terms_of_word(said):
         return True  # official ~ officials
-    return min(len(asked), len(said)) >= 5 and fuzz.ratio(asked, said) >= 85
+    return min(len(asked), len(said)) >= 5 and fuzz.ratio(asked, said) >= 88
 
 
 def _rank_quotes(

@@ -165,3 +165,13 @@ def test_offsets_stay_verbatim_on_any_text(
         assert text[quote.start : quote.end] == quote.text
         if quote.speaker_start is not None and quote.speaker_end is not None:
             assert text[quote.speaker_start : quote.speaker_end] == quote.speaker_as_written
+
+
+def test_titles_before_names_drop_but_roles_stay_whole(sample_index: Index) -> None:
+    from index.answer import _name_words
+
+    assert _name_words("President Erdogan") == ["erdogan"]
+    assert _name_words("the Turkish president") == ["turkish", "president"]
+    # "the Turkish president" is not "the Turkish presidential spokesman" nor any Turkish speaker.
+    assert not sample_index.ask("What did the Turkish president say?").answered
+    assert sample_index.ask("What did the president declare?").answers[0].speaker == "Trump"
