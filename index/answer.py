@@ -504,20 +504,53 @@ def _rank_sentences(index: Index, terms: Terms, wants: str | None) -> list[_Cand
     query = terms.query()
     if not query:
         return []
-    candidates: dict[tuple[int, int], _Candidate] = {}
+    candidates: dict[tuple[int, int, int], _Candidate] = {}
     for rank, (chunk_id, _score) in enumerate(index.scorer.top_k(query, _RETRIEVE)):
         chunk = index.chunk(chunk_id)
         text = index.text(chunk.doc_index)
-        for sentence in index.sentences_of(chunk.doc_index):
+        sentences = index.sentences_of(chunk.doc_index)
+        rank_bonus = 0.05 / (1 + rank)
+        for i, sentence in enumerate(sentences):
             if sentence.end <= chunk.start or sentence.start >= chunk.end:
                 continue
-            key = (chunk.doc_index, sentence.start)
-            if key in candidates:
+            if (chunk.doc_index, sentence.start, sentence.end) in candidates:
                 continue
-            coverage = terms.coverage(sentence_terms(text[sentence.start : sentence.end]))
-            rank_bonus = 0.05 / (1 + rank)
-            candidates[key] = _Candidate(chunk.doc_index, sentence, coverage, coverage + rank_bonus)
+            have = sentence_terms(text[sentence.start : sentence.end])
+            coverage = terms.coverage(have)
+            candidates[(chunk.doc_index, sentence.start, sentence.end)] = _Candidate(
+                chunk.doc_index, sentence, coverage, coverage + rank_bonus
+            )
+            pair = _with_next_sentence(text, sentences, i, terms, have, coverage)
+            if pair is not None:
+                span, pair_coverage = pair
+                candidates[(chunk.doc_index, span.start, span.end)] = _Candidate(
+                    chunk.doc_index, span, pair_coverage, pair_coverage - _PAIR_PENALTY + rank_bonus
+                )
     return sorted(candidates.values(), key=lambda c: -c.score)
+
+
+# Two sentences answer together only when the second adds this much of the question's weight,
+# and they rank below one sentence that covers as much.
+_PAIR_GAIN = 0.25
+_PAIR_PENALTY = 0.1
+
+
+def _with_next_sentence(
+    text: str, sentences: Sequence[Span], i: int, terms: Terms, have: set[str], coverage: float
+) -> tuple[Span, float] | None:
+    """The sentence with the one after it in the same paragraph, if together they cover much more."""
+    if i + 1 >= len(sentences) or coverage >= 1.0 or not terms.matched(have):
+        return None
+    following = sentences[i + 1]
+    if "\n\n" in text[sentences[i].end : following.start].replace("\r", "").replace(" ", ""):
+        return None  # another paragraph
+    more = sentence_terms(text[following.start : following.end])
+    if not terms.matched(more) - terms.matched(have):
+        return None
+    together = terms.coverage(have | more)
+    if together < coverage + _PAIR_GAIN:
+        return None
+    return Span(sentences[i].start, following.end), together
 
 
 def _passes_focus(candidate: _Candidate, terms: Terms, index: Index) -> bool:

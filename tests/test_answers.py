@@ -175,3 +175,21 @@ def test_titles_before_names_drop_but_roles_stay_whole(sample_index: Index) -> N
     # "the Turkish president" is not "the Turkish presidential spokesman" nor any Turkish speaker.
     assert not sample_index.ask("What did the Turkish president say?").answered
     assert sample_index.ask("What did the president declare?").answers[0].speaker == "Trump"
+
+
+def test_an_answer_may_span_two_sentences_of_a_paragraph(tmp_path: Path) -> None:
+    from index import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "Budget talks\n\nThe council met on Tuesday. It approved the harbour budget of 12 million.\n\n"
+        "Elsewhere, the mayor opened a bridge.\n",
+        "utf-8",
+    )
+    index = build_index(corpus, tmp_path / "index")
+    answer = index.ask("When did the council approve the harbour budget?")
+    assert answer.answered
+    assert (
+        answer.answers[0].text == "The council met on Tuesday. It approved the harbour budget of 12 million."
+    )
