@@ -192,9 +192,18 @@ def parse_question(question: str) -> Question:
 
 
 def _looks_like_speaker(phrase: str) -> bool:
-    """'the minister' or 'Kalin' can speak; 'it' in 'what does it say' or a long clause cannot."""
+    """'the minister' or 'Kalin' can speak; 'it', 'the article' ('what does the article say about
+    X' asks the corpus) or a long clause cannot."""
     folded = fold(phrase).split()
-    return bool(folded) and len(folded) <= 6 and folded[-1] not in ("it", "this", "that", "there")
+    return bool(folded) and len(folded) <= 6 and folded[-1] not in _NOT_SPEAKERS
+
+
+_NOT_SPEAKERS = frozenset(
+    """
+    it this that there article articles story stories text texts document documents corpus piece
+    page pages book books passage passages we you they
+    """.split()
+)
 
 
 def _clean_speaker(phrase: str) -> str:

@@ -193,3 +193,8 @@ def test_an_answer_may_span_two_sentences_of_a_paragraph(tmp_path: Path) -> None
     assert (
         answer.answers[0].text == "The council met on Tuesday. It approved the harbour budget of 12 million."
     )
+
+
+def test_what_does_the_article_say_asks_the_corpus_not_a_speaker(sample_index: Index) -> None:
+    answer = sample_index.ask("What does the article say about the Bolshoi Theatre?")
+    assert answer.answered and "Bolshoi Theatre" in answer.answers[0].text
