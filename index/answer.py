@@ -167,6 +167,8 @@ def parse_question(question: str) -> Question:
         raise BadQuery("Ask a question, for example: what did the minister say about the budget?")
     for pattern in (_VIEW_Q, _QUOTES_BY_Q, _ACCORDING_Q):
         m = pattern.match(text)
+        if m and not _looks_like_speaker(m.group("speaker")) and pattern is _ACCORDING_Q:
+            return replace(parse_question(m.group("rest")), text=text)  # "According to the article, ..."
         if m:
             return Question(text, "say", _clean_speaker(m.group("speaker")), _topic(m.group("rest") or ""))
     m = _WHO_SAID_Q.match(text)

@@ -82,6 +82,8 @@ def test_question_shapes() -> None:
     assert parse_question("What was Kalin's view on the S-400?").speaker == "Kalin"
     assert parse_question("What has Kalin recently said about it?").speaker == "Kalin"
     assert parse_question("According to Kalin, does the sale matter?").speaker == "Kalin"
+    according = parse_question("According to the article, when will Erdogan convene?")
+    assert according.shape == "fact" and according.wh == "when"
 
 
 def test_support_finds_a_stated_claim_and_rejects_a_changed_one(sample_index: Index) -> None:
