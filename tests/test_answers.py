@@ -200,3 +200,8 @@ def test_an_answer_may_span_two_sentences_of_a_paragraph(tmp_path: Path) -> None
 def test_what_does_the_article_say_asks_the_corpus_not_a_speaker(sample_index: Index) -> None:
     answer = sample_index.ask("What does the article say about the Bolshoi Theatre?")
     assert answer.answered and "Bolshoi Theatre" in answer.answers[0].text
+
+
+def test_how_many_wants_a_count_not_a_model_number(sample_index: Index) -> None:
+    answer = sample_index.ask("how many patriot missiles")
+    assert answer.answered and "80 Patriot missiles" in answer.answers[0].text  # not "S-400"'s 400
