@@ -166,7 +166,7 @@ class BM25Scorer:
         seen_count = 0
         try:
             for j, (ids, contributions, _) in enumerate(postings):
-                if candidates is None and seen and len(ids) > 4 * seen_count:
+                if candidates is None and seen and len(ids) > 8 * seen_count:
                     pool = np.unique(np.concatenate(seen))
                     if len(pool) >= k and still_to_come[j] < _kth_largest(buffer[pool], k):
                         self._add_for(pool, postings[j:], buffer)
