@@ -14,8 +14,12 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.errors import CorpusError, FileSkipped
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborHTMLParser
 from index.models import Document, SkippedFile, Span
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
@@ -239,14 +243,14 @@ def _html_document(doc: str, html: str) -> Document:
     )
 
 
-def _first_text(tree: object, selector: str) -> str:
-    node = tree.css_first(selector)  # type: ignore[attr-defined]
+def _first_text(tree: LexborHTMLParser, selector: str) -> str:
+    node = tree.css_first(selector)
     return _collapse(node.text(separator=" ")) if node is not None else ""
 
 
-def _canonical_url(tree: object) -> str | None:
+def _canonical_url(tree: LexborHTMLParser) -> str | None:
     for selector, attr in (('link[rel="canonical"]', "href"), ('meta[property="og:url"]', "content")):
-        node = tree.css_first(selector)  # type: ignore[attr-defined]
+        node = tree.css_first(selector)
         if node is not None and node.attributes.get(attr):
             return str(node.attributes[attr]).strip()
     return None
