@@ -426,14 +426,13 @@ class Index:
 
     def documents(self) -> list[DocumentInfo]:
         ptr = self._a["para_ptr"]
-        offsets = self._texts._offsets
         return [
             DocumentInfo(
                 doc=self.meta(i)["doc"],
                 title=self.meta(i)["title"],
                 url=self.meta(i)["url"],
                 paragraphs=int(ptr[i + 1] - ptr[i]),
-                chars=int(offsets[i + 1] - offsets[i]),
+                size=self._texts.size(i),
             )
             for i in range(len(self))
         ]

@@ -147,7 +147,7 @@ class DocumentInfo:
     title: str
     url: str | None
     paragraphs: int
-    chars: int
+    size: int  # bytes of the document's UTF-8 text (listing sizes without decoding every text)
 
 
 @dataclass(slots=True)

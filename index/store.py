@@ -204,6 +204,9 @@ class Blob:
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
+    def size(self, i: int) -> int:
+        return int(self._offsets[i + 1] - self._offsets[i])
+
     def raw(self, i: int) -> bytes:
         return self._map[int(self._offsets[i]) : int(self._offsets[i + 1])]
 
