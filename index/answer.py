@@ -295,10 +295,15 @@ def _variants(index: Index, term: str) -> frozenset[str]:
         while i < len(vocab) and vocab[i].startswith(term[:5]):
             other = vocab[i]
             shorter, longer = sorted((term, other), key=len)
-            if longer.startswith(shorter) and len(longer) - len(shorter) <= 3:
+            if longer.startswith(shorter) and longer[len(shorter) :] in _STEM_ENDINGS:
                 found.add(other)
             i += 1
     return frozenset(found)
+
+
+# What one stem may add to another and still be the same word ("deliv" ~ "deliveri"); "economi"
+# and "economist" differ by "st", which is another word.
+_STEM_ENDINGS = frozenset("i e s y ed er eri ion ing al ive ment ic ical ity".split())
 
 
 def _in_vocab(vocab: Sequence[str], term: str) -> bool:
@@ -413,7 +418,7 @@ def quotes_by(index: Index, name: str) -> list[Quote]:
         return []
     keys = index.speaker_keys
     found: set[int] | None = None
-    for word in asked:
+    for word in asked[-1:] if len(asked) > 1 else asked:  # the surname finds them; matching decides
         matches = {word} | {
             k for k, _, _ in process.extract(word, keys, scorer=fuzz.ratio, score_cutoff=80, limit=None)
         }
@@ -427,7 +432,19 @@ def speaker_matches(name: str, quote: Quote) -> bool:
     """Does ``name`` (as asked) refer to the quote's speaker? Partial names, accents, small typos."""
     asked = _name_words(name)
     said = speaker_words(quote)
-    return bool(asked) and all(any(_same_word(a, s) for s in said) for a in asked)
+    if not asked:
+        return False
+    if all(any(_same_word(a, s) for s in said) for a in asked):
+        return True
+    # "Jerome Powell" asked, "Mr. Powell" quoted: the surname matches and no first name conflicts.
+    resolved = words(quote.speaker or "")
+    return (
+        len(asked) > 1
+        and len(resolved) == 1
+        and resolved[0][:1].isalpha()
+        and any(_same_word(asked[-1], s) for s in resolved)
+        and (quote.speaker or "")[:1].isupper()
+    )
 
 
 def speaker_words(quote: Quote) -> set[str]:

@@ -25,7 +25,7 @@ from functools import lru_cache
 from index.analysis import STOP_WORDS
 from index.analysis import fold as _fold_text
 from index.models import Quote, QuoteKind, Span
-from index.sentences import split_sentences
+from index.sentences import ABBREVIATIONS, split_sentences
 
 SPEECH_VERBS = frozenset(
     """
@@ -40,6 +40,11 @@ SPEECH_VERBS = frozenset(
     warning adding noting arguing claiming insisting stressing explaining""".split()
 )
 # Verbs after which the speaker may follow ("said Ibrahim Kalin", "added the spokesman").
+# Speech verbs that are also plural nouns: a cue only when a clause or quotation follows.
+_NOUNISH_CUES = frozenset(
+    "claims reports notes comments estimates remarks promises counters states vows alleges".split()
+)
+_CUE_CONTINUES = re.compile(r"\s*(?:that\b|[:,“\"]|$)")
 _INVERTING = frozenset(
     "said says added adds wrote writes replied replies continued continues explained "
     "noted notes warned warns declared declares insisted insists concluded recalled".split()
@@ -165,9 +170,13 @@ def find_quotes(
         for unit in para_units:
             inside = [m for m in marks if unit.start <= m.start and m.end <= unit.end]
             attributions = _attributions(text, unit, inside)
+            unit_first = len(quotes)
             if attributions:
                 for attribution in attributions:
-                    new = _make_quotes(doc, text, unit, inside, attribution, people, quotes)
+                    made = _make_quotes(doc, text, unit, inside, attribution, people, quotes)
+                    # Two cues for the same words ("noted that ... and said ...") make one quote.
+                    have = {(q.start, q.end, q.speaker) for q in quotes[unit_first:]}
+                    new = [q for q in made if (q.start, q.end, q.speaker) not in have]
                     quotes.extend(new)
                     if new:
                         last_speaker = (new[-1], number)
@@ -268,6 +277,8 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
                 add(_Attribution(speaker, cue, Span(base + match.start(), speaker.end)))
     for match in _CUE.finditer(masked):
         verb = match.group(1).lower()
+        if verb in _NOUNISH_CUES and not _CUE_CONTINUES.match(masked, match.end()):
+            continue  # "Initial claims for benefits remain muted": a noun, not a speech verb
         cue_span = Span(base + match.start(), base + match.end())
         if verb.endswith("ing"):
             # "with the United States warning that ..." names a speaker; ", saying ..." continues
@@ -383,12 +394,17 @@ def _words_before(text: str, end: int, lo: int) -> list[tuple[int, int]]:
         if k == j:
             return spans
         word = text[k:j]
-        if word.endswith(".") and len(word) > 1 and not re.fullmatch(r"(?:\w\.)+", word):
-            return spans  # a sentence-ending period, not an initial or acronym
+        if word.endswith(".") and len(word) > 1 and not _keeps_period(word):
+            return spans  # a sentence-ending period, not an initial, acronym or "Mr."
         spans.append((k, j))
         i = k
         if k == lo or text[k - 1] not in " \t\xa0":
             return spans
+
+
+def _keeps_period(word: str) -> bool:
+    """'U.S.', 'J.' and 'Mr.' keep their period inside a name; 'Kalin.' ends a sentence."""
+    return bool(re.fullmatch(r"(?:\w\.)+", word)) or word[:-1].lower() in ABBREVIATIONS
 
 
 def _words_after(text: str, start: int, hi: int) -> list[tuple[int, int]]:
@@ -403,7 +419,7 @@ def _words_after(text: str, start: int, hi: int) -> list[tuple[int, int]]:
             return spans
         k = m.end()
         word = m.group()
-        if word.endswith(".") and not re.fullmatch(r"(?:\w\.)+", word):
+        if word.endswith(".") and not _keeps_period(word):
             k -= 1  # "Kalin." -> "Kalin"
             if k > j:
                 spans.append((j, k))
@@ -719,8 +735,9 @@ def _full_name(text: str, surname: str) -> str | None:
         return None
     gap = r"(?:[ \t\xa0]+|[ \t\xa0]*\n[ \t\xa0]*)"  # one line break at most: not across paragraphs
     found = re.search(r"\b([A-Z][\w’'-]+(?:" + gap + r"[A-Z]\.)?)" + gap + re.escape(surname) + r"\b", text)
-    if found is None or fold(found.group(1)) in _TITLES or fold(found.group(1)) in _DETERMINERS:
-        return None
+    first = fold(found.group(1)).strip(".") if found else ""
+    if found is None or first in _TITLES or first in _DETERMINERS or first in STOP_WORDS:
+        return None  # "Mr Powell", "The Powell", "But Powell" give no first name
     return f"{found.group(1)} {surname}"
 
 

@@ -205,3 +205,15 @@ def test_what_does_the_article_say_asks_the_corpus_not_a_speaker(sample_index: I
 def test_how_many_wants_a_count_not_a_model_number(sample_index: Index) -> None:
     answer = sample_index.ask("how many patriot missiles")
     assert answer.answered and "80 Patriot missiles" in answer.answers[0].text  # not "S-400"'s 400
+
+
+def test_a_full_name_finds_the_same_person_quoted_by_surname(tmp_path: Path) -> None:
+    from index import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Rates\n\n“The job is not completely done,” Mr. Powell said.\n", "utf-8")
+    (corpus / "b.txt").write_text("Budget\n\n“We have more work to do,” Bill Clinton said.\n", "utf-8")
+    index = build_index(corpus, tmp_path / "index")
+    assert index.ask("What did Jerome Powell say about the job?").answers[0].speaker == "Powell"
+    assert not index.ask("What did Hillary Clinton say about work?").answered  # a different first name

@@ -159,3 +159,12 @@ def test_and_said_takes_the_sentence_subject() -> None:
     text = "The Secretary-General presented the budget today, and told them that it was lean."
     (quote,) = quotes_of(text)
     assert quote.speaker == "The Secretary-General" and quote.text == "it was lean."
+
+
+def test_mr_keeps_its_period_and_nouns_are_not_cues() -> None:
+    text = (
+        "But Mr. Powell said no decisions had been taken.\n\n"
+        "Initial claims for unemployment benefits remain muted, and vacancies rose."
+    )
+    found = quotes_of(text)
+    assert [(q.speaker, q.speaker_as_written) for q in found] == [("Powell", "Mr. Powell")]
