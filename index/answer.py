@@ -139,7 +139,7 @@ _MONEY = re.compile(
     re.I,
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
-_PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|outside)\s+(?:the\s+)?[A-Z][\w’'-]+")
+_PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|outside)\s+(?:the\s+)?(?:\d{4}\s+)?[A-Z][\w’'-]+")
 _NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without)\b|n[’']t\b", re.I)
 
 _RETRIEVE = 30  # passages read closely for each question

@@ -44,9 +44,9 @@ SPEECH_VERBS = frozenset(
 _NOUNISH_CUES = frozenset(
     "claims reports notes comments estimates remarks promises counters states vows alleges".split()
 )
-_CUE_CONTINUES = re.compile(r"\s*(?:that\b|[:,“\"]|$)")
+_CUE_CONTINUES = re.compile(r"\s*(?:that\b|[:,“\"]|$|[A-Z])")  # ... or the speaker: "reports Study Finds"
 _INVERTING = frozenset(
-    "said says added adds wrote writes replied replies continued continues explained "
+    "said says added adds wrote writes replied replies continued continues explained reported reports "
     "noted notes warned warns declared declares insisted insists concluded recalled".split()
 )
 # What may follow an inverted speaker ("said Kalin." / "said Kalin on Monday"); "told police his
@@ -101,7 +101,8 @@ _TITLES = frozenset(
     president vice prime minister secretary senator sen rep representative gov governor chancellor king
     queen prince princess pope general gen mr mrs ms dr judge justice mayor chairman ceo director
     ambassador spokesman spokeswoman aide adviser advisor sheikh emir sultan ayatollah premier speaker
-    commissioner lieutenant colonel col admiral adm sergeant captain capt professor prof
+    commissioner lieutenant colonel col admiral adm sergeant captain capt professor prof chief executive
+    officer head editor founder chancellor
     """.split()
 )
 
@@ -277,8 +278,6 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
                 add(_Attribution(speaker, cue, Span(base + match.start(), speaker.end)))
     for match in _CUE.finditer(masked):
         verb = match.group(1).lower()
-        if verb in _NOUNISH_CUES and not _CUE_CONTINUES.match(masked, match.end()):
-            continue  # "Initial claims for benefits remain muted": a noun, not a speech verb
         cue_span = Span(base + match.start(), base + match.end())
         if verb.endswith("ing"):
             # "with the United States warning that ..." names a speaker; ", saying ..." continues
@@ -294,6 +293,11 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
         before = _phrase_before_cue(text, masked, match.start(), base)
         if before is None and re.search(r"(?:,\s*|\s)and\s+$", masked[: match.start()]):
             before = _sentence_subject(text, unit)  # "The minister arrived and said ..."
+        if verb in _NOUNISH_CUES and not _CUE_CONTINUES.match(masked, match.end()):
+            # "Initial claims for benefits remain muted" is a noun; "one witness claims ..." is not.
+            written = text[before.start : before.end].split() if before else []
+            if before is None or not (before.roles or before.name or before.pronoun or len(written) >= 2):
+                continue
         if before is not None:
             told: str | None = None
             if verb in ("told", "tells"):
@@ -517,8 +521,11 @@ def _phrase_after(text: str, start: int, hi: int) -> _Phrase | None:
         if (
             low in ROLE_NOUNS
             or (_is_capitalized(word) and low not in _FUNCTION_WORDS)
-            or (_is_modifier(word) and any(fold(text[b:s]) in ROLE_NOUNS for b, s in words[i + 1 : i + 4]))
-        ):
+            or (
+                (_is_modifier(word) or _is_noun_modifier(low))
+                and any(fold(text[b:s]) in ROLE_NOUNS for b, s in words[i + 1 : i + 4])
+            )
+        ):  # "study lead author Dr. Stanley Hazen"
             kept.append((begin, stop))
         else:
             break
@@ -532,6 +539,10 @@ def _is_role_word(word: str) -> bool:
     return any(part in ROLE_NOUNS or part.strip(".") in _TITLES for part in word.split("-"))
 
 
+def _is_title(word: str) -> bool:
+    return any(part.strip(".") in _TITLES for part in word.split("-"))
+
+
 def _build_phrase(text: str, words: list[tuple[int, int]]) -> _Phrase | None:
     if not words:
         return None
@@ -539,7 +550,16 @@ def _build_phrase(text: str, words: list[tuple[int, int]]) -> _Phrase | None:
     if all(w in _DETERMINERS for w in folded):
         return None
     # The name is the run of capitalized words after the last role or title word.
-    last_role = max((i for i, w in enumerate(folded) if _is_role_word(w)), default=-1)
+    # A capitalized role noun is part of a name ("Study Finds", "Police Department") unless it is a
+    # title ("President", "Chief", "Dr.").
+    last_role = max(
+        (
+            i
+            for i, (w, (a, b)) in enumerate(zip(folded, words, strict=True))
+            if _is_role_word(w) and (not _is_capitalized(text[a:b]) or _is_title(w))
+        ),
+        default=-1,
+    )
     name_words = [
         (a, b)
         for (a, b), w in zip(words[last_role + 1 :], folded[last_role + 1 :], strict=True)

@@ -168,3 +168,18 @@ def test_mr_keeps_its_period_and_nouns_are_not_cues() -> None:
     )
     found = quotes_of(text)
     assert [(q.speaker, q.speaker_as_written) for q in found] == [("Powell", "Mr. Powell")]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "“These results are exciting,” says study lead author Dr. Stanley Hazen, in a release.",
+            "Stanley Hazen",
+        ),
+        ("Niacin may harm the heart, reports Study Finds.", "Study Finds"),
+        ("One witness claims the father told her about it.", "One witness"),
+    ],
+)
+def test_more_news_patterns(text: str, speaker: str) -> None:
+    assert only(text).speaker == speaker
