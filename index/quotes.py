@@ -102,7 +102,8 @@ _TITLES = frozenset(
     queen prince princess pope general gen mr mrs ms dr judge justice mayor chairman ceo director
     ambassador spokesman spokeswoman aide adviser advisor sheikh emir sultan ayatollah premier speaker
     commissioner lieutenant colonel col admiral adm sergeant captain capt professor prof chief executive
-    officer head editor founder chancellor
+    officer head editor founder chancellor chair chairwoman chairperson envoy commander coach prosecutor
+    manager leader minister deputy attorney inspector superintendent
     """.split()
 )
 

@@ -179,6 +179,7 @@ def test_mr_keeps_its_period_and_nouns_are_not_cues() -> None:
         ),
         ("Niacin may harm the heart, reports Study Finds.", "Study Finds"),
         ("One witness claims the father told her about it.", "One witness"),
+        ("Fed Chair Jerome Powell said the report was welcome.", "Jerome Powell"),
     ],
 )
 def test_more_news_patterns(text: str, speaker: str) -> None:
