@@ -37,7 +37,9 @@ SPEECH_VERBS = frozenset(
     recalls concluded concludes tweeted tweets revealed reveals estimated estimates contended contends
     maintained maintains observed observes pointed commented comments disclosed discloses alleged alleges
     vowed vows promised promises countered counters conceded concedes agreed agrees testified testifies
-    warning adding noting arguing claiming insisting stressing explaining""".split()
+    warning adding noting arguing claiming insisting stressing explaining reiterated reiterates hinted
+    hints signaled signalled signals indicated indicates underlined pledged pledges demanded demands
+    projected acknowledging""".split()
 )
 # Verbs after which the speaker may follow ("said Ibrahim Kalin", "added the spokesman").
 # Speech verbs that are also plural nouns: a cue only when a clause or quotation follows.
@@ -382,6 +384,9 @@ def _with_preceding_name(text: str, role: _Phrase, base: int) -> _Phrase:
     named = _phrase_before(text, comma, base)
     if named is None or named.pronoun or named.roles or not _is_capitalized(text[named.start : named.end]):
         return role
+    written = text[named.start : named.end]
+    if " " not in written.strip() and _full_name(text, written.strip()) is None:
+        return role  # "on Wednesday, officials said": one capitalized word is not a name to trust
     return _Phrase(named.start, role.end, Span(named.start, named.end), role.roles)
 
 

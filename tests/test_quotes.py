@@ -180,6 +180,7 @@ def test_mr_keeps_its_period_and_nouns_are_not_cues() -> None:
         ("Niacin may harm the heart, reports Study Finds.", "Study Finds"),
         ("One witness claims the father told her about it.", "One witness"),
         ("Fed Chair Jerome Powell said the report was welcome.", "Jerome Powell"),
+        ("In their statement on Wednesday, officials reiterated that rates would rise.", "officials"),
     ],
 )
 def test_more_news_patterns(text: str, speaker: str) -> None:
