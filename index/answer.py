@@ -39,7 +39,9 @@ _SPEECH = (
     r"write|wrote|written|announce|announced|declare|declared|state|stated|note|noted|warn|warned|argue|"
     r"argued|comment|commented|reveal|revealed|mention|mentioned|explain|explained|add|added|predict|"
     r"predicted|suggest|suggested|insist|insisted|stress|stressed|confirm|confirmed|deny|denied|admit|"
-    r"admitted|tweet|tweeted|respond|responded|reply|replied|describe|described|characterize|characterized"
+    r"admitted|tweet|tweeted|respond|responded|reply|replied|describe|described|characterize|characterized|"
+    r"reiterate|reiterated|hint|hinted|signal|signaled|signalled|pledge|pledged|promise|promised|"
+    r"acknowledge|acknowledged|demand|demanded|urge|urged|vow|vowed|propose|proposed"
 )
 _AUX = r"did|does|do|has|have|had|is|was|were|are|will|would|could|can|should|might"
 _SAY_Q = re.compile(
