@@ -37,6 +37,7 @@ from index.models import (
 )
 
 Progress = Callable[[int, int], None]
+_QUOTE_CACHE = 200_000  # decoded quotes kept per open index
 MAX_QUERY_CHARS = 2000
 
 
@@ -347,6 +348,7 @@ class Index:
         self._lock = threading.Lock()  # the bot reads one Index from several worker threads
         self._text_cache: OrderedDict[int, str] = OrderedDict()
         self._meta_cache: dict[int, dict[str, Any]] = {}
+        self._quote_cache: dict[int, Quote] = {}
         self._quotes: list[Quote] | None = None
         self._vocab: list[str] | None = None
         self._doc_ids: dict[str, int] | None = None
@@ -453,9 +455,14 @@ class Index:
     # --- quotes ---
 
     def _quote(self, i: int) -> Quote:
-        record = self._quote_blob.record(i)
-        doc_index = int(np.searchsorted(self._a["quote_ptr"], i, side="right") - 1)
-        return Quote(doc=self.meta(doc_index)["doc"], **record)
+        cached = self._quote_cache.get(i)
+        if cached is None:
+            record = self._quote_blob.record(i)
+            doc_index = int(np.searchsorted(self._a["quote_ptr"], i, side="right") - 1)
+            cached = Quote(doc=self.meta(doc_index)["doc"], **record)
+            if len(self._quote_cache) < _QUOTE_CACHE:  # a prolific speaker is asked about again
+                self._quote_cache[i] = cached
+        return cached
 
     def quote(self, i: int) -> Quote:
         return self._quote(i)
