@@ -287,9 +287,10 @@ def content_terms(index: Index, text: str, drop: Iterable[str] = ()) -> Terms:
 
 
 def _variants(index: Index, term: str) -> frozenset[str]:
-    """``term`` and the vocabulary terms sharing its stem ('deliv' ~ 'deliveri'), if in the index."""
+    """``term``, the vocabulary terms sharing its stem ('deliv' ~ 'deliveri') and its news-verb
+    synonyms ('kill' ~ 'die'), as far as the index has them."""
     vocab = index.vocabulary
-    found = set()
+    found = {other for other in _SYNONYMS.get(term, ()) if _in_vocab(vocab, other)}
     if _in_vocab(vocab, term):
         found.add(term)
     if len(term) >= 5 and not term.isdigit():
@@ -303,9 +304,48 @@ def _variants(index: Index, term: str) -> frozenset[str]:
     return frozenset(found)
 
 
+# Words news writing uses interchangeably; a question in one finds a sentence in another. Kept
+# small on purpose: each group must be safe to treat as one word when judging an answer.
+_SYNONYM_GROUPS = [
+    "buy purchase acquire",
+    "sell sale",
+    "kill die dead death",
+    "meet meeting",
+    "increase rise raise hike",
+    "decrease fall drop decline",
+    "stop halt suspend",
+    "arrest detain",
+    "resign quit",
+    "refuse reject",
+    "warn caution",
+    "ban prohibit",
+    "cost price",
+    "law act legislation",
+    "war conflict",
+    "company firm",
+    "child kid",
+    "invite invitation",
+    "elect election",
+    "deliver delivery shipment",
+    "begin start launch",
+]
+
+
+def _synonym_table() -> dict[str, frozenset[str]]:
+    table: dict[str, frozenset[str]] = {}
+    for group in _SYNONYM_GROUPS:
+        stems = frozenset(t for word in group.split() for t in terms_of_word(word))
+        for stem in stems:
+            table[stem] = table.get(stem, frozenset()) | stems
+    return table
+
+
+_SYNONYMS = _synonym_table()
+
+
 # What one stem may add to another and still be the same word ("deliv" ~ "deliveri"); "economi"
 # and "economist" differ by "st", which is another word.
-_STEM_ENDINGS = frozenset("i e s y ed er eri ion ing al ive ment ic ical ity".split())
+_STEM_ENDINGS = frozenset("i e s y t ed er eri ion ing al ive ment ic ical ity it at ant ent ure".split())
 
 
 def _in_vocab(vocab: Sequence[str], term: str) -> bool:

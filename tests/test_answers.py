@@ -217,3 +217,23 @@ def test_a_full_name_finds_the_same_person_quoted_by_surname(tmp_path: Path) -> 
     index = build_index(corpus, tmp_path / "index")
     assert index.ask("What did Jerome Powell say about the job?").answers[0].speaker == "Powell"
     assert not index.ask("What did Hillary Clinton say about work?").answered  # a different first name
+
+
+@pytest.mark.parametrize(
+    ("question", "needle"),
+    [
+        ("When did Russia intervene in Syria?", "2015 intervention"),  # intervene ~ intervention
+        ("When will Russia deliver the first S-400s to Turkey?", "first delivery"),  # deliver ~ delivery
+    ],
+)
+def test_word_forms_meet(sample_index: Index, question: str, needle: str) -> None:
+    answer = sample_index.ask(question)
+    assert answer.answered and needle in answer.answers[0].text
+
+
+def test_synonyms_are_few_and_safe() -> None:
+    from index.analysis import analyze
+    from index.answer import _SYNONYMS
+
+    assert analyze("killed")[0] in _SYNONYMS[analyze("die")[0]]
+    assert analyze("economy")[0] not in _SYNONYMS.get(analyze("economist")[0], frozenset())
