@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Literal
 
 from rapidfuzz import fuzz, process
 
-from index.analysis import analyze, fold, terms_of_word, words
+from index.analysis import STOP_WORDS, analyze, fold, terms_of_word, words
 from index.errors import BadQuery
-from index.models import Answer, Hit, Quote, Span
+from index.models import Answer, Hit, Quote, Span, paragraph_at
 
 if TYPE_CHECKING:
     from index.engine import Index
@@ -418,10 +418,78 @@ def _answer_fact(index: Index, q: Question) -> Answer:
     candidates = _rank_sentences(index, topic_terms, wants=_wanted_kind(q))
     good = [c for c in candidates if c.coverage >= FACT_COVERAGE and _passes_focus(c, topic_terms, index)]
     if q.shape == "fact":
-        good = [c for c in good if _has_kind(index, c, q)]
+        good = [c for c in good if _kind_where_the_focus_is(index, c, q, topic_terms)]
+        good = [c for c in good if _names_all_there(index, c, q)]
     if not good:
         return _no_answer(index, q, "The corpus does not answer that.")
     return _answered(index, q, good)
+
+
+def _names_all_there(index: Index, candidate: _Candidate, q: Question) -> bool:
+    """Every name the question uses ("Putin", "Turkey") must appear in the answer's paragraph: a
+    sentence about Trump's visit does not answer when Putin visited."""
+    document = index.document(candidate.doc_index)
+    # Only people: places and things ("Turkey", "S-400s") are often implied by the context.
+    names = [name for name in _question_names(q.text) if _is_person_in(document.text, name)]
+    if not names:
+        return True
+    number = paragraph_at(document.paragraphs, candidate.span.start)
+    para = document.paragraphs[number - 1] if document.paragraphs else candidate.span
+    start, end = min(para.start, candidate.span.start), max(para.end, candidate.span.end)
+    present = words(document.text[start:end])
+    return all(any(w.startswith(name[:5]) and len(w) - len(name) <= 3 for w in present) for name in names)
+
+
+def _is_person_in(text: str, name: str) -> bool:
+    """Does the text use ``name`` as a person's name: after a first name or a title ("Vladimir
+    Putin", "President Putin")?"""
+    if not name.isalpha():
+        return False  # "S-400s", "F-35": things
+    pattern = r"\b([A-Z][a-z’'-]+\.?)[ \t]+" + re.escape(name[:1].upper() + name[1:]) + r"\b"
+    for match in re.finditer(pattern, text):
+        before = fold(match.group(1)).strip(".")
+        if before in _TITLE_WORDS or before in _PERSON_TITLES:
+            return True
+        looks_like_first_name = not before.endswith(_ADJECTIVE_ENDINGS) and before not in STOP_WORDS
+        if looks_like_first_name and before not in _NOT_FIRST_NAMES:
+            return True
+    return False
+
+
+_PERSON_TITLES = frozenset("sen rep gov gen dr mrs ms mr chancellor king queen prince pope chief".split())
+_ADJECTIVE_ENDINGS = ("ian", "ish", "ese", "an", "ic", "i")
+_NOT_FIRST_NAMES = frozenset(
+    "while when after before since during despite although though because unlike like under over "
+    "north south east west new old great upper lower central".split()
+)
+
+
+def _question_names(question: str) -> list[str]:
+    """Capitalized words of a question after its first word, folded: the names it is about."""
+    found = []
+    for raw in question.split()[1:]:
+        word = raw.strip("?!.,;:\"'“”‘’()")
+        folded = fold(word).strip(".'")
+        if word[:1].isupper() and folded not in STOP_WORDS and folded not in FRAME_WORDS and len(folded) > 1:
+            found.append(folded.removesuffix("'s"))
+    return found
+
+
+def _kind_where_the_focus_is(index: Index, candidate: _Candidate, q: Question, terms: Terms) -> bool:
+    """The fact asked for (a date for "when") must stand in a sentence that holds what the question
+    is about: in a pair of sentences, a date in one does not date the event in the other."""
+    if _wanted_kind(q) is None:
+        return True
+    text = index.text(candidate.doc_index)
+    focus = terms.focus()
+    for sentence in index.sentences_of(candidate.doc_index):
+        if sentence.start < candidate.span.start or sentence.end > candidate.span.end:
+            continue
+        if terms.matched(sentence_terms(text[sentence.start : sentence.end])) & focus and _has_kind(
+            index, _Candidate(candidate.doc_index, sentence, 0.0, 0.0), q
+        ):
+            return True
+    return False
 
 
 def find_support(index: Index, claim: str, k: int = 3) -> Answer:

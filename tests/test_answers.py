@@ -51,6 +51,7 @@ def test_seed_question(sample_index: Index, case: dict[str, str]) -> None:
         "What is the price of an S-400 system?",
         "How many soldiers died in Idlib?",
         "When did Brett McGurk resign?",
+        "When did Putin visit Turkey?",  # a date and "visit Turkey" are there, but about Trump
         "zzzz qqqq",
     ],
 )
