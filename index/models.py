@@ -32,10 +32,6 @@ class Document:
     paragraphs: tuple[Span, ...]
     url: str | None = None
 
-    def paragraph_of(self, offset: int) -> int:
-        """1-based number of the paragraph holding ``offset``."""
-        return paragraph_at(self.paragraphs, offset)
-
 
 def paragraph_at(paragraphs: Sequence[Span], offset: int) -> int:
     """1-based number of the last paragraph starting at or before ``offset`` (1 if none does)."""

@@ -840,8 +840,3 @@ def _resolve_role(roles: frozenset[str], people: dict[str, _Person], at: int) ->
     if not candidates:
         return None
     return max(candidates)[1]
-
-
-def quote_spans(quotes: Sequence[Quote]) -> list[Span]:
-    """The cited spans (whole attributed sentences) of ``quotes``, deduplicated, in order."""
-    return sorted({Span(q.sentence_start, q.sentence_end) for q in quotes}, key=lambda s: (s.start, s.end))
