@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 NOT_HERE = "I'm not enabled in this channel."
 
-# What the bot needs in a server (docs/discord.md gives the same number for the invite link): see
+# What the bot needs in a server (the README's Discord section gives the same number for the invite link): see
 # channels, send messages and embeds there and in threads, and read the message a reply points to.
 INVITE_PERMISSIONS = discord.Permissions(
     view_channel=True,
@@ -139,7 +139,7 @@ def configure_logging(level: int) -> None:
 
 MISSING_TOKEN = (
     "citebot: no Discord token. Set DISCORD_TOKEN in the environment or in a .env file "
-    "(see .env.example and docs/discord.md)."
+    "(see .env.example and the README's Discord section)."
 )
 
 
