@@ -112,6 +112,7 @@ _TITLES = frozenset(
 # Words repeat: folding each distinct one once saves most of the attribution time.
 fold = lru_cache(maxsize=200_000)(_fold_text)
 _MAX_PHRASE_WORDS = 8
+_SCARE_QUOTE_WORDS = 3  # a quotation this long or longer is someone's words
 _DOCUMENTS = frozenset(
     "statement statements report reports release letter document documents filing data".split()
 )
@@ -294,8 +295,12 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
                 add(_Attribution(adjacent, verb, cue_span))
             continue
         before = _phrase_before_cue(text, masked, match.start(), base)
+        if before is not None and _is_date_word(text[before.start : before.end]):
+            before = None  # "... on Wednesday alleged": a day, not a speaker
         if before is None and re.search(r"(?:,\s*|\s)and\s+$", masked[: match.start()]):
             before = _sentence_subject(text, unit)  # "The minister arrived and said ..."
+        if before is None and re.match(r"[^,]{1,60},\s+who\b", masked[: match.start()]):
+            before = _sentence_subject(text, unit, named=True)  # "El-Rufai, who was on TV, alleged ..."
         if verb in _NOUNISH_CUES and not _CUE_CONTINUES.match(masked, match.end()):
             # "Initial claims for benefits remain muted" is a noun; "one witness claims ..." is not.
             written = text[before.start : before.end].split() if before else []
@@ -317,15 +322,28 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
     return found
 
 
-def _sentence_subject(text: str, unit: Span) -> _Phrase | None:
-    """The phrase that opens a sentence, when it names someone (a name, a role or a pronoun)."""
+_DATE_WORDS = frozenset(
+    """
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december today yesterday tomorrow
+    """.split()
+)
+
+
+def _is_date_word(written: str) -> bool:
+    return fold(written.strip()) in _DATE_WORDS
+
+
+def _sentence_subject(text: str, unit: Span, *, named: bool = False) -> _Phrase | None:
+    """The phrase that opens a sentence, when it names someone (a name, a role or a pronoun).
+    ``named``: the sentence says so itself ("X, who ..."), so one capitalized word will do."""
     phrase = _phrase_after(text, unit.start, unit.end)
     if phrase is None:
         return None
     written = text[phrase.start : phrase.end].split()
     if phrase.pronoun or phrase.roles or phrase.name is not None or len(written) >= 2:
         return phrase
-    return None
+    return phrase if named and written[0][:1].isupper() else None
 
 
 def _quote_adjacent(masked: str, cue_at: int) -> bool:
@@ -362,7 +380,7 @@ def _phrase_before_cue(text: str, masked: str, cue_at: int, base: int) -> _Phras
 
 def _bare_role(text: str, phrase: _Phrase | None) -> bool:
     """A role without a name or an article ("Police Chief"), which an apposition may name."""
-    if phrase is None or phrase.name is not None or phrase.pronoun:
+    if phrase is None or phrase.name is not None or phrase.pronoun or not phrase.roles:
         return False
     first = fold(text[phrase.start : phrase.end].split()[0])
     return first not in _DETERMINERS
@@ -611,8 +629,11 @@ def _make_quotes(
         sentence_end=unit.end,
         relay=attribution.relay,
     )
-    if marks:
-        inner = [Span(m.start + 1, m.end - 1) for m in marks if m.end - m.start > 2]
+    # Quoted words make a direct quote; one or two scare-quoted words ('some "elements" in Aso Rock')
+    # inside reported speech do not: then the reported clause is the quote.
+    spoken = [m for m in marks if len(text[m.start : m.end].split()) >= _SCARE_QUOTE_WORDS]
+    if spoken:
+        inner = [Span(m.start + 1, m.end - 1) for m in spoken]
         return [_with_span(template, text, span, "direct") for span in inner]
     content = _reported_content(text, unit, attribution)
     return [_with_span(template, text, content, "reported")] if content.end > content.start else []

@@ -181,7 +181,14 @@ def test_mr_keeps_its_period_and_nouns_are_not_cues() -> None:
         ("One witness claims the father told her about it.", "One witness"),
         ("Fed Chair Jerome Powell said the report was welcome.", "Jerome Powell"),
         ("In their statement on Wednesday, officials reiterated that rates would rise.", "officials"),
+        ("El-Rufai, who was on TV earlier on Wednesday alleged that some plotted.", "El-Rufai"),
+        ("In an interview with Citi News, Acheampong emphasized that he meant no harm.", "Acheampong"),
     ],
 )
 def test_more_news_patterns(text: str, speaker: str) -> None:
     assert only(text).speaker == speaker
+
+
+def test_a_scare_quote_inside_reported_speech_leaves_the_clause_as_the_quote() -> None:
+    quote = only("Officials have said it “needs” the S-400 system and will buy it.")
+    assert quote.kind == "reported" and quote.text.startswith("it “needs” the S-400")
