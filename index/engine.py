@@ -21,7 +21,7 @@ from index import store
 from index.analysis import analyze, iter_tokens
 from index.bm25 import BM25Scorer
 from index.chunking import ParsedDocument, parse_document
-from index.corpus import SUPPORTED_SUFFIXES, SourceFile, load_file, scan_corpus
+from index.corpus import SourceFile, changed_since, file_stamps, load_file, scan_corpus
 from index.errors import BadQuery, CitebotError, IndexCorrupt, IndexMissing, UnknownDocument
 from index.models import (
     Answer,
@@ -54,6 +54,8 @@ def build_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None 
     corpus_dir = corpus_dir.resolve()
     with store.build_lock(index_dir):
         previous = _open_previous(index_dir)
+        # Stamps come before any read: a file edited while the build reads it looks changed afterwards.
+        stamps = file_stamps(corpus_dir)
         sources, skipped = scan_corpus(corpus_dir)
         report = BuildReport(skipped=list(skipped))
         parsed, file_docs = _parse_sources(sources, previous, report, progress)
@@ -62,7 +64,8 @@ def build_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None 
             report.removed = sorted(set(old_files) - {s.rel for s in sources})
         staged = store.new_generation(index_dir)
         try:
-            _write_generation(staged, corpus_dir, sources, parsed, file_docs, report)
+            _write_generation(staged, corpus_dir, sources, parsed, file_docs, report, stamps)
+            report.changed_during_build = changed_since(stamps, file_stamps(corpus_dir))
             report.seconds = time.perf_counter() - started
             store.write_json(staged / "report.json", report.to_json())
             generation = store.publish(index_dir, staged)
@@ -195,6 +198,7 @@ def _write_generation(
     parsed: Sequence[ParsedDocument],
     file_docs: dict[str, list[int]],
     report: BuildReport,
+    stamps: dict[str, list[int]],
 ) -> None:
     docs = [p.document for p in parsed]
     store.write_texts(staged, (d.text for d in docs))
@@ -235,7 +239,7 @@ def _write_generation(
             for rel, ids in file_docs.items()
         },
         "skipped": {s.path: s.reason for s in report.skipped},
-        "stamps": _stamps(corpus_dir),
+        "stamps": stamps,
     }
     store.write_json(staged / store.MANIFEST, manifest)
 
@@ -284,23 +288,6 @@ def _quote_record(q: Quote) -> dict[str, object]:
         "sentence_end": q.sentence_end,
         "relay": q.relay,
     }
-
-
-def _stamps(corpus_dir: Path) -> dict[str, list[int]]:
-    """Size and mtime of every candidate file: a cheap way to notice that the corpus changed."""
-    stamps: dict[str, list[int]] = {}
-    for root, dirs, files in os.walk(corpus_dir, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if name.startswith(".") or not name.lower().endswith(SUPPORTED_SUFFIXES):
-                continue
-            path = Path(root) / name
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            stamps[path.relative_to(corpus_dir).as_posix()] = [stat.st_size, stat.st_mtime_ns]
-    return stamps
 
 
 # --- the opened index ----------------------------------------------------------------------------
@@ -370,7 +357,7 @@ class Index:
             return True
         if self.manifest.get("pipeline") != pipeline_fingerprint():
             return True  # this citebot reads or attributes text differently from the one that built it
-        return bool(_stamps(self.corpus_dir) != self.manifest.get("stamps"))
+        return bool(file_stamps(self.corpus_dir) != self.manifest.get("stamps"))
 
     def text(self, doc_index: int) -> str:
         with self._lock:

@@ -158,6 +158,8 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
+    # Files added, edited or removed while the build read the corpus: the next check rebuilds them.
+    changed_during_build: list[str] = field(default_factory=list)
     seconds: float = 0.0
     rebuilt: bool = True
 
@@ -171,6 +173,7 @@ class BuildReport:
             "removed": self.removed,
             "unchanged": self.unchanged,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "changed_during_build": self.changed_during_build,
             "seconds": round(self.seconds, 3),
             "rebuilt": self.rebuilt,
         }

@@ -16,6 +16,7 @@ compares the two) at well over 50x the speed. What the rules handle:
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from index.models import Span
@@ -38,6 +39,10 @@ _DOUBLE_QUOTE = re.compile('[“”"]')
 _OPENING_QUOTES = "\"“‘'(["
 _LONG_QUOTE = 400
 _WRAP_WIDTH = 60
+# An abbreviation is a short word: looking further back for its start would make a long run of
+# dotted letters quadratic.
+_LONGEST_ABBREVIATION = 24
+_WORD = re.compile(r"\w+")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
@@ -64,13 +69,14 @@ def _line_ends(text: str, start: int, end: int) -> list[int]:
 
 def _split_line(text: str, start: int, end: int) -> list[Span]:
     spans: list[Span] = []
-    quote_closes = _quote_regions(text, start, end)
+    quotes = _quote_regions(text, start, end)
+    quote_opens = [open_ for open_, _ in quotes]
     sentence_start = start
     for match in _TERMINAL.finditer(text, start, end):
         cut = match.end()
         if cut >= end or not text[cut].isspace():
             continue
-        if any(open_ < match.start() and match.end() <= close for open_, close in quote_closes):
+        if _inside_quote(quotes, quote_opens, match.start(), match.end()):
             continue
         nxt = _next_word_start(text, cut, end)
         if nxt is None or not _starts_sentence(text[nxt]):
@@ -98,6 +104,12 @@ def _quote_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return regions
 
 
+def _inside_quote(quotes: list[tuple[int, int]], opens: list[int], start: int, end: int) -> bool:
+    """Whether ``start:end`` lies inside one of the (sorted, disjoint) quote regions."""
+    i = bisect.bisect_left(opens, start) - 1  # the last region opening before ``start``
+    return i >= 0 and end <= quotes[i][1]
+
+
 def _next_word_start(text: str, i: int, end: int) -> int | None:
     while i < end and text[i].isspace():
         i += 1
@@ -110,13 +122,14 @@ def _starts_sentence(ch: str) -> bool:
 
 def _is_abbreviation(text: str, sentence_start: int, dot: int, nxt: int, end: int) -> bool:
     word_start = dot
-    while word_start > sentence_start and (text[word_start - 1].isalnum() or text[word_start - 1] == "."):
+    limit = max(sentence_start, dot - _LONGEST_ABBREVIATION)
+    while word_start > limit and (text[word_start - 1].isalnum() or text[word_start - 1] == "."):
         word_start -= 1
     word = text[word_start:dot]
     if not word:
         return False
     if "." in word:  # a dotted acronym such as U.S: a boundary only before a typical opener
-        following = re.match(r"\w+", text[nxt:end])
+        following = _WORD.match(text, nxt, end)
         return not (following and following.group().lower() in _OPENERS)
     if len(word) == 1 and word.isupper():
         return True  # an initial
