@@ -1,9 +1,12 @@
-"""BM25 scoring with rank-bm25's numbers, served from a numpy inverted index.
+"""BM25 scoring with Lucene's IDF, served from a numpy inverted index.
 
-The scores are those of ``rank_bm25.BM25Okapi(corpus, k1=1.5, b=0.75, epsilon=0)``. ``epsilon=0``
-is a choice: rank-bm25's default gives every term found in more than half of the passages a floor
-of ``0.25 x`` the mean IDF, which ranks common words above rare ones; with 0 such terms count for
-nothing, exactly as the Robertson IDF clipped at zero (bm25s ``atire`` + ``robertson``).
+A passage's score is rank-bm25's ``BM25Okapi(k1=1.5, b=0.75)`` term-frequency part times Lucene's
+IDF, ``ln(1 + (N - df + 0.5) / (df + 0.5))`` (the formula OpenSearch uses too). That IDF is always
+positive: a word found in half of the passages or more still counts, a little, so a small corpus
+(three files about zeppelins, a single paragraph) can be searched. rank-bm25's own IDF,
+``ln((N - df + 0.5) / (df + 0.5))``, is zero or negative for such words, and its ``epsilon`` floor
+ranks common words above rare ones. The test oracle is rank-bm25 with its IDF replaced by this one
+(``bench/oracle.py``).
 
 rank-bm25 loops over every passage in Python for every query term; here each term's postings
 (passage ids and a precomputed ``tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))``) sit in
@@ -24,6 +27,7 @@ import numpy.typing as npt
 
 from index.errors import IndexCorrupt
 
+IDF = "lucene"  # kept in bm25.json: an index scored with another IDF must be rebuilt
 _FILES = ("ptr", "doc_ids", "weights", "idf", "maxes")
 _Postings = tuple[npt.NDArray[Any], npt.NDArray[Any], float]
 
@@ -70,9 +74,7 @@ class BM25Scorer:
         ptr = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
         avgdl = float(lengths.mean()) if n else 0.0
         norm = k1 * (1 - b + b * lengths[doc_ids] / avgdl) if avgdl else np.full(len(tf), k1)
-        with np.errstate(divide="ignore"):
-            idf = np.log(n - df + 0.5) - np.log(df + 0.5)
-        idf = np.where(idf > 0, idf, 0.0)  # epsilon=0: no floor for common terms
+        idf = lucene_idf(n, df)
         # Each posting's whole contribution, idf included: a query only adds these up.
         per_posting_idf = np.repeat(idf, df)
         weights = (per_posting_idf * tf * (k1 + 1) / (tf + norm)).astype(np.float32)
@@ -94,7 +96,13 @@ class BM25Scorer:
         directory.mkdir(parents=True, exist_ok=True)
         for name in _FILES:
             np.save(directory / f"{name}.npy", getattr(self, f"_{name}"), allow_pickle=False)
-        meta = {"k1": self.k1, "b": self.b, "num_docs": self._num_docs, "vocabulary": self._vocabulary}
+        meta = {
+            "idf": IDF,
+            "k1": self.k1,
+            "b": self.b,
+            "num_docs": self._num_docs,
+            "vocabulary": self._vocabulary,
+        }
         (directory / "bm25.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
@@ -109,6 +117,8 @@ class BM25Scorer:
             raise IndexCorrupt(
                 f"The BM25 files in {directory} are missing or damaged ({err}). Rebuild."
             ) from None
+        if meta.get("idf") != IDF:
+            raise IndexCorrupt(f"The BM25 files in {directory} were scored differently. Rebuild the index.")
         vocabulary = meta.get("vocabulary")
         if not isinstance(vocabulary, list) or len(arrays["ptr"]) != len(vocabulary) + 1:
             raise IndexCorrupt(f"The BM25 files in {directory} do not match each other. Rebuild the index.")
@@ -134,7 +144,7 @@ class BM25Scorer:
         found = []
         for term in query_tokens:
             i = self._term_ids.get(term)
-            if i is None or self._idf[i] == 0:
+            if i is None:
                 continue
             lo, hi = int(self._ptr[i]), int(self._ptr[i + 1])
             found.append((self._doc_ids[lo:hi], self._weights[lo:hi], float(self._maxes[i])))
@@ -207,6 +217,12 @@ class BM25Scorer:
             buffer = np.zeros(self._num_docs, dtype=np.float64)
             self._local.buffer = buffer
         return buffer
+
+
+def lucene_idf(num_docs: int, doc_freq: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+    """Lucene's BM25 IDF: always above zero, smaller the more passages hold the term."""
+    df = np.asarray(doc_freq, dtype=np.float64)
+    return np.log1p((num_docs - df + 0.5) / (df + 0.5))
 
 
 def _kth_largest(values: npt.NDArray[np.float64], k: int) -> float:

@@ -26,7 +26,8 @@ class ParsedDocument:
     chunk_terms: tuple[list[str], ...] | None = None
 
 
-def parse_document(document: Document, doc_index: int) -> ParsedDocument:
+def parse_document(document: Document, doc_index: int, *, attribute: bool = True) -> ParsedDocument:
+    """Sentences, chunks and (unless ``attribute`` is False) attributed quotes of a document."""
     text = document.text
     sentences: list[Span] = []
     sentence_paragraphs: list[int] = []
@@ -39,7 +40,7 @@ def parse_document(document: Document, doc_index: int) -> ParsedDocument:
         sentences.extend(pieces)
         sentence_paragraphs.extend([number] * len(pieces))
         chunks.extend(Chunk(doc_index, number, s.start, s.end) for s in group_sentences(pieces))
-    quotes = find_quotes(document.doc, text, document.paragraphs, units_by_paragraph)
+    quotes = find_quotes(document.doc, text, document.paragraphs, units_by_paragraph) if attribute else []
     return ParsedDocument(
         document, tuple(sentences), tuple(sentence_paragraphs), tuple(chunks), tuple(quotes)
     )

@@ -10,7 +10,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import numpy.typing as npt
 from index import store
 from index.analysis import analyze, iter_tokens
 from index.bm25 import BM25Scorer
-from index.chunking import ParsedDocument, parse_document
+from index.chunking import ParsedDocument
 from index.corpus import SourceFile, changed_since, file_stamps, load_file, scan_corpus
 from index.errors import BadQuery, CitebotError, IndexCorrupt, IndexMissing, UnknownDocument
 from index.models import (
@@ -35,30 +34,43 @@ from index.models import (
     Span,
     paragraph_at,
 )
+from index.workers import Outcome, parse_in_workers, parse_one
 
 Progress = Callable[[int, int], None]
+PathLike = str | os.PathLike[str]
 _QUOTE_CACHE = 200_000  # decoded quotes kept per open index
 MAX_QUERY_CHARS = 2000
+# A document whose quote attribution takes longer than this is indexed without it (and reported).
+FILE_BUDGET_S = 30.0
 
 
 # --- building ------------------------------------------------------------------------------------
 
 
-def build_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None = None) -> Index:
+def build_index(
+    corpus_dir: PathLike,
+    index_dir: PathLike,
+    *,
+    progress: Progress | None = None,
+    file_budget_s: float | None = FILE_BUDGET_S,
+) -> Index:
     """Build or update the index of ``corpus_dir`` in ``index_dir`` and return it opened.
+
+    A document that fails to parse is skipped and one whose quote attribution takes longer than
+    ``file_budget_s`` seconds (None: no limit) is indexed without it; the report lists both.
 
     Files whose content hash is unchanged reuse what the previous index derived from them. The new
     index is written beside the old one and swapped in atomically; on any failure the old one stays.
     """
     started = time.perf_counter()
-    corpus_dir = corpus_dir.resolve()
+    corpus_dir, index_dir = Path(corpus_dir).resolve(), Path(index_dir)
     with store.build_lock(index_dir):
         previous = _open_previous(index_dir)
         # Stamps come before any read: a file edited while the build reads it looks changed afterwards.
         stamps = file_stamps(corpus_dir)
         sources, skipped = scan_corpus(corpus_dir)
         report = BuildReport(skipped=list(skipped))
-        parsed, file_docs = _parse_sources(sources, previous, report, progress)
+        parsed, file_docs = _parse_sources(sources, previous, report, progress, file_budget_s)
         if previous is not None:
             old_files = previous.manifest["files"]
             report.removed = sorted(set(old_files) - {s.rel for s in sources})
@@ -77,12 +89,12 @@ def build_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None 
     return index
 
 
-def open_index(index_dir: Path) -> Index:
+def open_index(index_dir: PathLike) -> Index:
     """Open the index served from ``index_dir``; IndexMissing or IndexCorrupt if it can't be."""
-    return Index(store.current_generation(index_dir))
+    return Index(store.current_generation(Path(index_dir)))
 
 
-def ensure_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None = None) -> Index:
+def ensure_index(corpus_dir: PathLike, index_dir: PathLike, *, progress: Progress | None = None) -> Index:
     """The index of ``corpus_dir``: opened if it is up to date, else (re)built first."""
     try:
         index = open_index(index_dir)
@@ -95,7 +107,7 @@ def ensure_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None
     return index
 
 
-def _open_previous(index_dir: Path) -> Index | None:
+def _open_previous(index_dir: PathLike) -> Index | None:
     try:
         return open_index(index_dir)
     except CitebotError:
@@ -107,6 +119,7 @@ def _parse_sources(
     previous: Index | None,
     report: BuildReport,
     progress: Progress | None,
+    budget_s: float | None,
 ) -> tuple[list[ParsedDocument], dict[str, list[int]]]:
     parsed: list[ParsedDocument] = []
     file_docs: dict[str, list[int]] = {}
@@ -130,11 +143,17 @@ def _parse_sources(
         (report.changed if old is not None else report.added).append(source.rel)
         slots.append((source.rel, list(range(len(fresh), len(fresh) + len(loaded)))))
         fresh.extend(loaded)
-    done_docs = _parse_all(fresh, progress)
+    outcomes = _parse_all(fresh, progress, budget_s)
+    for document, outcome in zip(fresh, outcomes, strict=True):
+        if outcome.note is not None:
+            report.skipped.append(SkippedFile(document.doc, outcome.note))
     for rel, items in slots:
         first = len(parsed)
         # A document's position in ``parsed`` is its index; Chunk.doc_index is not relied on here.
-        parsed.extend(done_docs[item] if isinstance(item, int) else item for item in items)
+        for item in items:
+            done = outcomes[item].parsed if isinstance(item, int) else item
+            if done is not None:
+                parsed.append(done)
         file_docs[rel] = list(range(first, len(parsed)))
     return parsed, file_docs
 
@@ -143,52 +162,26 @@ def _parse_sources(
 _PARALLEL_CHARS = 8_000_000
 
 
-def _parse_all(documents: Sequence[Document], progress: Progress | None) -> list[ParsedDocument]:
+def _parse_all(
+    documents: Sequence[Document], progress: Progress | None, budget_s: float | None
+) -> list[Outcome]:
     """Parse documents (sentences, chunks, quotes, terms), on every core for a large corpus."""
     workers = min(os.cpu_count() or 1, 8)
+
+    def report_progress(done: int) -> None:
+        if progress is not None:
+            progress(done, len(documents))
+
     if workers < 2 or sum(len(d.text) for d in documents) < _PARALLEL_CHARS:
         out = []
-        for done, document in enumerate(documents, start=1):
-            out.append(_parse_with_terms(document))
-            if progress is not None:
-                progress(done, len(documents))
+        for document in documents:
+            out.append(parse_one(document, budget_s))
+            report_progress(len(out))
         return out
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # "spawn": the builder may run in a thread of a busy process (the bot), where fork is unsafe.
-    context = multiprocessing.get_context("spawn")
-    batches = [documents[i : i + _BATCH] for i in range(0, len(documents), _BATCH)]
-    results: list[ParsedDocument] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for batch, derived in zip(batches, pool.map(_derive_batch, batches), strict=True):
-            # Workers send back only what they derived; the texts stay on this side.
-            results.extend(ParsedDocument(doc, *parts) for doc, parts in zip(batch, derived, strict=True))
-            if progress is not None:
-                progress(len(results), len(documents))
-    return results
+    return parse_in_workers(documents, workers, budget_s, report_progress, batch=_BATCH)
 
 
-_BATCH = 256
-_Derived = tuple[Any, ...]
-
-
-def _derive_batch(documents: Sequence[Document]) -> list[_Derived]:
-    """Everything but the document itself, for each document (the worker side of _parse_all)."""
-    out = []
-    for document in documents:
-        parsed = _parse_with_terms(document)
-        out.append(
-            (parsed.sentences, parsed.sentence_paragraphs, parsed.chunks, parsed.quotes, parsed.chunk_terms)
-        )
-    return out
-
-
-def _parse_with_terms(document: Document) -> ParsedDocument:
-    parsed = parse_document(document, 0)
-    text = document.text
-    terms = tuple(analyze(text[c.start : c.end]) for c in parsed.chunks)
-    return replace(parsed, chunk_terms=terms)
+_BATCH = 256  # documents sent to a worker at a time
 
 
 def _write_generation(
@@ -296,8 +289,8 @@ def _quote_record(q: Quote) -> dict[str, object]:
 class Index:
     """An opened index generation. Thread-safe for reading; never changes once opened."""
 
-    def __init__(self, generation: Path) -> None:
-        self.generation = generation
+    def __init__(self, generation: PathLike) -> None:
+        self.generation = generation = Path(generation)
         self.manifest = store.read_manifest(generation)
         self.report: BuildReport | None = None
         try:
@@ -351,7 +344,7 @@ class Index:
     def __len__(self) -> int:
         return len(self._docs)
 
-    def is_stale(self, corpus_dir: Path) -> bool:
+    def is_stale(self, corpus_dir: PathLike) -> bool:
         """True when ``corpus_dir`` is not the indexed corpus, or a file in it changed since the build."""
         if Path(corpus_dir).resolve() != self.corpus_dir:
             return True

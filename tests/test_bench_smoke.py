@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.run import main
+from bench.run import RANK_BM25, main
 from index.paths import sample_corpus_dir
 
 
@@ -28,7 +28,7 @@ def test_benchmark_runs_every_engine_and_writes_json(tmp_path: Path) -> None:
     )
     report = json.loads(out.read_text("utf-8"))
     engines = {r["engine"] for r in report["results"]}
-    assert {"citebot", "rank-bm25 (epsilon=0)", "citebot Index.ask (end to end)"} <= engines
+    assert {"citebot", RANK_BM25, "citebot Index.ask (end to end)"} <= engines
     citebot = next(r for r in report["results"] if r["engine"] == "citebot")
     assert citebot["agree_at_10"] == 1.0  # same top 10 as rank-bm25, the definition of the scores
     assert report["cold_cli_ask_s"] > 0 and report["machine"]["cpus"]

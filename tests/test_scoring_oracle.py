@@ -1,4 +1,5 @@
-"""Our BM25 scorer against rank-bm25, the definition of the scores, on real English text."""
+"""Our BM25 scorer against rank-bm25 with Lucene's IDF (the definition of the scores), on real English
+text and on random corpora."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rank_bm25 import BM25Okapi
 
+from bench.oracle import LuceneBM25Okapi, oracle_top_k
 from index.analysis import analyze
 from index.bm25 import BM25Scorer
 from index.errors import IndexCorrupt
@@ -33,9 +34,9 @@ def queries(passages: list[list[str]]) -> list[list[str]]:
     return drawn + common
 
 
-def test_scores_equal_rank_bm25_epsilon_zero(passages: list[list[str]], queries: list[list[str]]) -> None:
+def test_scores_equal_the_oracle(passages: list[list[str]], queries: list[list[str]]) -> None:
     assert len(passages) > 1500
-    oracle = BM25Okapi(passages, k1=1.5, b=0.75, epsilon=0)
+    oracle = LuceneBM25Okapi(passages, k1=1.5, b=0.75)
     ours = BM25Scorer.build(passages)
     for query in queries:
         expected = oracle.get_scores(query)
@@ -50,13 +51,24 @@ def test_scores_equal_rank_bm25_epsilon_zero(passages: list[list[str]], queries:
         }
 
 
-def test_terms_in_half_or_more_of_the_passages_score_zero() -> None:
+def test_terms_in_half_or_more_of_the_passages_still_count() -> None:
     corpus = [["a", "b"], ["a", "c"], ["a", "d"], ["b", "e"]]
     ours = BM25Scorer.build(corpus)
-    oracle = BM25Okapi(corpus, epsilon=0)
-    np.testing.assert_allclose(ours.get_scores(["a"]), oracle.get_scores(["a"]))
-    assert not ours.get_scores(["a"]).any() and not ours.get_scores(["b"]).any()  # 3/4 and exactly 2/4
-    assert ours.top_k(["a"], 5) == []
+    oracle = LuceneBM25Okapi(corpus)
+    for term in ("a", "b"):  # in 3/4 and exactly 2/4 of the passages
+        np.testing.assert_allclose(ours.get_scores([term]), oracle.get_scores([term]))
+    assert [i for i, _ in ours.top_k(["a"], 5)] == [0, 1, 2]
+    assert [i for i, _ in ours.top_k(["b"], 5)] == [0, 3]
+    # A rare term still outweighs a common one.
+    assert ours.top_k(["a", "e"], 1)[0][0] == 3
+
+
+def test_a_one_passage_corpus_matches_its_words() -> None:
+    ours = BM25Scorer.build([["zeppelin", "flight"]])
+    assert ours.top_k(["zeppelin"], 3) == [
+        (0, pytest.approx(LuceneBM25Okapi([["zeppelin", "flight"]]).get_scores(["zeppelin"])[0]))
+    ]
+    assert ours.top_k(["balloon"], 3) == []
 
 
 def test_candidates_restrict_the_ranking(passages: list[list[str]]) -> None:
@@ -88,23 +100,23 @@ _words = st.sampled_from("alpha beta gamma delta eps zeta eta theta".split())
 def test_random_corpora_match_rank_bm25(corpus: list[list[str]], query: list[str]) -> None:
     np.testing.assert_allclose(
         BM25Scorer.build(corpus).get_scores(query),
-        BM25Okapi(corpus, epsilon=0).get_scores(query),
+        LuceneBM25Okapi(corpus).get_scores(query),
         rtol=1e-6,
         atol=1e-9,
     )
 
 
-def test_pruned_top_k_equals_rank_bm25(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pruned_top_k_equals_the_oracle(monkeypatch: pytest.MonkeyPatch) -> None:
     """A rare term with common ones: the common terms are then looked up only for the passages the
     rare one found (MaxScore). The result must not change."""
     rng = random.Random(11)
     corpus = []
     for i in range(3000):
-        doc = [f"rare{i % 300}"] + ["alpha"] * (i % 3 == 0) + ["beta"] * (i % 5 < 2)
+        doc = [f"rare{i % 300}"] + ["alpha"] * (i % 3 != 0) + ["beta"] * (i % 5 < 4)
         doc += [f"filler{rng.randrange(50)}" for _ in range(rng.randint(3, 30))]
         corpus.append(doc)
     ours = BM25Scorer.build(corpus)
-    oracle = BM25Okapi(corpus, epsilon=0)
+    oracle = LuceneBM25Okapi(corpus)
     pruned = []
     original = BM25Scorer._add_for
     monkeypatch.setattr(BM25Scorer, "_add_for", staticmethod(lambda *a: pruned.append(1) or original(*a)))
@@ -116,3 +128,22 @@ def test_pruned_top_k_equals_rank_bm25(monkeypatch: pytest.MonkeyPatch) -> None:
         assert [d for d, _ in top] == [int(d) for d in best]
         np.testing.assert_allclose([s for _, s in top], expected[best], rtol=1e-6)
     assert pruned  # the pruned path really ran
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(st.lists(_words, min_size=1, max_size=8), min_size=1, max_size=40),
+    st.lists(_words, min_size=1, max_size=5),
+    st.integers(min_value=1, max_value=12),
+)
+def test_random_corpora_top_k_equals_the_oracle(corpus: list[list[str]], query: list[str], k: int) -> None:
+    expected = LuceneBM25Okapi(corpus).get_scores(query)
+    top = BM25Scorer.build(corpus).top_k(query, k)
+    best = oracle_top_k(expected, k)
+    np.testing.assert_allclose([s for _, s in top], expected[best], rtol=1e-6)
+    # The same passages, up to ties at the k-th score.
+    if best:
+        kth = expected[best[-1]]
+        assert {i for i, _ in top if expected[i] > kth + 1e-9} == {
+            i for i in best if expected[i] > kth + 1e-9
+        }

@@ -1,0 +1,150 @@
+"""Parsing in worker processes: safe from a plain script, per-document failures, time budget,
+workers that end with their parent; and paths given as plain strings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from index import build_index, ensure_index, open_index, sample_corpus_dir
+from index.models import Document, Span
+from index.workers import _Worker, parse_in_workers, parse_one
+
+_README_SCRIPT = textwrap.dedent(
+    """
+    from pathlib import Path
+    import index.engine
+    from index import build_index, open_index
+
+    index.engine._PARALLEL_CHARS = 0  # worker processes even for this small corpus
+    idx = build_index(Path("my-corpus"), Path("index"))
+    answer = idx.ask("What did Kalin say about Patriots?")
+    for hit in answer.answers:
+        print(hit.text, hit.speaker, hit.doc, hit.paragraph, hit.start, hit.end)
+    print("built", len(idx), flush=True)
+    """
+)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="worker processes need two cores")
+def test_readme_example_as_a_plain_script_does_not_hang(tmp_path: Path) -> None:
+    """No ``if __name__ == "__main__":`` guard, and the index folder is named ``index``: the
+    workers must neither re-run the script (and wait on the parent's build lock) nor import the
+    index folder as the package."""
+    shutil.copytree(sample_corpus_dir(), tmp_path / "my-corpus")
+    (tmp_path / "example.py").write_text(_README_SCRIPT, "utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    run = subprocess.run(
+        [sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("built 2") == 1  # the script ran once, not again in each worker
+    assert "Kalin" in run.stdout
+
+
+def _documents() -> list[Document]:
+    text = "Title\n\nThe minister said the budget would balance. \u201cWe will cut waste,\u201d she said.\n"
+    good = Document("a.txt", "Title", text, (Span(0, 5), Span(7, len(text) - 1)))
+    broken = Document("broken.txt", "Broken", text, None)  # type: ignore[arg-type]
+    return [good, broken, good]
+
+
+def test_a_document_that_fails_is_reported_and_costs_nothing_else() -> None:
+    outcomes = parse_in_workers(_documents(), 2, None, lambda done: None, batch=2)
+    assert [o.parsed is not None for o in outcomes] == [True, False, True]
+    assert outcomes[1].note is not None and "could not be parsed" in outcomes[1].note
+    assert outcomes[0].parsed is not None and outcomes[0].parsed.quotes
+    assert outcomes[0].parsed.document.text == _documents()[0].text
+
+
+def test_over_budget_documents_are_indexed_without_attribution() -> None:
+    outcome = parse_one(_documents()[0], budget_s=1e-9)
+    assert outcome.parsed is not None and outcome.parsed.chunks and not outcome.parsed.quotes
+    assert outcome.note is not None and "without quote attribution" in outcome.note
+    unlimited = parse_one(_documents()[0], budget_s=None)
+    assert unlimited.parsed is not None and unlimited.parsed.quotes and unlimited.note is None
+
+
+def test_a_slow_document_in_a_worker_is_indexed_without_attribution() -> None:
+    (outcome,) = parse_in_workers(_documents()[:1], 2, 1e-9, lambda done: None)
+    assert outcome.parsed is not None and not outcome.parsed.quotes and outcome.note
+
+
+_ORPHAN = textwrap.dedent(
+    """
+    import time
+    from index.workers import _Worker
+    print(_Worker().process.pid, flush=True)
+    time.sleep(120)
+    """
+)
+
+
+def test_workers_exit_when_their_parent_dies() -> None:
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    worker_pid = int(parent.stdout.readline())
+    assert _alive(worker_pid)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while _alive(worker_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker_pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has exited, only its parent has not reaped it
+
+
+def test_a_worker_serves_batches_until_its_input_closes() -> None:
+    worker = _Worker()
+    try:
+        from index.workers import _Job
+
+        for _ in range(2):
+            assert worker.send(_Job(0, _documents()[:1]), None)
+            results = worker.receive()
+            assert results is not None and results[0].parsed is not None
+    finally:
+        worker.close()
+    assert worker.process.returncode == 0
+
+
+def test_paths_may_be_plain_strings(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(sample_corpus_dir(), corpus)
+    built = build_index(str(corpus), str(tmp_path / "idx"))
+    assert len(open_index(str(tmp_path / "idx"))) == len(built) == 2
+    assert not ensure_index(str(corpus), str(tmp_path / "idx")).is_stale(str(corpus))
+
+
+def test_a_small_corpus_can_be_searched(tmp_path: Path) -> None:
+    """Words in most (or all) of the passages still match: three files about zeppelins, and a
+    corpus of a single paragraph."""
+    corpus = tmp_path / "zeppelins"
+    corpus.mkdir()
+    for name, line in [
+        ("hindenburg.txt", "The Hindenburg was a zeppelin that burned at Lakehurst."),
+        ("graf.txt", "The Graf Zeppelin flew around the world in 1929."),
+        ("navy.txt", "The navy built its own zeppelin, the Akron."),
+    ]:
+        (corpus / name).write_text(f"{name[:-4].title()}\n\n{line}\n", "utf-8")
+    hits = build_index(corpus, tmp_path / "z").search("zeppelin")
+    assert {h.doc for h in hits} == {"hindenburg.txt", "graf.txt", "navy.txt"}
+    single = tmp_path / "single"
+    single.mkdir()
+    (single / "note.txt").write_text("Note\n\nZeppelins were rigid airships.\n", "utf-8")
+    assert build_index(single, tmp_path / "s").search("airships")
