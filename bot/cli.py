@@ -21,9 +21,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from index import Index
     from index.models import Answer
+    from index.opensearch.config import OpenSearchConfig
+    from index.opensearch.reader import OpenSearchIndex
 
 _CORPUS_KEY = "CITEBOT_CORPUS_DIR"
 _INDEX_KEY = "CITEBOT_INDEX_DIR"
+_BACKEND_KEY = "CITEBOT_BACKEND"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +85,33 @@ def _progress(stream: TextIO) -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
-def _open(paths: Paths, stream: TextIO) -> Index:
-    from index import ensure_index
+def _uses_opensearch() -> bool:
+    return (_env_value(_BACKEND_KEY) or "embedded").strip().lower() == "opensearch"
 
+
+def _opensearch_config() -> OpenSearchConfig:
+    """The OpenSearch settings, read as the bot reads them (pydantic is loaded only for this backend)."""
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+    from index.errors import CitebotError
+
+    try:
+        return Settings.from_env().opensearch_config()
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]).upper()
+        raise CitebotError(f"bad setting CITEBOT_{where}: {first['msg']}") from None
+
+
+def _open(paths: Paths, stream: TextIO) -> Index | OpenSearchIndex:
     with _progress(stream) as progress:
+        if _uses_opensearch():
+            from index.opensearch.backend import ensure_index as ensure_on_cluster
+
+            return ensure_on_cluster(_opensearch_config(), paths.corpus, progress=progress)
+        from index import ensure_index
+
         return ensure_index(paths.corpus, paths.index, progress=progress)
 
 
@@ -97,18 +123,87 @@ def _corpus_label(paths: Paths) -> str:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    paths = resolve_paths(args.corpus, args.index)
+    if _uses_opensearch():
+        return _build_on_cluster(args, paths)
+    if args.part is not None:
+        from index.errors import CitebotError
+
+        raise CitebotError("--part needs the OpenSearch backend (CITEBOT_BACKEND=opensearch).")
     from index import build_index
 
-    paths = resolve_paths(args.corpus, args.index)
     with _progress(sys.stderr) as progress:
         report = build_index(paths.corpus, paths.index, progress=progress).report
     assert report is not None
+    _print_build(args, paths, str(paths.index), report)
+    return 0
+
+
+def _build_on_cluster(args: argparse.Namespace, paths: Paths) -> int:
+    from index.opensearch import backend
+
+    config = _opensearch_config()
+    where = f"{config.safe_url} (alias {config.prefix})"
+    with _progress(sys.stderr) as progress:
+        if args.part is None:
+            report = backend.build_index(config, paths.corpus, progress=progress).report
+            assert report is not None
+            _print_build(args, paths, where, report)
+            return 0
+        share = backend.Share.parse(args.part)
+        name, counts = backend.build_part(config, paths.corpus, share, progress=progress)
+    summary = {"index": name, "part": f"{share.part}/{share.parts}", "documents": counts.documents}
+    summary |= {"chunks": counts.chunks, "quotes": counts.quotes}
     if args.json:
-        print(json.dumps({"corpus": str(paths.corpus), "index": str(paths.index), **report.to_json()}))
+        print(json.dumps(summary))
     else:
         print(
-            _render("cli_build.txt.j2", report=report, corpus=_corpus_label(paths), index=paths.index), end=""
+            f"Part {share.part}/{share.parts} of {_corpus_label(paths)} is in {name}: {counts.documents} "
+            f"documents, {counts.chunks} passages, {counts.quotes} quotes. When every part is in, run "
+            f"`citebot index publish --parts {share.parts}`."
         )
+    return 0
+
+
+def _print_build(args: argparse.Namespace, paths: Paths, where: str, report: Any) -> None:
+    if args.json:
+        print(json.dumps({"corpus": str(paths.corpus), "index": where, **report.to_json()}))
+    else:
+        print(_render("cli_build.txt.j2", report=report, corpus=_corpus_label(paths), index=where), end="")
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from index.errors import CitebotError
+
+    if not _uses_opensearch():
+        raise CitebotError("publish is the last step of an OpenSearch build (CITEBOT_BACKEND=opensearch).")
+    from index.opensearch import backend
+
+    paths = resolve_paths(args.corpus, None)
+    config = _opensearch_config()
+    report = backend.publish(config, paths.corpus, args.parts)
+    _print_build(args, paths, f"{config.safe_url} (alias {config.prefix})", report)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from index.errors import CitebotError
+
+    if not _uses_opensearch():
+        raise CitebotError("status reports on an OpenSearch cluster (CITEBOT_BACKEND=opensearch).")
+    from index.opensearch import backend
+
+    config = _opensearch_config()
+    status = backend.status(config)
+    if args.json:
+        print(json.dumps({"url": config.safe_url, **status.to_json()}))
+        return 0
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(status.records.items())) or "no records"
+    print(f"cluster {status.cluster} at {config.safe_url}: {status.health}, {status.nodes} node(s)")
+    print(f"alias {status.alias} -> {status.index or 'nothing (run citebot index build)'}")
+    print(f"  {counts}")
+    if status.others:
+        print(f"other indexes with this prefix: {', '.join(status.others)}")
     return 0
 
 
@@ -134,7 +229,7 @@ def _questions(argument: Sequence[str]) -> Iterator[str]:
         yield " ".join(argument)
 
 
-def _ask_one(index: Index, question: str) -> Answer:
+def _ask_one(index: Index | OpenSearchIndex, question: str) -> Answer:
     from index.errors import CitebotError
     from index.models import Answer
 
@@ -240,7 +335,22 @@ def build_parser() -> argparse.ArgumentParser:
     build = index_sub.add_parser("build", help="build or update the index of the corpus")
     _add_paths(build)
     build.add_argument("--json", action="store_true", help="print the build report as JSON")
+    build.add_argument(
+        "--part", metavar="I/N", help="OpenSearch only: index share I of N of the files (then publish)"
+    )
     build.set_defaults(func=cmd_build)
+    publish = index_sub.add_parser("publish", help="OpenSearch only: serve a build made with --part I/N")
+    publish.add_argument(
+        "--corpus", metavar="DIR", help=f"the corpus the parts read (default: ${_CORPUS_KEY})"
+    )
+    publish.add_argument(
+        "--parts", type=int, required=True, metavar="N", help="how many parts it was built in"
+    )
+    publish.add_argument("--json", action="store_true", help="print the build report as JSON")
+    publish.set_defaults(func=cmd_publish)
+    status = index_sub.add_parser("status", help="OpenSearch only: cluster, alias, index, counts, health")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.set_defaults(func=cmd_status)
 
     ask = commands.add_parser(
         "ask", help="answer a question with verbatim quotes ('-' reads questions from stdin)"

@@ -79,19 +79,38 @@ def _default_paths(settings: Settings) -> tuple[Path, Path]:
     return corpus_dir, settings.index_dir or default_index_dir(corpus_dir)
 
 
+def _opensearch_functions(settings: Settings) -> tuple[BuildFn, BuildFn]:
+    """Build and load on the OpenSearch backend (the index directory is not used there)."""
+    config = settings.opensearch_config()
+
+    def build(corpus_dir: Path, _index_dir: Path) -> Engine:
+        from index.opensearch.backend import build_index
+
+        return build_index(config, corpus_dir)
+
+    def load(corpus_dir: Path, _index_dir: Path) -> Engine:
+        from index.opensearch.backend import ensure_index
+
+        return ensure_index(config, corpus_dir)
+
+    return build, load
+
+
 class IndexService:
-    """Owns the current index. ``build``/``load`` are seams for tests (a slow or failing engine)."""
+    """Owns the current index. ``build``/``load`` are seams for tests (a slow or failing engine);
+    without them, the backend the settings choose is used."""
 
     def __init__(
         self,
         settings: Settings,
         *,
-        build: BuildFn = _build,
-        load: BuildFn = _ensure,
+        build: BuildFn | None = None,
+        load: BuildFn | None = None,
     ) -> None:
         self.corpus_dir, self.index_dir = _default_paths(settings)
-        self._build = build
-        self._load = load
+        chosen = _opensearch_functions(settings) if settings.backend == "opensearch" else (_build, _ensure)
+        self._build = build or chosen[0]
+        self._load = load or chosen[1]
         self._engine: Engine | None = None
         self._documents: list[DocumentInfo] = []
         self._load_error: str | None = None

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from index.opensearch.config import OpenSearchConfig
 
 IdSet = Annotated[set[int], NoDecode]
 
@@ -58,6 +61,37 @@ class Settings(BaseSettings):
     cooldown_uses: int = Field(default=5, ge=1, description="Questions/searches a user may make per window.")
     cooldown_seconds: float = Field(default=30.0, gt=0, description="Length of the cooldown window.")
 
+    backend: Literal["embedded", "opensearch"] = Field(
+        default="embedded", description="Where the index lives: embedded (on disk, default) or opensearch."
+    )
+    opensearch_url: str = Field(
+        default="http://127.0.0.1:9200", description="The OpenSearch cluster (https://... for TLS)."
+    )
+    opensearch_user: str | None = Field(default=None, description="OpenSearch user (basic auth).")
+    opensearch_password: SecretStr | None = Field(default=None, description="OpenSearch password.")
+    opensearch_verify_tls: bool = Field(default=True, description="Check the cluster's TLS certificate.")
+    opensearch_prefix: str = Field(
+        default="citebot",
+        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        description="The alias searchers use; version indexes are named <prefix>-<version>.",
+    )
+    opensearch_shards: int = Field(default=3, ge=1, le=1024, description="Primary shards of a new index.")
+    opensearch_replicas: int = Field(default=1, ge=0, le=16, description="Replicas of each shard.")
+
+    def opensearch_config(self) -> OpenSearchConfig:
+        """The OpenSearch backend's settings (the password is unwrapped only here, never logged)."""
+        from index.opensearch.config import OpenSearchConfig
+
+        return OpenSearchConfig(
+            url=self.opensearch_url,
+            user=self.opensearch_user,
+            password=self.opensearch_password.get_secret_value() if self.opensearch_password else None,
+            verify_tls=self.opensearch_verify_tls,
+            prefix=self.opensearch_prefix,
+            shards=self.opensearch_shards,
+            replicas=self.opensearch_replicas,
+        )
+
     @classmethod
     def from_env(cls, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
         """Settings from the environment and, when it exists, ``env_file``; ``overrides`` win."""
@@ -80,7 +114,15 @@ class Settings(BaseSettings):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
-    @field_validator("dev_guild_id", "corpus_dir", "index_dir", "discord_token", mode="before")
+    @field_validator(
+        "dev_guild_id",
+        "corpus_dir",
+        "index_dir",
+        "discord_token",
+        "opensearch_user",
+        "opensearch_password",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # An empty line in .env (``CITEBOT_DEV_GUILD_ID=``) means "not set", not an error.

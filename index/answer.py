@@ -30,7 +30,7 @@ from index.errors import BadQuery
 from index.models import Answer, Hit, Quote, Span, paragraph_at
 
 if TYPE_CHECKING:
-    from index.engine import Index
+    from index.reader import Reader
 
 Shape = Literal["say", "who_said", "fact", "search"]
 
@@ -269,24 +269,24 @@ class Terms:
         return sorted({v for forms in self.variants.values() for v in forms})
 
 
-def content_terms(index: Index, text: str, drop: Iterable[str] = ()) -> Terms:
+def content_terms(index: Reader, text: str, drop: Iterable[str] = ()) -> Terms:
     """Weighted terms of ``text`` without frame words; each with the index's spellings of it."""
     dropped = set(drop) | {s for w in FRAME_WORDS for s in terms_of_word(w)}
-    n = index.scorer.num_docs
+    n = index.passage_count
     weights: dict[str, float] = {}
     variants: dict[str, frozenset[str]] = {}
     for term in analyze(text):
         if term in dropped or term in weights:
             continue
         forms = _variants(index, term)
-        df = max((index.scorer.term_doc_freq(f) for f in forms), default=0)
+        df = max((index.term_doc_freq(f) for f in forms), default=0)
         # A term the corpus lacks weighs like the rarest: missing it costs the most.
         weights[term] = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
         variants[term] = forms
     return Terms(weights, variants)
 
 
-def _variants(index: Index, term: str) -> frozenset[str]:
+def _variants(index: Reader, term: str) -> frozenset[str]:
     """``term``, the vocabulary terms sharing its stem ('deliv' ~ 'deliveri') and its news-verb
     synonyms ('kill' ~ 'die'), as far as the index has them."""
     vocab = index.vocabulary
@@ -369,7 +369,7 @@ class _Candidate:
     speaker: str | None = None
 
 
-def answer_question(index: Index, question: str) -> Answer:
+def answer_question(index: Reader, question: str) -> Answer:
     parsed = parse_question(question)
     if parsed.shape == "say":
         answer = _answer_say(index, parsed)
@@ -380,7 +380,7 @@ def answer_question(index: Index, question: str) -> Answer:
     return replace(answer, question=question)
 
 
-def _answer_say(index: Index, q: Question) -> Answer:
+def _answer_say(index: Reader, q: Question) -> Answer:
     assert q.speaker is not None
     theirs = quotes_by(index, q.speaker)
     topic_terms = content_terms(index, q.topic, drop=analyze(q.speaker))
@@ -398,7 +398,7 @@ def _answer_say(index: Index, q: Question) -> Answer:
     return _answered(index, q, good)
 
 
-def _answer_who_said(index: Index, q: Question) -> Answer:
+def _answer_who_said(index: Reader, q: Question) -> Answer:
     topic_terms = content_terms(index, q.topic)
     if not topic_terms.weights:
         raise BadQuery("Who said what? Add some words of what was said.")
@@ -410,7 +410,7 @@ def _answer_who_said(index: Index, q: Question) -> Answer:
     return _answered(index, q, good)
 
 
-def _answer_fact(index: Index, q: Question) -> Answer:
+def _answer_fact(index: Reader, q: Question) -> Answer:
     drop = analyze(q.type_noun) if q.type_noun else []
     topic_terms = content_terms(index, q.topic, drop=drop)
     if not topic_terms.weights:
@@ -425,7 +425,7 @@ def _answer_fact(index: Index, q: Question) -> Answer:
     return _answered(index, q, good)
 
 
-def _names_all_there(index: Index, candidate: _Candidate, q: Question) -> bool:
+def _names_all_there(index: Reader, candidate: _Candidate, q: Question) -> bool:
     """Every name the question uses ("Putin", "Turkey") must appear in the answer's paragraph: a
     sentence about Trump's visit does not answer when Putin visited."""
     document = index.document(candidate.doc_index)
@@ -475,7 +475,7 @@ def _question_names(question: str) -> list[str]:
     return found
 
 
-def _kind_where_the_focus_is(index: Index, candidate: _Candidate, q: Question, terms: Terms) -> bool:
+def _kind_where_the_focus_is(index: Reader, candidate: _Candidate, q: Question, terms: Terms) -> bool:
     """The fact asked for (a date for "when") must stand in a sentence that holds what the question
     is about: in a pair of sentences, a date in one does not date the event in the other."""
     if _wanted_kind(q) is None:
@@ -492,7 +492,7 @@ def _kind_where_the_focus_is(index: Index, candidate: _Candidate, q: Question, t
     return False
 
 
-def find_support(index: Index, claim: str, k: int = 3) -> Answer:
+def find_support(index: Reader, claim: str, k: int = 3) -> Answer:
     """Sentences of the corpus that state ``claim``: most of its weight, its numbers and its polarity."""
     q = Question(" ".join(claim.split()), "search", topic=claim)
     if not q.text:
@@ -521,7 +521,7 @@ def find_support(index: Index, claim: str, k: int = 3) -> Answer:
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def quotes_by(index: Index, name: str) -> list[Quote]:
+def quotes_by(index: Reader, name: str) -> list[Quote]:
     """The quotes whose speaker ``name`` refers to, found through the index of speaker words."""
     asked = _name_words(name)
     if not asked:
@@ -593,7 +593,7 @@ def _same_word(asked: str, said: str) -> bool:
 
 
 def _rank_quotes(
-    index: Index, quotes: Sequence[Quote], terms: Terms, verb: str | None = None
+    index: Reader, quotes: Sequence[Quote], terms: Terms, verb: str | None = None
 ) -> list[_Candidate]:
     """One candidate per attributed sentence, best covered first (then: said with the verb asked)."""
     asked_cue = terms_of_word(verb) if verb and verb not in ("say", "said", "says", "tell", "told") else ()
@@ -613,10 +613,10 @@ def _rank_quotes(
     return sorted(seen.values(), key=lambda c: (-c.score, c.doc_index, c.span.start))
 
 
-def _quotes_in_top_passages(index: Index, terms: Terms) -> list[Quote]:
+def _quotes_in_top_passages(index: Reader, terms: Terms) -> list[Quote]:
     """Attributed quotes inside the passages BM25 ranks highest for ``terms``."""
     quotes: list[Quote] = []
-    for chunk_id, _ in index.scorer.top_k(terms.query(), _RETRIEVE):
+    for chunk_id, _ in index.top_passages(terms.query(), _RETRIEVE):
         chunk = index.chunk(chunk_id)
         quotes.extend(
             q
@@ -626,24 +626,21 @@ def _quotes_in_top_passages(index: Index, terms: Terms) -> list[Quote]:
     return quotes
 
 
-def _on_topic_first(index: Index, quotes: Sequence[Quote], terms: Terms, keep: int = 200) -> list[Quote]:
+def _on_topic_first(index: Reader, quotes: Sequence[Quote], terms: Terms, keep: int = 200) -> list[Quote]:
     """A prolific speaker's quotes narrowed to those in passages that share the topic's terms."""
-    scores = index.scorer.get_scores(terms.query())
-    scored = [
-        (float(scores[index.chunk_at(index.doc_index(q.doc), q.sentence_start)]), i)
-        for i, q in enumerate(quotes)
-    ]
+    chunk_ids = [index.chunk_at(index.doc_index(q.doc), q.sentence_start) for q in quotes]
+    scored = [(score, i) for i, score in enumerate(index.passage_scores(terms.query(), chunk_ids))]
     best = sorted((s for s in scored if s[0] > 0), reverse=True)[:keep]
     return [quotes[i] for _, i in sorted(best, key=lambda s: s[1])]
 
 
-def _rank_sentences(index: Index, terms: Terms, wants: str | None) -> list[_Candidate]:
+def _rank_sentences(index: Reader, terms: Terms, wants: str | None) -> list[_Candidate]:
     """Sentences of the best BM25 passages, scored by how much of the question they cover."""
     query = terms.query()
     if not query:
         return []
     candidates: dict[tuple[int, int, int], _Candidate] = {}
-    for rank, (chunk_id, _score) in enumerate(index.scorer.top_k(query, _RETRIEVE)):
+    for rank, (chunk_id, _score) in enumerate(index.top_passages(query, _RETRIEVE)):
         chunk = index.chunk(chunk_id)
         text = index.text(chunk.doc_index)
         sentences = index.sentences_of(chunk.doc_index)
@@ -691,7 +688,7 @@ def _with_next_sentence(
     return Span(sentences[i].start, following.end), together
 
 
-def _passes_focus(candidate: _Candidate, terms: Terms, index: Index) -> bool:
+def _passes_focus(candidate: _Candidate, terms: Terms, index: Reader) -> bool:
     focus = terms.focus()
     if not focus:
         return False
@@ -719,7 +716,7 @@ def _wanted_kind(q: Question) -> str | None:
     return None
 
 
-def _has_kind(index: Index, candidate: _Candidate, q: Question) -> bool:
+def _has_kind(index: Reader, candidate: _Candidate, q: Question) -> bool:
     """Does the sentence hold the kind of fact asked for, beyond what the question already says?"""
     wants = _wanted_kind(q)
     if wants is None:
@@ -741,18 +738,18 @@ def _has_kind(index: Index, candidate: _Candidate, q: Question) -> bool:
     return True
 
 
-def _answered(index: Index, q: Question, candidates: Sequence[_Candidate]) -> Answer:
+def _answered(index: Reader, q: Question, candidates: Sequence[_Candidate]) -> Answer:
     chosen = list(candidates[:_MAX_ANSWERS])
     answer_terms = analyze(q.topic) + (analyze(q.speaker) if q.speaker else [])
     answers = tuple(_hit(index, c, answer_terms) for c in chosen)
     return Answer(question=q.text, answered=True, answers=answers, related=_related(index, q, chosen))
 
 
-def _no_answer(index: Index, q: Question, reason: str) -> Answer:
+def _no_answer(index: Reader, q: Question, reason: str) -> Answer:
     return Answer(question=q.text, answered=False, related=_related(index, q, ()), reason=reason)
 
 
-def _related(index: Index, q: Question, chosen: Sequence[_Candidate], k: int = 3) -> tuple[Hit, ...]:
+def _related(index: Reader, q: Question, chosen: Sequence[_Candidate], k: int = 3) -> tuple[Hit, ...]:
     """Passages that share the question's words: shown as related, never as the answer."""
     frame = {s for w in FRAME_WORDS for s in terms_of_word(w)}
     terms = [t for t in analyze(q.text) if t not in frame]
@@ -765,5 +762,5 @@ def _related(index: Index, q: Question, chosen: Sequence[_Candidate], k: int = 3
     return tuple(hits[:k])
 
 
-def _hit(index: Index, c: _Candidate, terms: Iterable[str]) -> Hit:
+def _hit(index: Reader, c: _Candidate, terms: Iterable[str]) -> Hit:
     return index.hit(c.doc_index, c.span, round(c.score, 6), terms, speaker=c.speaker)

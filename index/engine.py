@@ -481,6 +481,23 @@ class Index:
     # --- retrieval ---
 
     @property
+    def passage_count(self) -> int:
+        return self.scorer.num_docs
+
+    def term_doc_freq(self, term: str) -> int:
+        return self.scorer.term_doc_freq(term)
+
+    def top_passages(
+        self, terms: Sequence[str], k: int, *, doc_index: int | None = None
+    ) -> list[tuple[int, float]]:
+        candidates = self.chunk_ids_of(doc_index) if doc_index is not None else None
+        return self.scorer.top_k(terms, k, candidates=candidates)
+
+    def passage_scores(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> list[float]:
+        scores = self.scorer.get_scores(terms)
+        return [float(scores[i]) for i in chunk_ids]
+
+    @property
     def vocabulary(self) -> list[str]:
         if self._vocab is None:
             self._vocab = self._load_json("vocab.json")
@@ -540,9 +557,9 @@ class Index:
         """Passages ranked by BM25 for already analyzed ``terms``."""
         if k <= 0 or not terms:
             return []
-        candidates = self.chunk_ids_of(self.doc_index(doc)) if doc is not None else None
+        doc_index = self.doc_index(doc) if doc is not None else None
         hits = []
-        for chunk_id, score in self.scorer.top_k(terms, k, candidates=candidates):
+        for chunk_id, score in self.top_passages(terms, k, doc_index=doc_index):
             chunk = self.chunk(chunk_id)
             hits.append(self.hit(chunk.doc_index, Span(chunk.start, chunk.end), score, terms))
         return hits

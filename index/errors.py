@@ -29,3 +29,7 @@ class UnknownDocument(CitebotError):
 
 class BadQuery(CitebotError):
     """A question or query that cannot be run (empty, too long, nothing searchable)."""
+
+
+class SearchUnavailable(CitebotError):
+    """The search service (an OpenSearch cluster) is down, unreachable, read-only or refused a request."""
