@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.errors import CorpusError, FileSkipped
+from index.formats import READERS
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborHTMLParser
 from index.models import Document, SkippedFile, Span
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", *READERS)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # Files nobody means as documents: ignored without a report.
 _JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini"})
@@ -107,6 +108,9 @@ def load_file(source: SourceFile) -> tuple[list[Document], list[SkippedFile]]:
         data = source.path.read_bytes()
     except OSError as err:
         raise FileSkipped(f"unreadable: {err.strerror or err}") from None
+    binary_reader = READERS.get(source.path.suffix.lower())
+    if binary_reader is not None:  # PDF, DOCX: index.formats
+        return binary_reader(source.rel, data)
     if b"\x00" in data[:8192]:
         raise FileSkipped("binary file (contains NUL bytes)")
     try:
