@@ -368,10 +368,15 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query", nargs="+")
     search.set_defaults(func=cmd_search)
 
-    quotes = commands.add_parser("quotes", help="the attributed quotes in files (no index needed)")
+    quotes = commands.add_parser(
+        "quotes", help="the attributed quotes in files (no index needed), or one speaker's (--speaker)"
+    )
     quotes.add_argument("--json", action="store_true", help="one JSON object per file")
-    quotes.add_argument("files", nargs="+", metavar="FILE")
+    quotes.add_argument("files", nargs="*", metavar="FILE")
     quotes.set_defaults(func=cmd_quotes)
+    from bot.cli_people import add_commands as add_people_commands
+
+    add_people_commands(commands, quotes, _add_paths)  # speakers, gaps, quotes --speaker
 
     chat = commands.add_parser("chat", help="ask questions interactively")
     _add_paths(chat)

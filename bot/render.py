@@ -310,12 +310,16 @@ class Citable(Protocol):
     def url(self) -> str | None: ...
     @property
     def paragraph(self) -> int: ...
+    @property
+    def page(self) -> int | None: ...
 
 
 def cite(hit: Citable, title_limit: int = 120) -> str:
-    """Where a passage comes from: the document's title (a link when it has a URL) and paragraph."""
+    """Where a passage comes from: the document's title (a link when it has a URL), the page (for a
+    PDF) and the paragraph."""
     label = clip_escaped(hit.title.strip() or hit.doc, title_limit)
-    return f"{link(label, hit.url)} · ¶ {hit.paragraph}"
+    page = f"p. {hit.page}, " if hit.page is not None else ""
+    return f"{link(label, hit.url)} · {page}¶ {hit.paragraph}"
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.errors import CorpusError, FileSkipped
+from index.formats import READERS
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -35,7 +36,7 @@ from index.models import Document, SkippedFile, Span
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", *READERS)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # Deeper folders are almost surely a loop or an accident (an unpacked archive bomb); reported, not read.
 MAX_DEPTH = 64
@@ -234,6 +235,9 @@ def load_file(source: SourceFile) -> tuple[list[Document], list[SkippedFile]]:
 
 
 def _documents_of(source: SourceFile, data: bytes) -> tuple[list[Document], list[SkippedFile]]:
+    binary_reader = READERS.get(source.path.suffix.lower())
+    if binary_reader is not None:  # PDF, DOCX: index.formats
+        return binary_reader(source.rel, data)
     if b"\x00" in data[:8192]:
         raise FileSkipped("binary file (contains NUL bytes)")
     suffix = source.path.suffix.lower()

@@ -32,12 +32,14 @@ from index.models import (
     Quote,
     SkippedFile,
     Span,
+    page_at,
     paragraph_at,
 )
 from index.workers import Outcome, parse_in_workers, parse_one
 
 Progress = Callable[[int, int], None]
 PathLike = str | os.PathLike[str]
+_PAGE_ARRAYS = ("page_ptr", "page_start", "page_end")
 _QUOTE_CACHE = 200_000  # decoded quotes kept per open index
 MAX_QUERY_CHARS = 2000
 # A document whose quote attribution takes longer than this is indexed without it (and reported).
@@ -197,6 +199,7 @@ def _write_generation(
     store.write_texts(staged, (d.text for d in docs))
     store.write_records(staged, "docs", ({"doc": d.doc, "title": d.title, "url": d.url} for d in docs))
     _write_ptr_spans(staged, "para", [[p for p in d.paragraphs] for d in docs])
+    _write_ptr_spans(staged, "page", [d.pages for d in docs])
     _write_ptr_spans(staged, "sent", [list(p.sentences) for p in parsed])
     store.write_array(staged, "sent_para", [n for p in parsed for n in p.sentence_paragraphs], np.int32)
     chunks = [c for p in parsed for c in p.chunks]
@@ -245,6 +248,8 @@ def pipeline_fingerprint() -> str:
     digest = hashlib.sha256()
     for name in ("corpus", "sentences", "analysis", "quotes", "chunking", "bm25"):
         digest.update((here / f"{name}.py").read_bytes())
+    for path in sorted((here / "formats").glob("*.py")):
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -316,6 +321,8 @@ class Index:
                 ]
             }
             self.scorer = BM25Scorer.load(generation / "bm25")
+            if (generation / "arrays" / "page_ptr.npy").exists():  # older indexes have no pages
+                arrays.update({name: store.load_array(generation, name) for name in _PAGE_ARRAYS})
         except CitebotError:
             raise
         except Exception as err:  # a damaged file can fail in many ways; all mean "rebuild"
@@ -397,6 +404,8 @@ class Index:
         return self._doc_ids
 
     def _spans(self, name: str, doc_index: int) -> list[Span]:
+        if f"{name}_ptr" not in self._a:
+            return []
         lo, hi = int(self._a[f"{name}_ptr"][doc_index]), int(self._a[f"{name}_ptr"][doc_index + 1])
         starts, ends = self._a[f"{name}_start"][lo:hi], self._a[f"{name}_end"][lo:hi]
         return [Span(int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
@@ -404,7 +413,14 @@ class Index:
     def document(self, doc: str | int) -> Document:
         i = doc if isinstance(doc, int) else self.doc_index(doc)
         meta = self.meta(i)
-        return Document(meta["doc"], meta["title"], self.text(i), tuple(self._spans("para", i)), meta["url"])
+        return Document(
+            meta["doc"],
+            meta["title"],
+            self.text(i),
+            tuple(self._spans("para", i)),
+            meta["url"],
+            pages=tuple(self._spans("page", i)),
+        )
 
     def documents(self) -> list[DocumentInfo]:
         ptr = self._a["para_ptr"]
@@ -547,6 +563,7 @@ class Index:
             speaker=speaker,
             url=meta["url"],
             matches=matches,
+            page=page_at(self._spans("page", doc_index), span.start),
         )
 
     def search(self, query: str, k: int = 10, *, doc: str | None = None) -> list[Hit]:

@@ -23,7 +23,8 @@ class Document:
     """A document as the index sees it: its extracted text and its paragraph spans.
 
     ``doc`` is the path relative to the corpus directory (with ``#id`` appended for a line of a
-    ``.jsonl`` file), and is what answers cite.
+    ``.jsonl`` file), and is what answers cite. ``pages`` holds the span of each printed page (page
+    ``n`` is ``pages[n - 1]``; empty for a page without text) for paged formats (PDF), else nothing.
     """
 
     doc: str
@@ -31,6 +32,14 @@ class Document:
     text: str
     paragraphs: tuple[Span, ...]
     url: str | None = None
+    pages: tuple[Span, ...] = ()
+
+
+def page_at(pages: Sequence[Span], offset: int) -> int | None:
+    """1-based number of the page that holds ``offset``, or None for a document without pages."""
+    if not pages:
+        return None
+    return max(1, bisect_right([p.start for p in pages], offset))
 
 
 def paragraph_at(paragraphs: Sequence[Span], offset: int) -> int:
@@ -92,6 +101,7 @@ class Hit:
     url: str | None = None
     # Spans (document offsets) of the words that matched the query, for highlighting.
     matches: tuple[Span, ...] = ()
+    page: int | None = None  # the printed page, for paged documents (PDF)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -105,6 +115,7 @@ class Hit:
             "score": round(self.score, 6),
             "url": self.url,
             "matches": [[m.start, m.end] for m in self.matches],
+            "page": self.page,
         }
 
 

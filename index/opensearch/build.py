@@ -23,8 +23,8 @@ from opensearchpy import exceptions as os_errors
 
 from index.analysis import analyze
 from index.chunking import parse_document
-from index.corpus import SourceFile, load_file, scan_corpus
-from index.engine import _stamps, pipeline_fingerprint
+from index.corpus import SourceFile, file_stamps, load_file, scan_corpus
+from index.engine import pipeline_fingerprint
 from index.errors import CitebotError, SearchUnavailable
 from index.models import BuildReport, Quote, SkippedFile
 from index.opensearch import layout
@@ -326,7 +326,7 @@ def publish(
     meta = {
         "corpus_dir": str(corpus_dir.resolve()),
         "pipeline": pipeline_fingerprint(),
-        "stamps": _stamps(corpus_dir.resolve()),
+        "stamps": file_stamps(corpus_dir.resolve()),
         "files": sorted(f for w in written for f in w["files"]),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "parts": parts,

@@ -19,7 +19,8 @@ from typing import Any
 from opensearchpy import OpenSearch, helpers
 
 from index.analysis import iter_tokens
-from index.engine import _dedupe_tokens, _stamps, pipeline_fingerprint, query_terms
+from index.corpus import file_stamps
+from index.engine import _dedupe_tokens, pipeline_fingerprint, query_terms
 from index.errors import IndexMissing, UnknownDocument
 from index.models import (
     Answer,
@@ -342,7 +343,7 @@ class OpenSearchIndex:
             return True
         if self.manifest.get("pipeline") != pipeline_fingerprint():
             return True
-        return bool(_stamps(self.corpus_dir) != self.manifest.get("stamps"))
+        return bool(file_stamps(self.corpus_dir) != self.manifest.get("stamps"))
 
     # --- quotes -----------------------------------------------------------------------------------
 
