@@ -11,7 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +34,7 @@ from index.models import (
     Span,
     paragraph_at,
 )
+from index.names import NameTable, name_table, write_names
 from index.workers import Outcome, parse_in_workers, parse_one
 
 Progress = Callable[[int, int], None]
@@ -192,6 +193,7 @@ def _write_generation(
     docs = [p.document for p in parsed]
     store.write_texts(staged, (d.text for d in docs))
     store.write_records(staged, "docs", ({"doc": d.doc, "title": d.title, "url": d.url} for d in docs))
+    write_names(staged, name_table((d.doc, d.title) for d in docs))
     _write_ptr_spans(staged, "para", [[p for p in d.paragraphs] for d in docs])
     _write_ptr_spans(staged, "sent", [list(p.sentences) for p in parsed])
     store.write_array(staged, "sent_para", [n for p in parsed for n in p.sentence_paragraphs], np.int32)
@@ -345,6 +347,7 @@ class Index:
         self._quotes: list[Quote] | None = None
         self._vocab: list[str] | None = None
         self._doc_ids: dict[str, int] | None = None
+        self._name_table: NameTable | None = None
         self._speakers: dict[str, list[int]] | None = None
         self._speaker_keys: list[str] | None = None
 
@@ -387,8 +390,10 @@ class Index:
 
     def doc_index(self, doc: str) -> int:
         """The position of a document, by its path, or by a unique title or file name."""
-        names = self._names()
-        found = names.get(doc)
+        if self._name_table is None and NameTable.exists(self.generation):
+            self._name_table = NameTable(self.generation)
+        # An index written before the name table: decode every record once.
+        found = self._name_table.lookup(doc) if self._name_table is not None else self._names().get(doc)
         if found is None:
             raise UnknownDocument(f"No document called {doc!r} in the index.")
         return found
@@ -545,20 +550,16 @@ class Index:
             matches=matches,
         )
 
-    def search(self, query: str, k: int = 10, *, doc: str | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 10, *, doc: str | None = None) -> Hits:
         """Passages ranked by BM25 for ``query`` (optionally within one document)."""
         return self.search_terms(query_terms(query), k, doc=doc)
 
-    def search_terms(self, terms: Sequence[str], k: int = 10, *, doc: str | None = None) -> list[Hit]:
+    def search_terms(self, terms: Sequence[str], k: int = 10, *, doc: str | None = None) -> Hits:
         """Passages ranked by BM25 for already analyzed ``terms``."""
         if k <= 0 or not terms:
-            return []
+            return Hits(self, [], ())
         candidates = self.chunk_ids_of(self.doc_index(doc)) if doc is not None else None
-        hits = []
-        for chunk_id, score in self.scorer.top_k(terms, k, candidates=candidates):
-            chunk = self.chunk(chunk_id)
-            hits.append(self.hit(chunk.doc_index, Span(chunk.start, chunk.end), score, terms))
-        return hits
+        return Hits(self, self.scorer.top_k(terms, k, candidates=candidates), tuple(terms))
 
     def passage(self, doc: str, paragraph: int) -> Hit:
         """Paragraph ``paragraph`` (1-based) of a document, verbatim."""
@@ -577,6 +578,43 @@ class Index:
         from index.answer import find_support
 
         return find_support(self, claim, k=k)
+
+
+class Hits(Sequence[Hit]):
+    """Ranked passages, each made into a verbatim, highlighted Hit only when it is read: a page
+    of results shows a few of them, and ranking alone costs what the scorer costs."""
+
+    def __init__(self, index: Index, ranked: Sequence[tuple[int, float]], terms: Sequence[str]) -> None:
+        self._index, self._ranked, self._terms = index, ranked, terms
+        self._made: dict[int, Hit] = {}
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    @overload
+    def __getitem__(self, i: int) -> Hit: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Hit]: ...
+
+    def __getitem__(self, i: int | slice) -> Hit | list[Hit]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        hit = self._made.get(i)
+        if hit is None:
+            chunk_id, score = self._ranked[i]
+            chunk = self._index.chunk(chunk_id)
+            hit = self._index.hit(chunk.doc_index, Span(chunk.start, chunk.end), score, self._terms)
+            self._made[i] = hit  # a dict store is atomic: two threads at worst build it twice
+        return hit
+
+    def chunk_ids(self) -> list[int]:
+        """The ranked passages' ids, without building their hits."""
+        return [chunk_id for chunk_id, _ in self._ranked]
 
 
 def query_terms(query: str) -> list[str]:
