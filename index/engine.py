@@ -9,7 +9,7 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
 
@@ -34,8 +34,9 @@ from index.models import (
     Span,
     paragraph_at,
 )
-from index.names import NameTable, name_table, write_names
-from index.workers import Outcome, parse_in_workers, parse_one
+from index.names import NameTable
+from index.workers import Job, parse_in_workers, parse_job
+from index.writer import Batch, GenerationWriter, batch_of
 
 Progress = Callable[[int, int], None]
 PathLike = str | os.PathLike[str]
@@ -59,9 +60,10 @@ def build_index(
 
     A document that fails to parse is skipped and one whose quote attribution takes longer than
     ``file_budget_s`` seconds (None: no limit) is indexed without it; the report lists both.
-
     Files whose content hash is unchanged reuse what the previous index derived from them. The new
     index is written beside the old one and swapped in atomically; on any failure the old one stays.
+    Documents stream from the files through the parsers to the new index's files, so memory stays
+    bounded by the parsers' batches and the index's arrays, not by the corpus.
     """
     started = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir).resolve(), Path(index_dir)
@@ -69,13 +71,19 @@ def build_index(
         previous = _open_previous(index_dir)
         sources, skipped = scan_corpus(corpus_dir)
         report = BuildReport(skipped=list(skipped))
-        parsed, file_docs = _parse_sources(sources, previous, report, progress, file_budget_s)
         if previous is not None:
-            old_files = previous.manifest["files"]
-            report.removed = sorted(set(old_files) - {s.rel for s in sources})
+            report.removed = sorted(set(previous.manifest["files"]) - {s.rel for s in sources})
         staged = store.new_generation(index_dir)
         try:
-            _write_generation(staged, corpus_dir, sources, parsed, file_docs, report)
+            writer = GenerationWriter(staged)
+            indexed: list[str] = []  # files read (or reused), even if no document came of them
+            for batch in _parsed_batches(sources, previous, report, progress, file_budget_s, indexed):
+                writer.add(batch)
+                report.skipped.extend(SkippedFile(doc, why) for doc, why in batch.notes)
+            counts = writer.finish()
+            report.documents, report.chunks, report.quotes = counts.documents, counts.chunks, counts.quotes
+            files = {rel: writer.file_docs.get(rel, []) for rel in indexed}
+            _write_manifest(staged, corpus_dir, sources, files, report)
             report.seconds = time.perf_counter() - started
             store.write_json(staged / "report.json", report.to_json())
             generation = store.publish(index_dir, staged)
@@ -112,109 +120,89 @@ def _open_previous(index_dir: PathLike) -> Index | None:
         return None
 
 
-def _parse_sources(
+def _parsed_batches(
     sources: Sequence[SourceFile],
     previous: Index | None,
     report: BuildReport,
     progress: Progress | None,
     budget_s: float | None,
-) -> tuple[list[ParsedDocument], dict[str, list[int]]]:
-    parsed: list[ParsedDocument] = []
-    file_docs: dict[str, list[int]] = {}
+    indexed: list[str],
+) -> Iterator[Batch]:
+    """The corpus's documents, parsed, in batches in corpus order: unchanged files from the
+    previous index, the others read here and parsed in worker processes when there is a lot."""
     # Reuse what an earlier build derived only if the same code derived it.
     reusable = previous is not None and previous.manifest.get("pipeline") == pipeline_fingerprint()
-    old_files: dict[str, Any] = previous.manifest["files"] if previous else {}
-    fresh: list[Document] = []  # parsed below, in worker processes when there is a lot
-    slots: list[tuple[str, list[ParsedDocument | int]]] = []
-    for source in sources:
+    old_files: dict[str, Any] = previous.manifest["files"] if previous is not None else {}
+
+    def reused(source: SourceFile) -> list[int] | None:
         old = old_files.get(source.rel)
-        if reusable and previous is not None and old is not None and old["sha256"] == source.sha256:
-            slots.append((source.rel, [previous.parsed(i) for i in old["docs"]]))
-            report.unchanged += 1
-            continue
-        try:
-            loaded, problems = load_file(source)
+        return old["docs"] if reusable and old is not None and old["sha256"] == source.sha256 else None
+
+    def items() -> Iterator[Job | Batch]:
+        rels: list[str] = []
+        documents: list[Document] = []
+        chars = 0
+        for source in sources:
+            old_docs = reused(source)
+            if old_docs is not None and previous is not None:
+                if documents:
+                    yield Job(rels, documents)
+                    rels, documents, chars = [], [], 0
+                yield batch_of([previous.parsed(i) for i in old_docs], [source.rel] * len(old_docs), [])
+                report.unchanged += 1
+                indexed.append(source.rel)
+                continue
+            try:
+                loaded, problems = load_file(source)
+            except CitebotError as err:
+                report.skipped.append(SkippedFile(source.rel, str(err)))
+                continue
             report.skipped.extend(problems)
-        except CitebotError as err:
-            report.skipped.append(SkippedFile(source.rel, str(err)))
-            continue
-        (report.changed if old is not None else report.added).append(source.rel)
-        slots.append((source.rel, list(range(len(fresh), len(fresh) + len(loaded)))))
-        fresh.extend(loaded)
-    outcomes = _parse_all(fresh, progress, budget_s)
-    for document, outcome in zip(fresh, outcomes, strict=True):
-        if outcome.note is not None:
-            report.skipped.append(SkippedFile(document.doc, outcome.note))
-    for rel, items in slots:
-        first = len(parsed)
-        # A document's position in ``parsed`` is its index; Chunk.doc_index is not relied on here.
-        for item in items:
-            done = outcomes[item].parsed if isinstance(item, int) else item
-            if done is not None:
-                parsed.append(done)
-        file_docs[rel] = list(range(first, len(parsed)))
-    return parsed, file_docs
+            (report.changed if source.rel in old_files else report.added).append(source.rel)
+            indexed.append(source.rel)
+            for document in loaded:
+                rels.append(source.rel)
+                documents.append(document)
+                chars += len(document.text)
+                if len(documents) >= _BATCH or chars >= _BATCH_CHARS:
+                    yield Job(rels, documents)
+                    rels, documents, chars = [], [], 0
+        if documents:
+            yield Job(rels, documents)
+
+    to_parse = sum(s.size for s in sources if reused(s) is None)
+    total = max(1, sum(s.size for s in sources))
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or to_parse < _PARALLEL_CHARS:
+        parts: Iterator[list[Batch]] = (
+            [item if isinstance(item, Batch) else parse_job(item, budget_s)] for item in items()
+        )
+    else:
+        parts = parse_in_workers(items(), workers, budget_s)
+    done = 0
+    for batches in parts:
+        for batch in batches:
+            done += sum(len(text) for text in batch.texts)
+            yield batch
+        if progress is not None:
+            progress(min(done, total), total)
+    if progress is not None:
+        progress(total, total)
 
 
 # Below this much text, starting worker processes costs more than it saves.
 _PARALLEL_CHARS = 8_000_000
+_BATCH = 256  # documents sent to a worker at a time...
+_BATCH_CHARS = 1_000_000  # ...or fewer, when they are long
 
 
-def _parse_all(
-    documents: Sequence[Document], progress: Progress | None, budget_s: float | None
-) -> list[Outcome]:
-    """Parse documents (sentences, chunks, quotes, terms), on every core for a large corpus."""
-    workers = min(os.cpu_count() or 1, 8)
-
-    def report_progress(done: int) -> None:
-        if progress is not None:
-            progress(done, len(documents))
-
-    if workers < 2 or sum(len(d.text) for d in documents) < _PARALLEL_CHARS:
-        out = []
-        for document in documents:
-            out.append(parse_one(document, budget_s))
-            report_progress(len(out))
-        return out
-    return parse_in_workers(documents, workers, budget_s, report_progress, batch=_BATCH)
-
-
-_BATCH = 256  # documents sent to a worker at a time
-
-
-def _write_generation(
+def _write_manifest(
     staged: Path,
     corpus_dir: Path,
     sources: Sequence[SourceFile],
-    parsed: Sequence[ParsedDocument],
-    file_docs: dict[str, list[int]],
+    files: dict[str, list[int]],
     report: BuildReport,
 ) -> None:
-    docs = [p.document for p in parsed]
-    store.write_texts(staged, (d.text for d in docs))
-    store.write_records(staged, "docs", ({"doc": d.doc, "title": d.title, "url": d.url} for d in docs))
-    write_names(staged, name_table((d.doc, d.title) for d in docs))
-    _write_ptr_spans(staged, "para", [[p for p in d.paragraphs] for d in docs])
-    _write_ptr_spans(staged, "sent", [list(p.sentences) for p in parsed])
-    store.write_array(staged, "sent_para", [n for p in parsed for n in p.sentence_paragraphs], np.int32)
-    chunks = [c for p in parsed for c in p.chunks]
-    _write_ptr_spans(staged, "chunk", [[Span(c.start, c.end) for c in p.chunks] for p in parsed])
-    store.write_array(staged, "chunk_doc", [i for i, p in enumerate(parsed) for _ in p.chunks], np.int32)
-    store.write_array(staged, "chunk_para", [c.paragraph for c in chunks], np.int32)
-    quotes = [q for p in parsed for q in p.quotes]
-    store.write_records(staged, "quotes", (_quote_record(q) for q in quotes))
-    store.write_array(staged, "quote_ptr", np.cumsum([0] + [len(p.quotes) for p in parsed]), np.int64)
-    store.write_json(staged / "speakers.json", _speaker_words(quotes))
-    tokens = [
-        list(terms)
-        for p in parsed
-        for terms in (p.chunk_terms or [analyze(p.document.text[c.start : c.end]) for c in p.chunks])
-    ]
-    scorer = BM25Scorer.build(tokens)
-    (staged / "bm25").mkdir()
-    scorer.save(staged / "bm25")
-    store.write_json(staged / "vocab.json", sorted({t for ts in tokens for t in ts}))
-    report.documents, report.chunks, report.quotes = len(docs), len(chunks), len(quotes)
     by_rel = {s.rel: s for s in sources}
     manifest = {
         "format": store.FORMAT,
@@ -222,12 +210,12 @@ def _write_generation(
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "corpus_dir": str(corpus_dir),
         "pipeline": pipeline_fingerprint(),
-        "documents": len(docs),
-        "chunks": len(chunks),
-        "quotes": len(quotes),
+        "documents": report.documents,
+        "chunks": report.chunks,
+        "quotes": report.quotes,
         "files": {
             rel: {"sha256": by_rel[rel].sha256, "size": by_rel[rel].size, "docs": ids}
-            for rel, ids in file_docs.items()
+            for rel, ids in files.items()
         },
         "skipped": {s.path: s.reason for s in report.skipped},
         "stamps": _stamps(corpus_dir),
@@ -241,44 +229,9 @@ def pipeline_fingerprint() -> str:
     upgrade), indexes built by the old code are stale even if the corpus is not."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("corpus", "sentences", "analysis", "quotes", "chunking", "bm25"):
+    for name in ("corpus", "sentences", "analysis", "quotes", "chunking", "bm25", "writer"):
         digest.update((here / f"{name}.py").read_bytes())
     return digest.hexdigest()[:16]
-
-
-def _write_ptr_spans(staged: Path, name: str, groups: Sequence[Sequence[Span]]) -> None:
-    """Spans grouped per document: ``<name>_ptr`` indexes ``<name>_start``/``<name>_end``."""
-    store.write_array(staged, f"{name}_ptr", np.cumsum([0] + [len(g) for g in groups]), np.int64)
-    store.write_array(staged, f"{name}_start", [s.start for g in groups for s in g], np.int64)
-    store.write_array(staged, f"{name}_end", [s.end for g in groups for s in g], np.int64)
-
-
-def _speaker_words(quotes: Sequence[Quote]) -> dict[str, list[int]]:
-    """Folded speaker word -> ids of the quotes whose speaker it names ('what did X say' looks here)."""
-    from index.answer import speaker_words
-
-    table: dict[str, list[int]] = {}
-    for i, quote in enumerate(quotes):
-        for word in speaker_words(quote):
-            table.setdefault(word, []).append(i)
-    return table
-
-
-def _quote_record(q: Quote) -> dict[str, object]:
-    return {
-        "text": q.text,
-        "start": q.start,
-        "end": q.end,
-        "speaker": q.speaker,
-        "speaker_as_written": q.speaker_as_written,
-        "speaker_start": q.speaker_start,
-        "speaker_end": q.speaker_end,
-        "cue": q.cue,
-        "kind": q.kind,
-        "sentence_start": q.sentence_start,
-        "sentence_end": q.sentence_end,
-        "relay": q.relay,
-    }
 
 
 def _stamps(corpus_dir: Path) -> dict[str, list[int]]:
