@@ -179,13 +179,13 @@ def page_count(total: int, size: int) -> int:
 @dataclass(frozen=True, slots=True)
 class SearchPage:
     query: str
-    hits: list[Hit]
+    hits: Sequence[Hit]
     page: int  # 0-based, clamped to the pages that exist
     pages: int
     document: DocumentInfo | None
 
 
-def search_page(query: str, hits: list[Hit], page: int, document: DocumentInfo | None) -> SearchPage:
+def search_page(query: str, hits: Sequence[Hit], page: int, document: DocumentInfo | None) -> SearchPage:
     pages = page_count(len(hits), SEARCH_PAGE_SIZE)
     page = min(max(page, 0), pages - 1)
     return SearchPage(query, hits, page, pages, document)

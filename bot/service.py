@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -28,7 +28,7 @@ class Engine(Protocol):
 
     @property
     def report(self) -> BuildReport | None: ...
-    def search(self, query: str, k: int = 10, *, doc: str | None = None) -> list[Hit]: ...
+    def search(self, query: str, k: int = 10, *, doc: str | None = None) -> Sequence[Hit]: ...
     def ask(self, question: str) -> Answer: ...
     def support(self, claim: str, k: int = 3) -> Answer: ...
     def documents(self) -> list[DocumentInfo]: ...
@@ -195,7 +195,7 @@ class IndexService:
     async def ask(self, question: str) -> Answer:
         return await asyncio.to_thread(self.engine.ask, question)
 
-    async def search(self, query: str, k: int = 10, doc: str | None = None) -> list[Hit]:
+    async def search(self, query: str, k: int = 10, doc: str | None = None) -> Sequence[Hit]:
         return await asyncio.to_thread(self.engine.search, query, k, doc=doc)
 
     async def support(self, claim: str, k: int = 3) -> Answer:

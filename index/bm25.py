@@ -55,32 +55,59 @@ class BM25Scorer:
 
     @classmethod
     def build(cls, corpus_tokens: Sequence[Sequence[str]], *, k1: float = 1.5, b: float = 0.75) -> BM25Scorer:
-        n = len(corpus_tokens)
+        """The scorer of passages given as lists of terms."""
         term_ids: dict[str, int] = {}
         rows: list[int] = []
         cols: list[int] = []
         tfs: list[int] = []
-        lengths = np.fromiter((len(t) for t in corpus_tokens), dtype=np.float64, count=n)
         for doc, tokens in enumerate(corpus_tokens):
             for token, count in Counter(tokens).items():
                 rows.append(term_ids.setdefault(token, len(term_ids)))
                 cols.append(doc)
                 tfs.append(count)
-        posting_terms = np.asarray(rows, dtype=np.int64)
-        order = np.argsort(posting_terms, kind="stable")
-        doc_ids = np.asarray(cols, dtype=np.int32)[order]
-        tf = np.asarray(tfs, dtype=np.float64)[order]
-        df = np.bincount(posting_terms, minlength=len(term_ids))
+        return cls.from_postings(
+            list(term_ids),
+            np.asarray(rows, dtype=np.int32),
+            np.asarray(cols, dtype=np.int32),
+            np.asarray(tfs, dtype=np.int32),
+            np.fromiter((len(t) for t in corpus_tokens), dtype=np.int32, count=len(corpus_tokens)),
+            k1=k1,
+            b=b,
+        )
+
+    @classmethod
+    def from_postings(
+        cls,
+        vocabulary: list[str],
+        posting_terms: npt.NDArray[np.int32],
+        posting_docs: npt.NDArray[np.int32],
+        posting_tfs: npt.NDArray[np.int32],
+        lengths: npt.NDArray[np.int32],
+        *,
+        k1: float = 1.5,
+        b: float = 0.75,
+    ) -> BM25Scorer:
+        """The scorer of postings given as (term id, passage, term frequency) columns, with passages
+        in increasing order, and each passage's length in terms."""
+        n = len(lengths)
+        order = np.argsort(posting_terms, kind="stable")  # by term; passages stay in order
+        doc_ids = posting_docs[order].astype(np.int32)
+        tf = posting_tfs[order].astype(np.float64)
+        del order
+        df = np.bincount(posting_terms, minlength=len(vocabulary))
         ptr = np.concatenate(([0], np.cumsum(df))).astype(np.int64)
         avgdl = float(lengths.mean()) if n else 0.0
-        norm = k1 * (1 - b + b * lengths[doc_ids] / avgdl) if avgdl else np.full(len(tf), k1)
+        if avgdl:
+            norm = k1 * (1 - b + b * lengths[doc_ids].astype(np.float64) / avgdl)
+        else:
+            norm = np.full(len(tf), k1)
         idf = lucene_idf(n, df)
         # Each posting's whole contribution, idf included: a query only adds these up.
-        per_posting_idf = np.repeat(idf, df)
-        weights = (per_posting_idf * tf * (k1 + 1) / (tf + norm)).astype(np.float32)
-        vocabulary = [""] * len(term_ids)
-        for t, i in term_ids.items():
-            vocabulary[i] = t
+        norm += tf
+        tf *= k1 + 1
+        tf *= np.repeat(idf, df)
+        weights = (tf / norm).astype(np.float32)
+        del tf, norm
         maxes = np.maximum.reduceat(weights, ptr[:-1]) if len(weights) else np.zeros(0, dtype=np.float32)
         return cls(vocabulary, ptr, doc_ids, weights, idf.astype(np.float64), maxes, n, k1, b)
 

@@ -9,9 +9,9 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +35,9 @@ from index.models import (
     page_at,
     paragraph_at,
 )
-from index.workers import Outcome, parse_in_workers, parse_one
+from index.names import NameTable
+from index.workers import Job, parse_in_workers, parse_job
+from index.writer import Batch, GenerationWriter, batch_of
 
 Progress = Callable[[int, int], None]
 PathLike = str | os.PathLike[str]
@@ -60,9 +62,10 @@ def build_index(
 
     A document that fails to parse is skipped and one whose quote attribution takes longer than
     ``file_budget_s`` seconds (None: no limit) is indexed without it; the report lists both.
-
     Files whose content hash is unchanged reuse what the previous index derived from them. The new
     index is written beside the old one and swapped in atomically; on any failure the old one stays.
+    Documents stream from the files through the parsers to the new index's files, so memory stays
+    bounded by the parsers' batches and the index's arrays, not by the corpus.
     """
     started = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir).resolve(), Path(index_dir)
@@ -72,13 +75,19 @@ def build_index(
         stamps = file_stamps(corpus_dir)
         sources, skipped = scan_corpus(corpus_dir)
         report = BuildReport(skipped=list(skipped))
-        parsed, file_docs = _parse_sources(sources, previous, report, progress, file_budget_s)
         if previous is not None:
-            old_files = previous.manifest["files"]
-            report.removed = sorted(set(old_files) - {s.rel for s in sources})
+            report.removed = sorted(set(previous.manifest["files"]) - {s.rel for s in sources})
         staged = store.new_generation(index_dir)
         try:
-            _write_generation(staged, corpus_dir, sources, parsed, file_docs, report, stamps)
+            writer = GenerationWriter(staged)
+            indexed: list[str] = []  # files read (or reused), even if no document came of them
+            for batch in _parsed_batches(sources, previous, report, progress, file_budget_s, indexed):
+                writer.add(batch)
+                report.skipped.extend(SkippedFile(doc, why) for doc, why in batch.notes)
+            counts = writer.finish()
+            report.documents, report.chunks, report.quotes = counts.documents, counts.chunks, counts.quotes
+            files = {rel: writer.file_docs.get(rel, []) for rel in indexed}
+            _write_manifest(staged, corpus_dir, sources, files, report, stamps)
             report.changed_during_build = changed_since(stamps, file_stamps(corpus_dir))
             report.seconds = time.perf_counter() - started
             store.write_json(staged / "report.json", report.to_json())
@@ -116,110 +125,90 @@ def _open_previous(index_dir: PathLike) -> Index | None:
         return None
 
 
-def _parse_sources(
+def _parsed_batches(
     sources: Sequence[SourceFile],
     previous: Index | None,
     report: BuildReport,
     progress: Progress | None,
     budget_s: float | None,
-) -> tuple[list[ParsedDocument], dict[str, list[int]]]:
-    parsed: list[ParsedDocument] = []
-    file_docs: dict[str, list[int]] = {}
+    indexed: list[str],
+) -> Iterator[Batch]:
+    """The corpus's documents, parsed, in batches in corpus order: unchanged files from the
+    previous index, the others read here and parsed in worker processes when there is a lot."""
     # Reuse what an earlier build derived only if the same code derived it.
     reusable = previous is not None and previous.manifest.get("pipeline") == pipeline_fingerprint()
-    old_files: dict[str, Any] = previous.manifest["files"] if previous else {}
-    fresh: list[Document] = []  # parsed below, in worker processes when there is a lot
-    slots: list[tuple[str, list[ParsedDocument | int]]] = []
-    for source in sources:
+    old_files: dict[str, Any] = previous.manifest["files"] if previous is not None else {}
+
+    def reused(source: SourceFile) -> list[int] | None:
         old = old_files.get(source.rel)
-        if reusable and previous is not None and old is not None and old["sha256"] == source.sha256:
-            slots.append((source.rel, [previous.parsed(i) for i in old["docs"]]))
-            report.unchanged += 1
-            continue
-        try:
-            loaded, problems = load_file(source)
+        return old["docs"] if reusable and old is not None and old["sha256"] == source.sha256 else None
+
+    def items() -> Iterator[Job | Batch]:
+        rels: list[str] = []
+        documents: list[Document] = []
+        chars = 0
+        for source in sources:
+            old_docs = reused(source)
+            if old_docs is not None and previous is not None:
+                if documents:
+                    yield Job(rels, documents)
+                    rels, documents, chars = [], [], 0
+                yield batch_of([previous.parsed(i) for i in old_docs], [source.rel] * len(old_docs), [])
+                report.unchanged += 1
+                indexed.append(source.rel)
+                continue
+            try:
+                loaded, problems = load_file(source)
+            except CitebotError as err:
+                report.skipped.append(SkippedFile(source.rel, str(err)))
+                continue
             report.skipped.extend(problems)
-        except CitebotError as err:
-            report.skipped.append(SkippedFile(source.rel, str(err)))
-            continue
-        (report.changed if old is not None else report.added).append(source.rel)
-        slots.append((source.rel, list(range(len(fresh), len(fresh) + len(loaded)))))
-        fresh.extend(loaded)
-    outcomes = _parse_all(fresh, progress, budget_s)
-    for document, outcome in zip(fresh, outcomes, strict=True):
-        if outcome.note is not None:
-            report.skipped.append(SkippedFile(document.doc, outcome.note))
-    for rel, items in slots:
-        first = len(parsed)
-        # A document's position in ``parsed`` is its index; Chunk.doc_index is not relied on here.
-        for item in items:
-            done = outcomes[item].parsed if isinstance(item, int) else item
-            if done is not None:
-                parsed.append(done)
-        file_docs[rel] = list(range(first, len(parsed)))
-    return parsed, file_docs
+            (report.changed if source.rel in old_files else report.added).append(source.rel)
+            indexed.append(source.rel)
+            for document in loaded:
+                rels.append(source.rel)
+                documents.append(document)
+                chars += len(document.text)
+                if len(documents) >= _BATCH or chars >= _BATCH_CHARS:
+                    yield Job(rels, documents)
+                    rels, documents, chars = [], [], 0
+        if documents:
+            yield Job(rels, documents)
+
+    to_parse = sum(s.size for s in sources if reused(s) is None)
+    total = max(1, sum(s.size for s in sources))
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or to_parse < _PARALLEL_CHARS:
+        parts: Iterator[list[Batch]] = (
+            [item if isinstance(item, Batch) else parse_job(item, budget_s)] for item in items()
+        )
+    else:
+        parts = parse_in_workers(items(), workers, budget_s)
+    done = 0
+    for batches in parts:
+        for batch in batches:
+            done += sum(len(text) for text in batch.texts)
+            yield batch
+        if progress is not None:
+            progress(min(done, total), total)
+    if progress is not None:
+        progress(total, total)
 
 
 # Below this much text, starting worker processes costs more than it saves.
 _PARALLEL_CHARS = 8_000_000
+_BATCH = 256  # documents sent to a worker at a time...
+_BATCH_CHARS = 1_000_000  # ...or fewer, when they are long
 
 
-def _parse_all(
-    documents: Sequence[Document], progress: Progress | None, budget_s: float | None
-) -> list[Outcome]:
-    """Parse documents (sentences, chunks, quotes, terms), on every core for a large corpus."""
-    workers = min(os.cpu_count() or 1, 8)
-
-    def report_progress(done: int) -> None:
-        if progress is not None:
-            progress(done, len(documents))
-
-    if workers < 2 or sum(len(d.text) for d in documents) < _PARALLEL_CHARS:
-        out = []
-        for document in documents:
-            out.append(parse_one(document, budget_s))
-            report_progress(len(out))
-        return out
-    return parse_in_workers(documents, workers, budget_s, report_progress, batch=_BATCH)
-
-
-_BATCH = 256  # documents sent to a worker at a time
-
-
-def _write_generation(
+def _write_manifest(
     staged: Path,
     corpus_dir: Path,
     sources: Sequence[SourceFile],
-    parsed: Sequence[ParsedDocument],
-    file_docs: dict[str, list[int]],
+    files: dict[str, list[int]],
     report: BuildReport,
     stamps: dict[str, list[int]],
 ) -> None:
-    docs = [p.document for p in parsed]
-    store.write_texts(staged, (d.text for d in docs))
-    store.write_records(staged, "docs", ({"doc": d.doc, "title": d.title, "url": d.url} for d in docs))
-    _write_ptr_spans(staged, "para", [[p for p in d.paragraphs] for d in docs])
-    _write_ptr_spans(staged, "page", [d.pages for d in docs])
-    _write_ptr_spans(staged, "sent", [list(p.sentences) for p in parsed])
-    store.write_array(staged, "sent_para", [n for p in parsed for n in p.sentence_paragraphs], np.int32)
-    chunks = [c for p in parsed for c in p.chunks]
-    _write_ptr_spans(staged, "chunk", [[Span(c.start, c.end) for c in p.chunks] for p in parsed])
-    store.write_array(staged, "chunk_doc", [i for i, p in enumerate(parsed) for _ in p.chunks], np.int32)
-    store.write_array(staged, "chunk_para", [c.paragraph for c in chunks], np.int32)
-    quotes = [q for p in parsed for q in p.quotes]
-    store.write_records(staged, "quotes", (_quote_record(q) for q in quotes))
-    store.write_array(staged, "quote_ptr", np.cumsum([0] + [len(p.quotes) for p in parsed]), np.int64)
-    store.write_json(staged / "speakers.json", _speaker_words(quotes))
-    tokens = [
-        list(terms)
-        for p in parsed
-        for terms in (p.chunk_terms or [analyze(p.document.text[c.start : c.end]) for c in p.chunks])
-    ]
-    scorer = BM25Scorer.build(tokens)
-    (staged / "bm25").mkdir()
-    scorer.save(staged / "bm25")
-    store.write_json(staged / "vocab.json", sorted({t for ts in tokens for t in ts}))
-    report.documents, report.chunks, report.quotes = len(docs), len(chunks), len(quotes)
     by_rel = {s.rel: s for s in sources}
     manifest = {
         "format": store.FORMAT,
@@ -227,12 +216,12 @@ def _write_generation(
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "corpus_dir": str(corpus_dir),
         "pipeline": pipeline_fingerprint(),
-        "documents": len(docs),
-        "chunks": len(chunks),
-        "quotes": len(quotes),
+        "documents": report.documents,
+        "chunks": report.chunks,
+        "quotes": report.quotes,
         "files": {
             rel: {"sha256": by_rel[rel].sha256, "size": by_rel[rel].size, "docs": ids}
-            for rel, ids in file_docs.items()
+            for rel, ids in files.items()
         },
         "skipped": {s.path: s.reason for s in report.skipped},
         "stamps": stamps,
@@ -246,46 +235,11 @@ def pipeline_fingerprint() -> str:
     upgrade), indexes built by the old code are stale even if the corpus is not."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("corpus", "sentences", "analysis", "quotes", "chunking", "bm25"):
+    for name in ("corpus", "sentences", "analysis", "quotes", "chunking", "bm25", "writer"):
         digest.update((here / f"{name}.py").read_bytes())
     for path in sorted((here / "formats").glob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def _write_ptr_spans(staged: Path, name: str, groups: Sequence[Sequence[Span]]) -> None:
-    """Spans grouped per document: ``<name>_ptr`` indexes ``<name>_start``/``<name>_end``."""
-    store.write_array(staged, f"{name}_ptr", np.cumsum([0] + [len(g) for g in groups]), np.int64)
-    store.write_array(staged, f"{name}_start", [s.start for g in groups for s in g], np.int64)
-    store.write_array(staged, f"{name}_end", [s.end for g in groups for s in g], np.int64)
-
-
-def _speaker_words(quotes: Sequence[Quote]) -> dict[str, list[int]]:
-    """Folded speaker word -> ids of the quotes whose speaker it names ('what did X say' looks here)."""
-    from index.answer import speaker_words
-
-    table: dict[str, list[int]] = {}
-    for i, quote in enumerate(quotes):
-        for word in speaker_words(quote):
-            table.setdefault(word, []).append(i)
-    return table
-
-
-def _quote_record(q: Quote) -> dict[str, object]:
-    return {
-        "text": q.text,
-        "start": q.start,
-        "end": q.end,
-        "speaker": q.speaker,
-        "speaker_as_written": q.speaker_as_written,
-        "speaker_start": q.speaker_start,
-        "speaker_end": q.speaker_end,
-        "cue": q.cue,
-        "kind": q.kind,
-        "sentence_start": q.sentence_start,
-        "sentence_end": q.sentence_end,
-        "relay": q.relay,
-    }
 
 
 # --- the opened index ----------------------------------------------------------------------------
@@ -339,6 +293,7 @@ class Index:
         self._quotes: list[Quote] | None = None
         self._vocab: list[str] | None = None
         self._doc_ids: dict[str, int] | None = None
+        self._name_table: NameTable | None = None
         self._speakers: dict[str, list[int]] | None = None
         self._speaker_keys: list[str] | None = None
 
@@ -381,8 +336,10 @@ class Index:
 
     def doc_index(self, doc: str) -> int:
         """The position of a document, by its path, or by a unique title or file name."""
-        names = self._names()
-        found = names.get(doc)
+        if self._name_table is None and NameTable.exists(self.generation):
+            self._name_table = NameTable(self.generation)
+        # An index written before the name table: decode every record once.
+        found = self._name_table.lookup(doc) if self._name_table is not None else self._names().get(doc)
         if found is None:
             raise UnknownDocument(f"No document called {doc!r} in the index.")
         return found
@@ -566,20 +523,16 @@ class Index:
             page=page_at(self._spans("page", doc_index), span.start),
         )
 
-    def search(self, query: str, k: int = 10, *, doc: str | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 10, *, doc: str | None = None) -> Hits:
         """Passages ranked by BM25 for ``query`` (optionally within one document)."""
         return self.search_terms(query_terms(query), k, doc=doc)
 
-    def search_terms(self, terms: Sequence[str], k: int = 10, *, doc: str | None = None) -> list[Hit]:
+    def search_terms(self, terms: Sequence[str], k: int = 10, *, doc: str | None = None) -> Hits:
         """Passages ranked by BM25 for already analyzed ``terms``."""
         if k <= 0 or not terms:
-            return []
-        doc_index = self.doc_index(doc) if doc is not None else None
-        hits = []
-        for chunk_id, score in self.top_passages(terms, k, doc_index=doc_index):
-            chunk = self.chunk(chunk_id)
-            hits.append(self.hit(chunk.doc_index, Span(chunk.start, chunk.end), score, terms))
-        return hits
+            return Hits(self, [], ())
+        candidates = self.chunk_ids_of(self.doc_index(doc)) if doc is not None else None
+        return Hits(self, self.scorer.top_k(terms, k, candidates=candidates), tuple(terms))
 
     def passage(self, doc: str, paragraph: int) -> Hit:
         """Paragraph ``paragraph`` (1-based) of a document, verbatim."""
@@ -598,6 +551,43 @@ class Index:
         from index.answer import find_support
 
         return find_support(self, claim, k=k)
+
+
+class Hits(Sequence[Hit]):
+    """Ranked passages, each made into a verbatim, highlighted Hit only when it is read: a page
+    of results shows a few of them, and ranking alone costs what the scorer costs."""
+
+    def __init__(self, index: Index, ranked: Sequence[tuple[int, float]], terms: Sequence[str]) -> None:
+        self._index, self._ranked, self._terms = index, ranked, terms
+        self._made: dict[int, Hit] = {}
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    @overload
+    def __getitem__(self, i: int) -> Hit: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Hit]: ...
+
+    def __getitem__(self, i: int | slice) -> Hit | list[Hit]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        hit = self._made.get(i)
+        if hit is None:
+            chunk_id, score = self._ranked[i]
+            chunk = self._index.chunk(chunk_id)
+            hit = self._index.hit(chunk.doc_index, Span(chunk.start, chunk.end), score, self._terms)
+            self._made[i] = hit  # a dict store is atomic: two threads at worst build it twice
+        return hit
+
+    def chunk_ids(self) -> list[int]:
+        """The ranked passages' ids, without building their hits."""
+        return [chunk_id for chunk_id, _ in self._ranked]
 
 
 def query_terms(query: str) -> list[str]:

@@ -50,7 +50,7 @@ class Reader(Protocol):
         """The id of the passage of ``doc_index`` that holds (or last starts before) ``offset``."""
         ...
 
-    def search_terms(self, terms: Sequence[str], k: int = 10, *, doc: str | None = None) -> list[Hit]:
+    def search_terms(self, terms: Sequence[str], k: int = 10, *, doc: str | None = None) -> Sequence[Hit]:
         """Verbatim hits for the best passages (``top_passages`` made citable)."""
         ...
 

@@ -26,14 +26,15 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 from index.analysis import analyze
 from index.chunking import ParsedDocument, parse_document
-from index.models import Document
+from index.models import Document, Span
+from index.writer import Batch, batch_of
 
 _HEADER = struct.Struct("<Q")
 
@@ -103,6 +104,27 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
 # --- the parent side ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Documents to parse, each with the corpus file it came from."""
+
+    rels: Sequence[str]
+    documents: Sequence[Document]
+
+
+def parse_job(job: Job, budget_s: float | None) -> Batch:
+    """Parse a job's documents into one batch (in this process)."""
+    parsed, rels, notes = [], [], []
+    for rel, document in zip(job.rels, job.documents, strict=True):
+        outcome = parse_one(document, budget_s)
+        if outcome.note is not None:
+            notes.append((document.doc, outcome.note))
+        if outcome.parsed is not None:
+            parsed.append(outcome.parsed)
+            rels.append(rel)
+    return batch_of(parsed, rels, notes)
+
+
 class _Worker:
     def __init__(self) -> None:
         package_root = str(Path(__file__).resolve().parent.parent)
@@ -118,29 +140,27 @@ class _Worker:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.stdin: IO[bytes] = self.process.stdin
         self.stdout: IO[bytes] = self.process.stdout
-        self.job: _Job | None = None
+        self.task: _Task | None = None
 
-    def send(self, job: _Job, budget_s: float | None) -> bool:
-        self.job = job
+    def send(self, task: _Task, budget_s: float | None) -> bool:
+        self.task = task
+        documents = [
+            (d.doc, d.title, d.text, [(p.start, p.end) for p in d.paragraphs], d.url)
+            for d in task.job.documents
+        ]
         try:
-            _write_frame(self.stdin, (job.documents, budget_s))
+            _write_frame(self.stdin, (list(task.job.rels), documents, budget_s))
         except (BrokenPipeError, OSError):
             return False
         return True
 
-    def receive(self) -> list[Outcome] | None:
-        """The outcomes of the current job, or None when the worker died."""
-        assert self.job is not None
+    def receive(self) -> Batch | None:
+        """The batch of the current task, or None when the worker died."""
         try:
-            wire = _read_frame(self.stdout)
+            batch = _read_frame(self.stdout)
         except (EOFError, OSError, pickle.UnpicklingError):
             return None
-        if not isinstance(wire, list) or len(wire) != len(self.job.documents):
-            return None
-        return [
-            Outcome(None if parts is None else ParsedDocument(document, *parts), note)
-            for document, (parts, note) in zip(self.job.documents, wire, strict=True)
-        ]
+        return batch if isinstance(batch, Batch) else None
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -154,54 +174,82 @@ class _Worker:
             self.stdout.close()
 
 
-@dataclass(frozen=True, slots=True)
-class _Job:
-    first: int  # position of documents[0] in the whole list
-    documents: Sequence[Document]
-    retry: bool = False  # a single document whose earlier batch killed its worker
+@dataclass(slots=True)
+class _Task:
+    number: int  # the job's place in the input
+    job: Job
+    part: int = 0  # for a retried document: its place in the job
+    retry: bool = False  # one document of a job whose worker died
+
+
+@dataclass(slots=True)
+class _Pending:
+    parts: list[Batch | None]
+    left: int
 
 
 def parse_in_workers(
-    documents: Sequence[Document],
-    workers: int,
-    budget_s: float | None,
-    on_done: Callable[[int], None],
-    batch: int = 256,
-) -> list[Outcome]:
-    """Every document's outcome, in order, parsed by ``workers`` processes."""
-    outcomes: list[Outcome | None] = [None] * len(documents)
-    queue = deque(_Job(i, documents[i : i + batch]) for i in range(0, len(documents), batch))
+    jobs: Iterable[Job | Batch], workers: int, budget_s: float | None
+) -> Iterator[list[Batch]]:
+    """Each job's batches, in the order of ``jobs``, parsed by ``workers`` processes (a Batch
+    in the input is already parsed and passes through in its place). Jobs are read from ``jobs``
+    only as workers free up, so a lazy input is never held whole."""
+    source = iter(jobs)
+    queue: deque[_Task] = deque()
+    pending: dict[int, _Pending] = {}
     pool: list[_Worker] = []
     selector = selectors.DefaultSelector()
-    done = 0
+    next_out = taken = 0
+    exhausted = False
     try:
-        while queue or selector.get_map():
-            while queue and len(selector.get_map()) < workers:
-                worker = next((w for w in pool if w.job is None), None) or _start(pool)
-                job = queue.popleft()
-                if worker.send(job, budget_s):
+        while True:
+            while len(selector.get_map()) < workers:
+                if not queue and not exhausted and len(pending) < 2 * workers:
+                    job = next(source, None)
+                    if job is None:
+                        exhausted = True
+                    elif isinstance(job, Batch):
+                        pending[taken] = _Pending([job], 0)
+                        taken += 1
+                        continue
+                    else:
+                        pending[taken] = _Pending([None], 1)
+                        queue.append(_Task(taken, job))
+                        taken += 1
+                if not queue:
+                    break
+                task = queue.popleft()
+                worker = next((w for w in pool if w.task is None), None) or _start(pool)
+                if worker.send(task, budget_s):
                     selector.register(worker.stdout, selectors.EVENT_READ, worker)
                 else:
                     _retire(pool, worker)
-                    _requeue_or_fail(job, queue, outcomes, "the parsing process died")
+                    _retry_or_fail(task, queue, pending, "the parsing process died")
+            while next_out in pending and pending[next_out].left == 0:
+                parts = pending.pop(next_out).parts
+                yield [p for p in parts if p is not None]
+                next_out += 1
+            if not selector.get_map():
+                if exhausted and not queue and not pending:
+                    return
+                continue
             for key, _ in selector.select():
                 worker = key.data
                 selector.unregister(worker.stdout)
-                job, results = worker.job, worker.receive()
-                assert job is not None
-                worker.job = None
-                if results is None:
+                task, batch = worker.task, worker.receive()
+                assert task is not None
+                worker.task = None
+                if batch is None:
                     _retire(pool, worker)
-                    _requeue_or_fail(job, queue, outcomes, "the parsing process died on it")
+                    _retry_or_fail(task, queue, pending, "the parsing process died on it")
                     continue
-                outcomes[job.first : job.first + len(results)] = results
-                done += len(results)
-                on_done(done)
+                slot = pending[task.number]
+                slot.parts[task.part] = batch
+                slot.left -= 1
     finally:
         selector.close()
         for worker in pool:
             worker.close()
-    return [o if o is not None else Outcome(None, "was not parsed") for o in outcomes]
 
 
 def _start(pool: list[_Worker]) -> _Worker:
@@ -215,13 +263,23 @@ def _retire(pool: list[_Worker], worker: _Worker) -> None:
     worker.close()
 
 
-def _requeue_or_fail(job: _Job, queue: deque[_Job], outcomes: list[Outcome | None], reason: str) -> None:
-    """A batch whose worker died is tried again one document at a time; a document that kills a
+def _retry_or_fail(task: _Task, queue: deque[_Task], pending: dict[int, _Pending], reason: str) -> None:
+    """A job whose worker died is tried again one document at a time; a document that kills a
     worker on its own is reported and skipped."""
-    if job.retry:
-        outcomes[job.first] = Outcome(None, reason)
+    slot = pending[task.number]
+    if task.retry:
+        (document,) = task.job.documents
+        slot.parts[task.part] = Batch(notes=[(document.doc, reason)])
+        slot.left -= 1
         return
-    queue.extend(_Job(job.first + j, [d], retry=True) for j, d in enumerate(job.documents))
+    documents = task.job.documents
+    slot.parts, slot.left = [None] * len(documents), len(documents)
+    if not documents:
+        return
+    queue.extend(
+        _Task(task.number, Job([rel], [document]), part=j, retry=True)
+        for j, (rel, document) in enumerate(zip(task.job.rels, documents, strict=True))
+    )
 
 
 # --- the worker side ---------------------------------------------------------------------------
@@ -237,22 +295,28 @@ def serve() -> None:
     _exit_with_parent(os.getppid())
     while True:
         try:
-            documents, budget_s = _read_frame(channel_in)
+            rels, documents, budget_s = _read_frame(channel_in)
         except EOFError:
             return
-        outcomes = [parse_one(document, budget_s) for document in documents]
+        job = Job(
+            rels, [Document(d, t, x, tuple(Span(s, e) for s, e in p), u) for d, t, x, p, u in documents]
+        )
         try:
-            _write_frame(channel_out, [_derived(outcome) for outcome in outcomes])
+            _write_frame(channel_out, parse_job(job, budget_s))
         except BrokenPipeError:
             return
 
 
-def _derived(outcome: Outcome) -> tuple[tuple[Any, ...] | None, str | None]:
-    """An outcome without the document itself: the parent has the text already."""
-    p = outcome.parsed
-    if p is None:
-        return None, outcome.note
-    return (p.sentences, p.sentence_paragraphs, p.chunks, p.quotes, p.chunk_terms), outcome.note
+_Plain = tuple[str, str, str, list[tuple[int, int]], str | None]
+
+
+def _plain(d: Document) -> _Plain:
+    return d.doc, d.title, d.text, [(p.start, p.end) for p in d.paragraphs], d.url
+
+
+def _document(plain: _Plain) -> Document:
+    doc, title, text, paragraphs, url = plain
+    return Document(doc, title, text, tuple(Span(s, e) for s, e in paragraphs), url)
 
 
 def _exit_with_parent(parent: int) -> None:

@@ -135,12 +135,12 @@ _SLOW_BUILD = textwrap.dedent(
     import sys, time
     from pathlib import Path
     import index.engine as engine
-    original = engine._write_generation
+    original = engine._write_manifest
     def slow(*args, **kwargs):
         original(*args, **kwargs)
         print("written", flush=True)
         time.sleep(60)
-    engine._write_generation = slow
+    engine._write_manifest = slow
     engine.build_index(Path(sys.argv[1]), Path(sys.argv[2]))
     """
 )

@@ -16,7 +16,8 @@ import pytest
 
 from index import build_index, ensure_index, open_index, sample_corpus_dir
 from index.models import Document, Span
-from index.workers import _Worker, parse_in_workers, parse_one
+from index.workers import Job, _Task, _Worker, parse_in_workers, parse_one
+from index.writer import documents_of
 
 _README_SCRIPT = textwrap.dedent(
     """
@@ -53,16 +54,18 @@ def test_readme_example_as_a_plain_script_does_not_hang(tmp_path: Path) -> None:
 def _documents() -> list[Document]:
     text = "Title\n\nThe minister said the budget would balance. \u201cWe will cut waste,\u201d she said.\n"
     good = Document("a.txt", "Title", text, (Span(0, 5), Span(7, len(text) - 1)))
-    broken = Document("broken.txt", "Broken", text, None)  # type: ignore[arg-type]
+    broken = Document("broken.txt", "Broken", text, (Span("0", "5"),))  # type: ignore[arg-type]
     return [good, broken, good]
 
 
 def test_a_document_that_fails_is_reported_and_costs_nothing_else() -> None:
-    outcomes = parse_in_workers(_documents(), 2, None, lambda done: None, batch=2)
-    assert [o.parsed is not None for o in outcomes] == [True, False, True]
-    assert outcomes[1].note is not None and "could not be parsed" in outcomes[1].note
-    assert outcomes[0].parsed is not None and outcomes[0].parsed.quotes
-    assert outcomes[0].parsed.document.text == _documents()[0].text
+    documents = _documents()
+    jobs = [Job(["a.txt"], documents[:1]), Job(["a.txt", "broken.txt", "c.txt"], documents)]
+    (first,), (second,) = parse_in_workers(jobs, 2, None)
+    assert [m[0] for m in second.metas] == ["a.txt", "a.txt"] and second.rels == ["a.txt", "c.txt"]
+    assert [doc for doc, _ in second.notes] == ["broken.txt"] and "could not be parsed" in second.notes[0][1]
+    assert len(second.quote_lines) == 2 * len(first.quote_lines) > 0
+    assert documents_of(second)[1] == documents[2]  # the texts and paragraphs come back whole
 
 
 def test_over_budget_documents_are_indexed_without_attribution() -> None:
@@ -74,8 +77,9 @@ def test_over_budget_documents_are_indexed_without_attribution() -> None:
 
 
 def test_a_slow_document_in_a_worker_is_indexed_without_attribution() -> None:
-    (outcome,) = parse_in_workers(_documents()[:1], 2, 1e-9, lambda done: None)
-    assert outcome.parsed is not None and not outcome.parsed.quotes and outcome.note
+    ((batch,),) = parse_in_workers([Job(["a.txt"], _documents()[:1])], 2, 1e-9)
+    assert batch.texts and len(batch.chunk_lengths) and not batch.quote_lines
+    assert batch.notes and "without quote attribution" in batch.notes[0][1]
 
 
 _ORPHAN = textwrap.dedent(
@@ -112,12 +116,10 @@ def _alive(pid: int) -> bool:
 def test_a_worker_serves_batches_until_its_input_closes() -> None:
     worker = _Worker()
     try:
-        from index.workers import _Job
-
         for _ in range(2):
-            assert worker.send(_Job(0, _documents()[:1]), None)
-            results = worker.receive()
-            assert results is not None and results[0].parsed is not None
+            assert worker.send(_Task(0, Job(["a.txt"], _documents()[:1])), None)
+            batch = worker.receive()
+            assert batch is not None and batch.texts == [_documents()[0].text]
     finally:
         worker.close()
     assert worker.process.returncode == 0

@@ -1,0 +1,55 @@
+"""The query side at scale: hits made only when read, documents found by name without decoding
+every record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index import Index, build_index
+from index.engine import Hits, query_terms
+from index.errors import UnknownDocument
+from index.models import Span
+
+
+def test_search_ranks_like_the_scorer_and_makes_only_the_hits_read(
+    sample_index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[int] = []
+    real_hit = Index.hit
+    monkeypatch.setattr(Index, "hit", lambda self, *a, **kw: made.append(1) or real_hit(self, *a, **kw))
+    hits = sample_index.search("Patriot missiles Turkey", k=8)
+    assert isinstance(hits, Hits) and len(hits) == 8 and not made
+    page = hits[2:4]
+    assert len(made) == 2 and hits[3] is page[1] and len(made) == 2
+    terms = query_terms("Patriot missiles Turkey")
+    ranked = sample_index.scorer.top_k(terms, 8)
+    assert hits.chunk_ids() == [chunk_id for chunk_id, _ in ranked]
+    for hit, (chunk_id, score) in zip(hits, ranked, strict=True):
+        chunk = sample_index.chunk(chunk_id)
+        assert hit == real_hit(sample_index, chunk.doc_index, Span(chunk.start, chunk.end), score, terms)
+        assert sample_index.text(chunk.doc_index)[hit.start : hit.end] == hit.text
+    assert hits[-1] == hits[7]
+    with pytest.raises(IndexError):
+        hits[8]
+
+
+def test_documents_are_found_by_name_without_decoding_records(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "a").mkdir(parents=True)
+    (corpus / "b").mkdir()
+    (corpus / "a" / "report.txt").write_text("Annual report\n\nSales grew.\n", "utf-8")
+    (corpus / "b" / "report.txt").write_text("Annual report\n\nCosts fell.\n", "utf-8")
+    (corpus / "memo.md").write_text("Kalın memo\n\nThe memo.\n", "utf-8")
+    index = build_index(corpus, tmp_path / "index")
+    reopened = Index(index.generation)
+    assert reopened.doc_index("memo.md") == reopened.doc_index("Kalın memo")
+    assert reopened.doc_index("a/report.txt") != reopened.doc_index("b/report.txt")
+    for ambiguous in ("Annual report", "report.txt", "no-such.txt"):  # a shared title or file name
+        with pytest.raises(UnknownDocument):
+            reopened.doc_index(ambiguous)
+    assert not reopened._meta_cache  # no document record was decoded to find them
+    # The table says what decoding every record says.
+    for name, i in reopened._names().items():
+        assert reopened.doc_index(name) == i
