@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Logging level name.")
     cooldown_uses: int = Field(default=5, ge=1, description="Questions/searches a user may make per window.")
     cooldown_seconds: float = Field(default=30.0, gt=0, description="Length of the cooldown window.")
+    state_path: Path | None = Field(
+        default=None,
+        description="The bot's SQLite file (audit log, feedback, unanswered questions); None: index dir.",
+    )
+    keep_user_ids: bool = Field(
+        default=False, description="Record who asked and who gave feedback (user ids) in the state file."
+    )
+    max_upload_mb: int = Field(default=20, ge=1, le=500, description="Largest file /corpus add accepts.")
 
     @classmethod
     def from_env(cls, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
@@ -80,7 +88,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
-    @field_validator("dev_guild_id", "corpus_dir", "index_dir", "discord_token", mode="before")
+    @field_validator("dev_guild_id", "corpus_dir", "index_dir", "discord_token", "state_path", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # An empty line in .env (``CITEBOT_DEV_GUILD_ID=``) means "not set", not an error.
