@@ -21,6 +21,7 @@ from bot.errors import NotHere
 from bot.render import create_environment
 from bot.service import IndexService
 from bot.settings import Settings
+from bot.state import STATE_FILE, State
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class Citebot(commands.Bot):
         *,
         service: IndexService | None = None,
         templates: jinja2.Environment | None = None,
+        state: State | None = None,
     ) -> None:
         intents = discord.Intents.default()
         intents.message_content = settings.message_content_intent
@@ -87,6 +89,9 @@ class Citebot(commands.Bot):
         self.service = service or IndexService(settings)
         self.templates = templates or create_environment()
         self.cooldowns = UserCooldowns(settings.cooldown_uses, settings.cooldown_seconds)
+        self.state = state or State(
+            settings.state_path or self.service.index_dir / STATE_FILE, keep_user_ids=settings.keep_user_ids
+        )
         self.add_check(self._allowed_here)
 
     async def _allowed_here(self, ctx: commands.Context[Citebot]) -> bool:
@@ -97,9 +102,10 @@ class Citebot(commands.Bot):
 
     async def setup_hook(self) -> None:
         from bot.cogs import add_cogs
+        from bot.feedback import FEEDBACK_ITEMS
         from bot.views import DYNAMIC_ITEMS
 
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.add_dynamic_items(*DYNAMIC_ITEMS, *FEEDBACK_ITEMS)
         await add_cogs(self)
         self.service.start()
         if self.settings.dev_guild_id is not None:
@@ -111,6 +117,7 @@ class Citebot(commands.Bot):
     async def close(self) -> None:
         await self.service.close()
         await super().close()
+        self.state.close()
 
     async def on_ready(self) -> None:
         user = self.user

@@ -8,7 +8,7 @@ the total, so that no reply can be refused by Discord for its size.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import discord
@@ -27,6 +27,7 @@ from bot.render import (
     render_fitting,
     safe_url,
 )
+from bot.state import AuditEntry
 from index.errors import UnknownDocument
 from index.models import Answer, BuildReport, Document, DocumentInfo, Hit
 
@@ -221,9 +222,13 @@ def query_from_embed(message: discord.Message | None) -> str | None:
 
 
 def sources_embed(
-    env: jinja2.Environment, documents: Sequence[DocumentInfo], page: int
+    env: jinja2.Environment,
+    documents: Sequence[DocumentInfo],
+    page: int,
+    added: Mapping[str, AuditEntry] | None = None,
 ) -> tuple[discord.Embed, int, int]:
-    """One page of the document list, the (clamped) page number it shows, and the number of pages."""
+    """One page of the document list, the (clamped) page number it shows, and the number of pages;
+    ``added`` tells who added a document from Discord, and when."""
     ordered = sorted(documents, key=lambda d: (d.title.casefold(), d.doc))
     pages = page_count(len(ordered), SOURCES_PAGE_SIZE)
     page = min(max(page, 0), pages - 1)
@@ -236,6 +241,7 @@ def sources_embed(
         minimum=20,
         documents=ordered[first : first + SOURCES_PAGE_SIZE],
         offset=first,
+        added=added or {},
     )
     embed = make_embed(
         title=f"Sources ({len(ordered)} document{'s' if len(ordered) != 1 else ''})",

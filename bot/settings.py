@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Logging level name.")
     cooldown_uses: int = Field(default=5, ge=1, description="Questions/searches a user may make per window.")
     cooldown_seconds: float = Field(default=30.0, gt=0, description="Length of the cooldown window.")
+    state_path: Path | None = Field(
+        default=None,
+        description="The bot's SQLite file (audit log, feedback, unanswered questions); None: index dir.",
+    )
+    keep_user_ids: bool = Field(
+        default=False, description="Record who asked and who gave feedback (user ids) in the state file."
+    )
+    max_upload_mb: int = Field(default=20, ge=1, le=500, description="Largest file /corpus add accepts.")
 
     backend: Literal["embedded", "opensearch"] = Field(
         default="embedded", description="Where the index lives: embedded (on disk, default) or opensearch."
@@ -121,6 +129,7 @@ class Settings(BaseSettings):
         "discord_token",
         "opensearch_user",
         "opensearch_password",
+        "state_path",
         mode="before",
     )
     @classmethod

@@ -7,6 +7,7 @@ process can answer a click. Only the person who asked may turn the pages.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING, Any, cast
@@ -227,7 +228,8 @@ class SourcesPageButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = _bot(interaction)
-        embed, page, pages = sources_embed(bot.templates, bot.service.documents, self.page)
+        added = await asyncio.to_thread(bot.state.added_by)
+        embed, page, pages = sources_embed(bot.templates, bot.service.documents, self.page, added)
         await interaction.response.edit_message(
             embed=embed, view=sources_view(self.user_id, page, pages), allowed_mentions=ALLOWED_MENTIONS
         )

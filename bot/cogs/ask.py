@@ -13,6 +13,7 @@ from bot.app import Citebot, is_allowed_place
 from bot.cogs._common import hybrid_command
 from bot.cogs.errors import reply_to_error
 from bot.errors import EmptyQuestion
+from bot.feedback import record_reply
 from bot.render import render
 from bot.replies import ALLOWED_MENTIONS, answer_embed, support_embed
 
@@ -54,10 +55,12 @@ class Ask(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.find_source_menu.name, type=self.find_source_menu.type)
 
-    async def answer(self, question: str) -> discord.Embed:
-        """The reply to a (checked) question: run the engine in a thread, render the embed."""
+    async def answer(self, question: str, user_id: int) -> tuple[discord.Embed, discord.ui.View]:
+        """The reply to a (checked) question: run the engine in a thread, render the embed; the
+        Helpful/Wrong buttons for an answer (a question without one is counted for /gaps)."""
         result = await self.bot.service.ask(question)
-        return answer_embed(self.bot.templates, question, result)
+        view = await record_reply(self.bot, question, result, user_id)
+        return answer_embed(self.bot.templates, question, result), view
 
     @hybrid_command("ask")
     @app_commands.describe(question="What you want to know, e.g. “what did Kalin say about Patriots?”")
@@ -66,8 +69,8 @@ class Ask(commands.Cog):
         question = checked_question(question)
         self.bot.cooldowns.check(ctx.author.id)
         async with ctx.typing():
-            embed = await self.answer(question)
-        await ctx.send(embed=embed, allowed_mentions=ALLOWED_MENTIONS)
+            embed, view = await self.answer(question, ctx.author.id)
+        await ctx.send(embed=embed, view=view, allowed_mentions=ALLOWED_MENTIONS)
 
     # -- mentions ---------------------------------------------------------------------------
 
@@ -98,8 +101,10 @@ class Ask(commands.Cog):
             question = checked_question(question)
             self.bot.cooldowns.check(message.author.id)
             async with message.channel.typing():
-                embed = await self.answer(question)
-            await message.reply(embed=embed, mention_author=False, allowed_mentions=ALLOWED_MENTIONS)
+                embed, view = await self.answer(question, message.author.id)
+            await message.reply(
+                embed=embed, view=view, mention_author=False, allowed_mentions=ALLOWED_MENTIONS
+            )
         except Exception as error:
             await reply_to_error(self.bot, error, message=message, where="mention")
 

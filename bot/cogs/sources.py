@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from discord import app_commands
 from discord.ext import commands
 
@@ -23,7 +25,8 @@ class Sources(commands.Cog):
     async def sources(self, ctx: commands.Context[Citebot]) -> None:
         """List the documents the answers come from."""
         self.bot.service.require_ready()
-        embed, page, pages = sources_embed(self.bot.templates, self.bot.service.documents, 0)
+        added = await asyncio.to_thread(self.bot.state.added_by)
+        embed, page, pages = sources_embed(self.bot.templates, self.bot.service.documents, 0, added)
         view = sources_view(ctx.author.id, page, pages)
         if view is None:
             await ctx.send(embed=embed, allowed_mentions=ALLOWED_MENTIONS)

@@ -71,12 +71,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def settings(request: pytest.FixtureRequest, shared_index: tuple[Path, Path]) -> Settings:
-    """The bot's settings: the shared index, text commands on, cooldowns out of the way."""
+def settings(request: pytest.FixtureRequest, shared_index: tuple[Path, Path], tmp_path: Path) -> Settings:
+    """The bot's settings: the shared index, text commands on, cooldowns out of the way, and a
+    state file of the test's own."""
     corpus, index = shared_index
     fields: dict[str, Any] = {
         "corpus_dir": corpus,
         "index_dir": index,
+        "state_path": tmp_path / "state.sqlite3",
         "message_content_intent": True,
         "cooldown_uses": 1000,
     }

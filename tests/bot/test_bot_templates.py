@@ -12,6 +12,7 @@ from typing import Any
 
 import jinja2
 import pytest
+from golden_people import people_cases
 
 from bot.render import create_environment, render
 from index.models import Answer, BuildReport, DocumentInfo, Hit, SkippedFile, Span
@@ -112,6 +113,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
             ],
             "offset": 10,
             "budget": 150,
+            "added": {},
         },
     ),
     "source_passage": (
@@ -152,6 +154,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "error_user": ("error.md.j2", {"message": "No document matches “x”.", "bug": False}),
     "error_bug": ("error.md.j2", {"message": "", "bug": True}),
 }
+CASES.update(people_cases())
 
 
 @pytest.fixture(scope="module")
