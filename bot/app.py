@@ -20,7 +20,7 @@ from bot.cooldowns import UserCooldowns
 from bot.errors import NotHere
 from bot.render import create_environment
 from bot.service import IndexService
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def create_bot(settings: Settings) -> Citebot:
     return Citebot(settings)
 
 
-def configure_logging(level: int) -> None:
+def configure_logging(level: int, *, message_content_intent: bool = True) -> None:
     logging.basicConfig(
         level=level,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -135,6 +135,21 @@ def configure_logging(level: int) -> None:
     )
     # discord.py's gateway chatter at DEBUG is not ours to show.
     logging.getLogger("discord").setLevel(max(level, logging.INFO))
+    if not message_content_intent:
+        # Off on purpose (the default): text commands still work in DMs and slash commands everywhere.
+        logging.getLogger("discord.ext.commands.bot").addFilter(_IntentOffOnPurpose())
+
+
+class _IntentOffOnPurpose(logging.Filter):
+    """Drops discord.py's start-up warning that the message content intent is missing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "message content intent is missing" not in record.getMessage()
+
+
+def _network_reason(err: BaseException) -> str:
+    reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
+    return str(reason).splitlines()[0][:200]
 
 
 MISSING_TOKEN = (
@@ -147,18 +162,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the bot until interrupted. Returns the process exit status."""
     del argv  # no options: everything is configured through the environment / .env
     try:
-        settings = Settings.from_env()
-    except ValueError as err:  # pydantic's ValidationError is a ValueError
+        settings = load_settings()
+    except SettingsError as err:
         print(f"citebot: invalid settings: {err}", file=sys.stderr)
         return 2
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
     if not token:
         print(MISSING_TOKEN, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level_number)
+    configure_logging(settings.log_level_number, message_content_intent=settings.message_content_intent)
     bot = create_bot(settings)
     try:
         bot.run(token, log_handler=None)
+    except (
+        TimeoutError,
+        OSError,
+        discord.GatewayNotFound,
+    ) as err:  # aiohttp's connection errors are OSErrors
+        print(f"citebot: cannot reach Discord ({_network_reason(err)}); check the network.", file=sys.stderr)
+        return 1
     except discord.LoginFailure:
         print("citebot: Discord rejected the token; check DISCORD_TOKEN.", file=sys.stderr)
         return 1

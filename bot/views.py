@@ -57,7 +57,8 @@ async def _report(interaction: discord.Interaction[Any], error: Exception) -> No
             interaction.data and interaction.data.get("custom_id"),
             exc_info=error,
         )
-    text = error_text(_bot(interaction).templates, message)
+    bot = _bot(interaction)
+    text = error_text(bot.templates, bot.service.public_text(message) if message else None)
     if interaction.response.is_done():
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=ALLOWED_MENTIONS)
     else:

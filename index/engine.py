@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import shutil
 import threading
@@ -22,7 +23,15 @@ from index.analysis import analyze, iter_tokens
 from index.bm25 import BM25Scorer
 from index.chunking import ParsedDocument, parse_document
 from index.corpus import SourceFile, changed_since, file_stamps, load_file, scan_corpus
-from index.errors import BadQuery, CitebotError, IndexCorrupt, IndexMissing, UnknownDocument
+from index.errors import (
+    BadQuery,
+    CitebotError,
+    GenerationGone,
+    IndexCorrupt,
+    IndexMissing,
+    IndexWriteError,
+    UnknownDocument,
+)
 from index.models import (
     Answer,
     BuildReport,
@@ -36,6 +45,8 @@ from index.models import (
     paragraph_at,
 )
 
+log = logging.getLogger(__name__)
+
 Progress = Callable[[int, int], None]
 _QUOTE_CACHE = 200_000  # decoded quotes kept per open index
 MAX_QUERY_CHARS = 2000
@@ -44,16 +55,34 @@ MAX_QUERY_CHARS = 2000
 # --- building ------------------------------------------------------------------------------------
 
 
-def build_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None = None) -> Index:
+def build_index(
+    corpus_dir: Path, index_dir: Path, *, progress: Progress | None = None, repair: bool = False
+) -> Index:
     """Build or update the index of ``corpus_dir`` in ``index_dir`` and return it opened.
 
-    Files whose content hash is unchanged reuse what the previous index derived from them. The new
-    index is written beside the old one and swapped in atomically; on any failure the old one stays.
+    Files whose content hash is unchanged reuse what the previous index derived from them (unless
+    ``repair``: then nothing of the old index is trusted, and its directory's layout is put right).
+    The new index is written beside the old one and swapped in atomically; on any failure the old
+    one stays. An I/O error writing it (disk full, read-only) is an ``IndexWriteError``.
     """
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexWriteError(f"Cannot build the index in {index_dir}: it is a file, not a folder.")
+    try:
+        return _build(corpus_dir.resolve(), index_dir, progress, repair)
+    except OSError as err:
+        what = "the disk is full" if store.is_disk_full(err) else (err.strerror or str(err))
+        raise IndexWriteError(
+            f"Cannot write the index in {index_dir}: {what}. The previous index, if any, is unchanged."
+        ) from None
+
+
+def _build(corpus_dir: Path, index_dir: Path, progress: Progress | None, repair: bool) -> Index:
     started = time.perf_counter()
-    corpus_dir = corpus_dir.resolve()
     with store.build_lock(index_dir):
-        previous = _open_previous(index_dir)
+        if repair:
+            for action in store.repair(index_dir):
+                log.warning("index repair index=%s action=%s", index_dir, action)
+        previous = None if repair else _open_previous(index_dir)
         # Stamps come before any read: a file edited while the build reads it looks changed afterwards.
         stamps = file_stamps(corpus_dir)
         sources, skipped = scan_corpus(corpus_dir)
@@ -62,6 +91,8 @@ def build_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None 
         if previous is not None:
             old_files = previous.manifest["files"]
             report.removed = sorted(set(old_files) - {s.rel for s in sources})
+        if previous is not None:
+            previous.close()  # everything reused is in memory now; let the old generation go
         staged = store.new_generation(index_dir)
         try:
             _write_generation(staged, corpus_dir, sources, parsed, file_docs, report, stamps)
@@ -79,27 +110,41 @@ def build_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None 
 
 def open_index(index_dir: Path) -> Index:
     """Open the index served from ``index_dir``; IndexMissing or IndexCorrupt if it can't be."""
-    return Index(store.current_generation(index_dir))
+    for _ in range(5):
+        try:
+            return Index(store.current_generation(index_dir))
+        except GenerationGone:
+            continue  # a build replaced it between reading `current` and opening: read it again
+    raise IndexCorrupt(f"The index at {index_dir} keeps changing under this reader; try again.")
 
 
 def ensure_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None = None) -> Index:
-    """The index of ``corpus_dir``: opened if it is up to date, else (re)built first."""
+    """The index of ``corpus_dir``: opened if it is up to date, else (re)built first.
+
+    A stale index that cannot be rebuilt (a read-only index folder, a full disk) is served as it
+    is, with ``Index.warning`` saying why.
+    """
     try:
         index = open_index(index_dir)
-    except IndexMissing:
-        return build_index(corpus_dir, index_dir, progress=progress)
-    except IndexCorrupt:
+    except (IndexMissing, IndexCorrupt):
         return build_index(corpus_dir, index_dir, progress=progress)
     if index.is_stale(corpus_dir):
-        return build_index(corpus_dir, index_dir, progress=progress)
+        try:
+            return build_index(corpus_dir, index_dir, progress=progress)
+        except IndexWriteError as err:
+            log.warning("stale index served reason=%s", err)
+            index.warning = f"{err} Answering from the existing index, which may be out of date."
     return index
 
 
 def _open_previous(index_dir: Path) -> Index | None:
+    """The index to reuse parsed files from: only one that is whole (every checksum verified)."""
     try:
-        return open_index(index_dir)
+        previous = open_index(index_dir)
+        previous.verify()
     except CitebotError:
         return None
+    return previous
 
 
 def _parse_sources(
@@ -240,6 +285,7 @@ def _write_generation(
         },
         "skipped": {s.path: s.reason for s in report.skipped},
         "stamps": stamps,
+        "checksums": store.checksums(staged),
     }
     store.write_json(staged / store.MANIFEST, manifest)
 
@@ -292,46 +338,38 @@ def _quote_record(q: Quote) -> dict[str, object]:
 
 # --- the opened index ----------------------------------------------------------------------------
 
+_ARRAYS = (
+    "para_ptr",
+    "para_start",
+    "para_end",
+    "sent_ptr",
+    "sent_start",
+    "sent_end",
+    "sent_para",
+    "chunk_ptr",
+    "chunk_start",
+    "chunk_end",
+    "chunk_doc",
+    "chunk_para",
+    "quote_ptr",
+)
+
 
 class Index:
     """An opened index generation. Thread-safe for reading; never changes once opened."""
 
     def __init__(self, generation: Path) -> None:
         self.generation = generation
-        self.manifest = store.read_manifest(generation)
-        self.report: BuildReport | None = None
+        self._lease = store.Lease(generation)  # first: from here on no build removes the generation
         try:
-            self._texts = store.open_blob(generation, "texts.bin", "text_offsets")
-            self._docs = store.open_blob(generation, "docs.jsonl", "docs_offsets")
-            self._quote_blob = store.open_blob(generation, "quotes.jsonl", "quotes_offsets")
-            arrays = {
-                name: store.load_array(generation, name)
-                for name in [
-                    "para_ptr",
-                    "para_start",
-                    "para_end",
-                    "sent_ptr",
-                    "sent_start",
-                    "sent_end",
-                    "sent_para",
-                    "chunk_ptr",
-                    "chunk_start",
-                    "chunk_end",
-                    "chunk_doc",
-                    "chunk_para",
-                    "quote_ptr",
-                ]
-            }
-            self.scorer = BM25Scorer.load(generation / "bm25")
-        except CitebotError:
+            self.manifest = store.read_manifest(generation)
+            self._verifier = store.Verifier(generation, self.manifest["checksums"])
+            self._open_files()
+        except BaseException:
+            self._lease.release()
             raise
-        except Exception as err:  # a damaged file can fail in many ways; all mean "rebuild"
-            raise IndexCorrupt(f"The index at {generation} is damaged ({err}). Rebuild it.") from None
-        self._a = arrays
-        if len(self._docs) != self.manifest.get("documents") or self.scorer.num_docs != self.manifest.get(
-            "chunks"
-        ):
-            raise IndexCorrupt(f"The index at {generation} is inconsistent. Rebuild it.")
+        self.report: BuildReport | None = None
+        self.warning: str | None = None  # why a stale index is served as it is (ensure_index)
         self._lock = threading.Lock()  # the bot reads one Index from several worker threads
         self._text_cache: OrderedDict[int, str] = OrderedDict()
         self._meta_cache: dict[int, dict[str, Any]] = {}
@@ -341,6 +379,49 @@ class Index:
         self._doc_ids: dict[str, int] | None = None
         self._speakers: dict[str, list[int]] | None = None
         self._speaker_keys: list[str] | None = None
+
+    def _open_files(self) -> None:
+        generation, verifier = self.generation, self._verifier
+        try:
+            self._texts = store.open_blob(generation, "texts.bin", "text_offsets", verifier)
+            self._docs = store.open_blob(generation, "docs.jsonl", "docs_offsets", verifier)
+            self._quote_blob = store.open_blob(generation, "quotes.jsonl", "quotes_offsets", verifier)
+            self._a = {name: store.load_array(generation, name, verifier) for name in _ARRAYS}
+            for rel in self.manifest["checksums"]:
+                if rel.startswith("bm25/"):
+                    verifier.verify(rel)
+            self.scorer = BM25Scorer.load(generation / "bm25")
+        except CitebotError:
+            raise
+        except Exception as err:  # a damaged file can fail in many ways; all mean "rebuild"
+            raise IndexCorrupt(f"The index at {generation} is damaged ({err}). Rebuild it.") from None
+        documents, chunks = len(self._docs), self.scorer.num_docs
+        sizes = {
+            "para_ptr": documents + 1,
+            "sent_ptr": documents + 1,
+            "chunk_ptr": documents + 1,
+            "quote_ptr": documents + 1,
+            "chunk_doc": chunks,
+            "chunk_para": chunks,
+            "chunk_start": chunks,
+            "chunk_end": chunks,
+        }
+        if (
+            documents != self.manifest["documents"]
+            or chunks != self.manifest["chunks"]
+            or len(self._quote_blob) != self.manifest["quotes"]
+            or len(self._texts) != documents
+            or any(len(self._a[name]) != size for name, size in sizes.items())
+        ):
+            raise IndexCorrupt(f"The index at {generation} is inconsistent. Rebuild it.")
+
+    def verify(self) -> None:
+        """Check every file of the generation against its checksum now (IndexCorrupt if one fails)."""
+        self._verifier.verify_all()
+
+    def close(self) -> None:
+        """Let builds remove this generation (the open maps keep working until dropped)."""
+        self._lease.release()
 
     # --- documents ---
 
@@ -409,6 +490,8 @@ class Index:
         return [Span(int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
 
     def document(self, doc: str | int) -> Document:
+        if isinstance(doc, int) and not 0 <= doc < len(self):
+            raise UnknownDocument(f"There is no document number {doc}: the index holds 0 to {len(self) - 1}.")
         i = doc if isinstance(doc, int) else self.doc_index(doc)
         meta = self.meta(i)
         return Document(meta["doc"], meta["title"], self.text(i), tuple(self._spans("para", i)), meta["url"])
@@ -467,12 +550,7 @@ class Index:
         return self._speaker_keys
 
     def _load_json(self, name: str) -> Any:
-        import json
-
-        try:
-            return json.loads((self.generation / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise IndexCorrupt(f"The index file {name} is damaged ({err}). Rebuild it.") from None
+        return store.load_json(self.generation, name, self._verifier)
 
     def quotes(self) -> list[Quote]:
         """Every attributed quote in the corpus, in document order."""

@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.render import escape
+from bot.render import escape, hide_paths
 from bot.replies import ALLOWED_MENTIONS, error_text
 from index.errors import CitebotError
 
@@ -45,7 +45,7 @@ def user_message(error: BaseException) -> str | None:
     error = unwrap(error)
     match error:
         case CitebotError():
-            return str(error) or "That didn't work."
+            return escape(hide_paths(str(error))) or "That didn't work."
         case commands.CommandOnCooldown() | app_commands.CommandOnCooldown():
             return f"Easy there: you can try again in {max(1, round(error.retry_after))} s."
         case commands.NoPrivateMessage() | app_commands.NoPrivateMessage():
@@ -91,7 +91,7 @@ async def reply_to_error(
         )
     else:
         log.info("user error where=%s kind=%s", where, type(unwrap(error)).__name__)
-    reply = error_text(bot.templates, text)
+    reply = error_text(bot.templates, bot.service.public_text(text) if text else None)
     if ctx is not None and ctx.interaction is not None:
         interaction = ctx.interaction
     try:
