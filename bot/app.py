@@ -16,7 +16,7 @@ import jinja2
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cooldowns import UserCooldowns
+from bot.cooldowns import GuildSlots, UserCooldowns
 from bot.errors import NotHere
 from bot.render import create_environment
 from bot.service import IndexService
@@ -34,6 +34,7 @@ INVITE_PERMISSIONS = discord.Permissions(
     send_messages_in_threads=True,
     embed_links=True,
     read_message_history=True,
+    add_reactions=True,  # a ⏳ on a message that asks too often, instead of a public reply
 )
 INVITE_SCOPES = ("bot", "applications.commands")
 
@@ -87,6 +88,7 @@ class Citebot(commands.Bot):
         self.service = service or IndexService(settings)
         self.templates = templates or create_environment()
         self.cooldowns = UserCooldowns(settings.cooldown_uses, settings.cooldown_seconds)
+        self.engine_slots = GuildSlots(settings.guild_concurrency)
         self.add_check(self._allowed_here)
 
     async def _allowed_here(self, ctx: commands.Context[Citebot]) -> bool:

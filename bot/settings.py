@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Logging level name.")
     cooldown_uses: int = Field(default=5, ge=1, description="Questions/searches a user may make per window.")
     cooldown_seconds: float = Field(default=30.0, gt=0, description="Length of the cooldown window.")
+    guild_concurrency: int = Field(
+        default=4, ge=1, description="Questions/searches one server may have running at once."
+    )
 
     @classmethod
     def from_env(cls, env_file: str | Path | None = ".env", **overrides: Any) -> Settings:

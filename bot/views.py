@@ -127,10 +127,12 @@ class SearchPageButton(
             )
             return
         try:
-            await interaction.response.defer()
-            result = await run_search(
-                bot, query, None if self.doc == NO_DOCUMENT else self.doc, self.limit, self.page
-            )
+            bot.cooldowns.check(interaction.user.id)  # turning a page is a search like any other
+            async with bot.engine_slots.hold(interaction.guild_id, interaction.user.id):
+                await interaction.response.defer()
+                result = await run_search(
+                    bot, query, None if self.doc == NO_DOCUMENT else self.doc, self.limit, self.page
+                )
         except Exception as error:
             await _report(interaction, error)
             return
@@ -173,9 +175,11 @@ class PostPubliclyButton(
             )
             return
         try:
-            result = await run_search(
-                bot, query, None if self.doc == NO_DOCUMENT else self.doc, self.limit, self.page
-            )
+            bot.cooldowns.check(interaction.user.id)
+            async with bot.engine_slots.hold(interaction.guild_id, interaction.user.id):
+                result = await run_search(
+                    bot, query, None if self.doc == NO_DOCUMENT else self.doc, self.limit, self.page
+                )
         except Exception as error:
             await _report(interaction, error)
             return
