@@ -16,11 +16,11 @@ import jinja2
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cooldowns import UserCooldowns
+from bot.cooldowns import GuildSlots, UserCooldowns
 from bot.errors import NotHere
 from bot.render import create_environment
 from bot.service import IndexService
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, load_settings
 from bot.state import STATE_FILE, State
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ INVITE_PERMISSIONS = discord.Permissions(
     send_messages_in_threads=True,
     embed_links=True,
     read_message_history=True,
+    add_reactions=True,  # a ⏳ on a message that asks too often, instead of a public reply
 )
 INVITE_SCOPES = ("bot", "applications.commands")
 
@@ -92,6 +93,7 @@ class Citebot(commands.Bot):
         self.state = state or State(
             settings.state_path or self.service.index_dir / STATE_FILE, keep_user_ids=settings.keep_user_ids
         )
+        self.engine_slots = GuildSlots(settings.guild_concurrency)
         self.add_check(self._allowed_here)
 
     async def _allowed_here(self, ctx: commands.Context[Citebot]) -> bool:
@@ -134,7 +136,7 @@ def create_bot(settings: Settings) -> Citebot:
     return Citebot(settings)
 
 
-def configure_logging(level: int) -> None:
+def configure_logging(level: int, *, message_content_intent: bool = True) -> None:
     logging.basicConfig(
         level=level,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -142,6 +144,21 @@ def configure_logging(level: int) -> None:
     )
     # discord.py's gateway chatter at DEBUG is not ours to show.
     logging.getLogger("discord").setLevel(max(level, logging.INFO))
+    if not message_content_intent:
+        # Off on purpose (the default): text commands still work in DMs and slash commands everywhere.
+        logging.getLogger("discord.ext.commands.bot").addFilter(_IntentOffOnPurpose())
+
+
+class _IntentOffOnPurpose(logging.Filter):
+    """Drops discord.py's start-up warning that the message content intent is missing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "message content intent is missing" not in record.getMessage()
+
+
+def _network_reason(err: BaseException) -> str:
+    reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
+    return str(reason).splitlines()[0][:200]
 
 
 MISSING_TOKEN = (
@@ -154,18 +171,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the bot until interrupted. Returns the process exit status."""
     del argv  # no options: everything is configured through the environment / .env
     try:
-        settings = Settings.from_env()
-    except ValueError as err:  # pydantic's ValidationError is a ValueError
+        settings = load_settings()
+    except SettingsError as err:
         print(f"citebot: invalid settings: {err}", file=sys.stderr)
         return 2
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
     if not token:
         print(MISSING_TOKEN, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level_number)
+    configure_logging(settings.log_level_number, message_content_intent=settings.message_content_intent)
     bot = create_bot(settings)
     try:
         bot.run(token, log_handler=None)
+    except (
+        TimeoutError,
+        OSError,
+        discord.GatewayNotFound,
+    ) as err:  # aiohttp's connection errors are OSErrors
+        print(f"citebot: cannot reach Discord ({_network_reason(err)}); check the network.", file=sys.stderr)
+        return 1
     except discord.LoginFailure:
         print("citebot: Discord rejected the token; check DISCORD_TOKEN.", file=sys.stderr)
         return 1

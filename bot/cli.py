@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 if TYPE_CHECKING:
     from index import Index
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from index.opensearch.config import OpenSearchConfig
     from index.opensearch.reader import OpenSearchIndex
 
+_T = TypeVar("_T")
 _CORPUS_KEY = "CITEBOT_CORPUS_DIR"
 _INDEX_KEY = "CITEBOT_INDEX_DIR"
 _BACKEND_KEY = "CITEBOT_BACKEND"
@@ -44,7 +45,14 @@ def _env_value(key: str, env_file: Path = Path(".env")) -> str | None:
     if env_file.is_file():
         from dotenv import dotenv_values
 
-        found = dotenv_values(env_file).get(key)
+        from bot.envfile import EnvFileError, env_file_encoding
+        from index.errors import CitebotError
+
+        try:
+            encoding = env_file_encoding(env_file)
+        except EnvFileError as err:
+            raise CitebotError(str(err)) from None
+        found = dotenv_values(env_file, encoding=encoding).get(key)
         return found or None
     return None
 
@@ -112,7 +120,35 @@ def _open(paths: Paths, stream: TextIO) -> Index | OpenSearchIndex:
             return ensure_on_cluster(_opensearch_config(), paths.corpus, progress=progress)
         from index import ensure_index
 
-        return ensure_index(paths.corpus, paths.index, progress=progress)
+        index = ensure_index(paths.corpus, paths.index, progress=progress)
+    if index.warning:
+        print(f"citebot: {index.warning}", file=sys.stderr)
+    return index
+
+
+class _Session:
+    """The index a command reads, kept whole: a generation removed by an outside rebuild is reopened,
+    and damage found while reading (a checksum that fails) means one repair build, then a retry."""
+
+    def __init__(self, paths: Paths) -> None:
+        self.paths = paths
+        self.index = _open(paths, sys.stderr)
+
+    def run(self, query: Callable[[Index | OpenSearchIndex], _T]) -> _T:
+        from index import build_index, open_index
+        from index.errors import GenerationGone, IndexCorrupt
+
+        try:
+            return query(self.index)
+        except GenerationGone:
+            self.index = open_index(self.paths.index)
+        except IndexCorrupt as err:
+            if _uses_opensearch():
+                raise  # the cluster's indexes are rebuilt with `citebot index build`, not behind a query
+            print(f"citebot: {err} Rebuilding it now.", file=sys.stderr)
+            with _progress(sys.stderr) as progress:
+                self.index = build_index(self.paths.corpus, self.paths.index, progress=progress, repair=True)
+        return query(self.index)  # damage again right after a rebuild is an error for main()
 
 
 def _corpus_label(paths: Paths) -> str:
@@ -133,7 +169,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from index import build_index
 
     with _progress(sys.stderr) as progress:
-        report = build_index(paths.corpus, paths.index, progress=progress).report
+        report = build_index(paths.corpus, paths.index, progress=progress, repair=args.repair).report
     assert report is not None
     _print_build(args, paths, str(paths.index), report)
     return 0
@@ -209,10 +245,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     paths = resolve_paths(args.corpus, args.index)
-    index = _open(paths, sys.stderr)
+    session = _Session(paths)
     questions = _questions(args.question)
     for question in questions:
-        answer = _ask_one(index, question)
+        answer = _ask_one(session, question)
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
@@ -229,21 +265,29 @@ def _questions(argument: Sequence[str]) -> Iterator[str]:
         yield " ".join(argument)
 
 
-def _ask_one(index: Index | OpenSearchIndex, question: str) -> Answer:
-    from index.errors import CitebotError
+def _ask_one(session: _Session, question: str) -> Answer:
+    """The answer, or "no answer" with the reason for a question that can't be run (too long...);
+    a damaged index is not such a reason: it is rebuilt, or the command fails."""
+    from index.errors import BadQuery, UnknownDocument
     from index.models import Answer
 
     try:
-        return index.ask(question)
-    except CitebotError as err:
+        return session.run(lambda index: index.ask(_clean_input(question)))
+    except (BadQuery, UnknownDocument) as err:
         return Answer(question=question, answered=False, reason=str(err))
+
+
+def _clean_input(text: str) -> str:
+    from bot.render import strip_invisible
+
+    return strip_invisible(text)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     paths = resolve_paths(args.corpus, args.index)
-    index = _open(paths, sys.stderr)
+    session = _Session(paths)
     query = " ".join(args.query)
-    hits = index.search(query, k=args.limit, doc=args.doc)
+    hits = session.run(lambda index: index.search(_clean_input(query), k=args.limit, doc=args.doc))
     if args.json:
         print(json.dumps({"query": query, "hits": [h.to_json() for h in hits]}, ensure_ascii=False))
     else:
@@ -257,8 +301,7 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     from index.quotes import find_quotes
 
     status = 0
-    for name in args.files:
-        path = Path(name)
+    for name, path in _quote_files(args.files):
         try:
             documents = scan_file(path)
         except CitebotError as err:
@@ -271,6 +314,20 @@ def cmd_quotes(args: argparse.Namespace) -> int:
         else:
             print(_render("cli_quotes.txt.j2", file=name, quotes=quotes), end="")
     return status
+
+
+def _quote_files(names: Sequence[str]) -> Iterator[tuple[str, Path]]:
+    """The files named, a folder standing for the supported files in it (read recursively)."""
+    from index.corpus import SUPPORTED_SUFFIXES, walk_corpus
+
+    for name in names:
+        path = Path(name)
+        if not path.is_dir():
+            yield name, path
+            continue
+        for entry in walk_corpus(path):
+            if entry.problem is None and entry.path.suffix.lower() in SUPPORTED_SUFFIXES:
+                yield str(path / entry.rel), entry.path
 
 
 def _quote_json(q: Any) -> dict[str, Any]:
@@ -292,8 +349,9 @@ def _quote_json(q: Any) -> dict[str, Any]:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     paths = resolve_paths(args.corpus, args.index)
-    index = _open(paths, sys.stderr)
-    print(f"Answering from {_corpus_label(paths)} ({len(index)} documents). Ask away; Ctrl-D or 'quit' ends.")
+    session = _Session(paths)
+    documents = len(session.index)
+    print(f"Answering from {_corpus_label(paths)} ({documents} documents). Ask away; Ctrl-D or 'quit' ends.")
     while True:
         try:
             question = input("? ").strip()
@@ -303,7 +361,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
         if question.lower() in ("quit", "exit", ":q"):
             return 0
         if question:
-            print(_render("cli_answer.txt.j2", answer=_ask_one(index, question), corpus=_corpus_label(paths)))
+            answer = _ask_one(session, question)
+            print(_render("cli_answer.txt.j2", answer=answer, corpus=_corpus_label(paths)))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -324,10 +383,33 @@ def _add_paths(parser: argparse.ArgumentParser) -> None:
     )
 
 
+MAX_LIMIT = 1000
+
+
+def _passage_count(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 1 <= count <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_LIMIT}, not {count}")
+    return count
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("citebot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="citebot", description="Answers questions with verbatim, cited quotes."
     )
+    parser.add_argument("--version", action="version", version=f"citebot {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     index_cmd = commands.add_parser("index", help="manage the index")
@@ -337,6 +419,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--json", action="store_true", help="print the build report as JSON")
     build.add_argument(
         "--part", metavar="I/N", help="OpenSearch only: index share I of N of the files (then publish)"
+    )
+    build.add_argument(
+        "--repair",
+        action="store_true",
+        help="rebuild from scratch, trusting nothing in the old index, and fix the index folder's layout",
     )
     build.set_defaults(func=cmd_build)
     publish = index_sub.add_parser("publish", help="OpenSearch only: serve a build made with --part I/N")
@@ -364,7 +451,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_paths(search)
     search.add_argument("--json", action="store_true", help="print the hits as JSON")
     search.add_argument("--doc", help="only this document (its path, file name or title)")
-    search.add_argument("-k", "--limit", type=int, default=5, help="how many passages (default 5)")
+    search.add_argument(
+        "-k",
+        "--limit",
+        type=_passage_count,
+        default=5,
+        help=f"how many passages, 1 to {MAX_LIMIT} (default 5)",
+    )
     search.add_argument("query", nargs="+")
     search.set_defaults(func=cmd_search)
 

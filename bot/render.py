@@ -48,6 +48,31 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _LINE_BREAK = re.compile(r"\n\s*")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+")
 _WHITESPACE = re.compile(r"\s+")
+# Bidirectional overrides, embeddings and isolates reorder the text around them (U+202E shows
+# "gpj.exe" as "exe.jpg"): never echoed.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Zero-width characters inside a typed word ("Pat\u200briot") would split it for the analyzer.
+_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+URL_LIMIT = 2048  # Discord's limit for an embed URL; longer links are dropped, not cut
+
+
+# An absolute path of two or more parts (not "/reindex", not the "//" of a URL).
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.])/(?:[^\s/'\"`]+/)+[^\s'\"`,;)]*")
+
+
+def hide_paths(text: str) -> str:
+    """``text`` with absolute file paths replaced by "…": server paths never reach Discord."""
+    return _ABSOLUTE_PATH.sub("…", text)
+
+
+def strip_bidi(text: str) -> str:
+    """``text`` without bidirectional control characters."""
+    return _BIDI_CONTROLS.sub("", text)
+
+
+def strip_invisible(text: str) -> str:
+    """User input without bidirectional controls and zero-width characters (what they typed)."""
+    return _ZERO_WIDTH.sub("", strip_bidi(text))
 
 
 def escape_mentions(text: str) -> str:
@@ -64,12 +89,12 @@ def escape_markdown(text: str) -> str:
 
 def escape(text: str) -> str:
     """Corpus or user text made safe to show in a Discord message or embed."""
-    return escape_mentions(escape_markdown(text))
+    return escape_mentions(escape_markdown(strip_bidi(text)))
 
 
 def escape_rich(text: str) -> str:
     """Text made safe for rich console markup (the terminal front end)."""
-    return text.replace("\\", "\\\\").replace("[", "\\[")
+    return strip_bidi(text).replace("\\", "\\\\").replace("[", "\\[")
 
 
 def _escaper(style: Style) -> Callable[[str], str]:
@@ -77,7 +102,7 @@ def _escaper(style: Style) -> Callable[[str], str]:
         return escape
     if style == "rich":
         return escape_rich
-    return lambda text: text
+    return strip_bidi
 
 
 _MARKS: dict[Style, tuple[str, str]] = {
@@ -289,7 +314,8 @@ def safe_url(url: str | None) -> str | None:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
-    return quote(url.strip(), safe=":/?#@!$&'*+,;=%~-._")
+    quoted = quote(url.strip(), safe=":/?#@!$&'*+,;=%~-._")
+    return quoted if len(quoted) <= URL_LIMIT else None
 
 
 def link(label: str, url: str | None) -> str:

@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.settings import Settings
-from index.errors import CitebotError
+from index.errors import CitebotError, GenerationGone, IndexCorrupt
 from index.models import Answer, BuildReport, Document, DocumentInfo, Hit
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ class Engine(Protocol):
 
 
 BuildFn = Callable[[Path, Path], Engine]
+_T = TypeVar("_T")
 
 
 class IndexNotReady(CitebotError):
@@ -62,6 +63,18 @@ def _build(corpus_dir: Path, index_dir: Path) -> Engine:
     from index import build_index
 
     return build_index(corpus_dir, index_dir)
+
+
+def _repair(corpus_dir: Path, index_dir: Path) -> Engine:
+    from index import build_index
+
+    return build_index(corpus_dir, index_dir, repair=True)
+
+
+def _reopen(corpus_dir: Path, index_dir: Path) -> Engine:
+    from index import open_index
+
+    return open_index(index_dir)
 
 
 def _ensure(corpus_dir: Path, index_dir: Path) -> Engine:
@@ -106,11 +119,20 @@ class IndexService:
         *,
         build: BuildFn | None = None,
         load: BuildFn | None = None,
+        repair: BuildFn | None = None,
+        reopen: BuildFn | None = None,
     ) -> None:
         self.corpus_dir, self.index_dir = _default_paths(settings)
-        chosen = _opensearch_functions(settings) if settings.backend == "opensearch" else (_build, _ensure)
+        if settings.backend == "opensearch":  # the cluster rebuilds and reopens with its own build/load
+            cluster_build, cluster_load = _opensearch_functions(settings)
+            chosen = (cluster_build, cluster_load, cluster_build, cluster_load)
+        else:
+            chosen = (_build, _ensure, _repair, _reopen)
         self._build = build or chosen[0]
         self._load = load or chosen[1]
+        self._repair = repair or chosen[2]
+        self._reopen = reopen or chosen[3]
+        self._repair_task: asyncio.Task[None] | None = None
         self._engine: Engine | None = None
         self._documents: list[DocumentInfo] = []
         self._load_error: str | None = None
@@ -155,8 +177,9 @@ class IndexService:
         await self._ready.wait()
 
     async def close(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
+        for task in (self._task, self._repair_task):
+            if task is not None and not task.done():
+                task.cancel()
 
     async def _swap(self, engine: Engine) -> None:
         documents = await asyncio.to_thread(engine.documents)
@@ -193,19 +216,61 @@ class IndexService:
     # -- queries (in worker threads) -------------------------------------------------------
 
     async def ask(self, question: str) -> Answer:
-        return await asyncio.to_thread(self.engine.ask, question)
+        return await self._run(lambda engine: engine.ask(question))
 
     async def search(self, query: str, k: int = 10, doc: str | None = None) -> Sequence[Hit]:
-        return await asyncio.to_thread(self.engine.search, query, k, doc=doc)
+        return await self._run(lambda engine: engine.search(query, k, doc=doc))
 
     async def support(self, claim: str, k: int = 3) -> Answer:
-        return await asyncio.to_thread(self.engine.support, claim, k)
+        return await self._run(lambda engine: engine.support(claim, k))
 
     async def document(self, doc: str) -> Document:
-        return await asyncio.to_thread(self.engine.document, doc)
+        return await self._run(lambda engine: engine.document(doc))
 
     async def passage(self, doc: str, paragraph: int) -> Hit:
-        return await asyncio.to_thread(self.engine.passage, doc, paragraph)
+        return await self._run(lambda engine: engine.passage(doc, paragraph))
+
+    async def _run(self, query: Callable[[Engine], _T]) -> _T:
+        """``query`` on the current index in a worker thread. A generation removed under us (by a
+        rebuild in another process) is reopened and the query run again; damage starts a repair
+        build in the background and tells the user to come back shortly."""
+        engine = self.engine
+        try:
+            return await asyncio.to_thread(query, engine)
+        except GenerationGone:
+            log.warning("index generation gone; reopening index=%s", self.index_dir)
+            if self._engine is engine:  # not already replaced by a concurrent query
+                await self._swap(await asyncio.to_thread(self._reopen, self.corpus_dir, self.index_dir))
+            return await asyncio.to_thread(query, self.engine)
+        except IndexCorrupt as err:
+            log.error("index damaged; repairing reason=%s", err)
+            self._start_repair()
+            raise IndexNotReady(
+                "The index turned out to be damaged; I'm rebuilding it now. Try again in a minute."
+            ) from None
+
+    def _start_repair(self) -> None:
+        if self._lock.locked() or (self._repair_task is not None and not self._repair_task.done()):
+            return
+        self._repair_task = asyncio.create_task(self._repair_now(), name="citebot-index-repair")
+
+    async def _repair_now(self) -> None:
+        async with self._lock:
+            try:
+                engine = await asyncio.to_thread(self._repair, self.corpus_dir, self.index_dir)
+            except Exception:
+                log.exception("index repair failed index=%s", self.index_dir)
+                return
+            await self._swap(engine)
+            log.info("index repaired documents=%d", len(self._documents))
+
+    def public_text(self, text: str) -> str:
+        """``text`` with this server's corpus and index locations taken out (they are nobody's business
+        in Discord); other absolute paths are hidden by the error handler."""
+        for place in sorted({str(self.corpus_dir), str(self.index_dir)}, key=len, reverse=True):
+            for form in {place, str(Path(place).resolve())}:
+                text = text.replace(form, "…")
+        return text
 
     # -- rebuild --------------------------------------------------------------------------------
 

@@ -12,8 +12,10 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.envfile import EnvFileError, env_file_encoding
 
 if TYPE_CHECKING:
     from index.opensearch.config import OpenSearchConfig
@@ -60,6 +62,10 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Logging level name.")
     cooldown_uses: int = Field(default=5, ge=1, description="Questions/searches a user may make per window.")
     cooldown_seconds: float = Field(default=30.0, gt=0, description="Length of the cooldown window.")
+    guild_concurrency: int = Field(
+        default=4, ge=1, description="Questions/searches one server may have running at once."
+    )
+
     state_path: Path | None = Field(
         default=None,
         description="The bot's SQLite file (audit log, feedback, unanswered questions); None: index dir.",
@@ -106,6 +112,8 @@ class Settings(BaseSettings):
         # ``_env_file`` is pydantic-settings' per-instance switch; passed this way because the synthesised
         # ``__init__`` that type checkers see lists only the fields.
         source: dict[str, Any] = {"_env_file": env_file}
+        if env_file is not None and Path(env_file).is_file():
+            source["_env_file_encoding"] = env_file_encoding(Path(env_file))  # UTF-16 from Notepad too
         return cls(**source, **overrides)
 
     @field_validator("owner_ids", "admin_role_ids", "allowed_guild_ids", "allowed_channel_ids", mode="before")
@@ -150,3 +158,28 @@ class Settings(BaseSettings):
     @property
     def log_level_number(self) -> int:
         return int(logging.getLevelName(self.log_level))
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names each bad key and why, never its value."""
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    """``Settings.from_env``, with every failure turned into a ``SettingsError`` fit to print."""
+    try:
+        return Settings.from_env(env_file)
+    except EnvFileError as err:
+        raise SettingsError(str(err)) from None
+    except ValidationError as err:
+        raise SettingsError(describe_errors(err)) from None
+
+
+def describe_errors(error: ValidationError) -> str:
+    """What is wrong with each setting, without the value given: a token pasted into the wrong
+    key must not end up on the screen or in a log."""
+    problems = []
+    for item in error.errors(include_input=False, include_url=False):
+        key = ".".join(str(part) for part in item["loc"]) or "settings"
+        name = key.upper() if key.upper() == "DISCORD_TOKEN" else f"CITEBOT_{key.upper()}"
+        problems.append(f"{name}: {item['msg']}")
+    return "; ".join(problems)

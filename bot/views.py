@@ -58,7 +58,8 @@ async def _report(interaction: discord.Interaction[Any], error: Exception) -> No
             interaction.data and interaction.data.get("custom_id"),
             exc_info=error,
         )
-    text = error_text(_bot(interaction).templates, message)
+    bot = _bot(interaction)
+    text = error_text(bot.templates, bot.service.public_text(message) if message else None)
     if interaction.response.is_done():
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=ALLOWED_MENTIONS)
     else:
@@ -127,10 +128,12 @@ class SearchPageButton(
             )
             return
         try:
-            await interaction.response.defer()
-            result = await run_search(
-                bot, query, None if self.doc == NO_DOCUMENT else self.doc, self.limit, self.page
-            )
+            bot.cooldowns.check(interaction.user.id)  # turning a page is a search like any other
+            async with bot.engine_slots.hold(interaction.guild_id, interaction.user.id):
+                await interaction.response.defer()
+                result = await run_search(
+                    bot, query, None if self.doc == NO_DOCUMENT else self.doc, self.limit, self.page
+                )
         except Exception as error:
             await _report(interaction, error)
             return
@@ -173,9 +176,11 @@ class PostPubliclyButton(
             )
             return
         try:
-            result = await run_search(
-                bot, query, None if self.doc == NO_DOCUMENT else self.doc, self.limit, self.page
-            )
+            bot.cooldowns.check(interaction.user.id)
+            async with bot.engine_slots.hold(interaction.guild_id, interaction.user.id):
+                result = await run_search(
+                    bot, query, None if self.doc == NO_DOCUMENT else self.doc, self.limit, self.page
+                )
         except Exception as error:
             await _report(interaction, error)
             return

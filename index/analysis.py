@@ -19,7 +19,10 @@ import Stemmer
 from anyascii import anyascii
 
 # A word: a dotted acronym (U.S., e.g.), or letters/digits joined by hyphens or apostrophes.
-_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:[-'’‘]\w+)*")
+# Zero-width characters and soft hyphens inside a word ("Pat\u200briot") are invisible: they join.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_WORD = re.compile(rf"(?:[^\W\d_]\.){{2,}}|\w+(?:(?:[-'’‘]|[{_INVISIBLE}]+)\w+)*")
+_DROP_INVISIBLE = str.maketrans("", "", _INVISIBLE)
 _PART = re.compile(r"[a-z0-9]+")
 _DECADE = re.compile(r"^(\d+)s$")
 
@@ -212,7 +215,7 @@ def _stem(word: str) -> str:
 @lru_cache(maxsize=500_000)
 def terms_of_word(raw: str) -> tuple[str, ...]:
     """The terms one word of text contributes, cached because words repeat a lot."""
-    folded = fold(raw).replace("’", "'").replace("‘", "'")
+    folded = fold(raw.translate(_DROP_INVISIBLE)).replace("’", "'").replace("‘", "'")
     if folded.endswith("'s"):
         folded = folded[:-2]
     folded = folded.strip("'.-")
@@ -249,4 +252,4 @@ def analyze(text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     """Folded words of ``text`` without stemming or stop-word removal (for name matching)."""
-    return [w for raw in _WORD.findall(text) if (w := fold(raw).strip("'.-"))]
+    return [w for raw in _WORD.findall(text) if (w := fold(raw.translate(_DROP_INVISIBLE)).strip("'.-"))]

@@ -192,8 +192,8 @@ def _skip_reason(path: Path, root: Path, max_bytes: int) -> str | None:
                 return "symlink pointing outside the corpus directory"
             if target.is_dir():
                 return "symlink to a directory (not followed)"
-    except (OSError, RuntimeError) as err:  # a symlink loop
-        return f"broken symlink ({err})"
+    except (OSError, RuntimeError):  # a symlink loop
+        return "broken symlink (it loops)"
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         suffix = path.suffix.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         return f"unsupported file type {suffix or '(no extension)'}"

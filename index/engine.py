@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import shutil
 import threading
@@ -21,7 +22,15 @@ from index.analysis import analyze, iter_tokens
 from index.bm25 import BM25Scorer
 from index.chunking import ParsedDocument
 from index.corpus import SourceFile, changed_since, file_stamps, load_file, scan_corpus
-from index.errors import BadQuery, CitebotError, IndexCorrupt, IndexMissing, UnknownDocument
+from index.errors import (
+    BadQuery,
+    CitebotError,
+    GenerationGone,
+    IndexCorrupt,
+    IndexMissing,
+    IndexWriteError,
+    UnknownDocument,
+)
 from index.models import (
     Answer,
     BuildReport,
@@ -38,6 +47,8 @@ from index.models import (
 from index.names import NameTable
 from index.workers import Job, parse_in_workers, parse_job
 from index.writer import Batch, GenerationWriter, batch_of
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 PathLike = str | os.PathLike[str]
@@ -57,20 +68,40 @@ def build_index(
     *,
     progress: Progress | None = None,
     file_budget_s: float | None = FILE_BUDGET_S,
+    repair: bool = False,
 ) -> Index:
     """Build or update the index of ``corpus_dir`` in ``index_dir`` and return it opened.
 
     A document that fails to parse is skipped and one whose quote attribution takes longer than
     ``file_budget_s`` seconds (None: no limit) is indexed without it; the report lists both.
-    Files whose content hash is unchanged reuse what the previous index derived from them. The new
-    index is written beside the old one and swapped in atomically; on any failure the old one stays.
+    Files whose content hash is unchanged reuse what the previous index derived from them (unless
+    ``repair``: then nothing of the old index is trusted, and its directory's layout is put right).
+    The new index is written beside the old one and swapped in atomically; on any failure the old
+    one stays. An I/O error writing it (disk full, read-only) is an ``IndexWriteError``.
     Documents stream from the files through the parsers to the new index's files, so memory stays
     bounded by the parsers' batches and the index's arrays, not by the corpus.
     """
-    started = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir).resolve(), Path(index_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexWriteError(f"Cannot build the index in {index_dir}: it is a file, not a folder.")
+    try:
+        return _build(corpus_dir, index_dir, progress, file_budget_s, repair)
+    except OSError as err:
+        what = "the disk is full" if store.is_disk_full(err) else (err.strerror or str(err))
+        raise IndexWriteError(
+            f"Cannot write the index in {index_dir}: {what}. The previous index, if any, is unchanged."
+        ) from None
+
+
+def _build(
+    corpus_dir: Path, index_dir: Path, progress: Progress | None, file_budget_s: float | None, repair: bool
+) -> Index:
+    started = time.perf_counter()
     with store.build_lock(index_dir):
-        previous = _open_previous(index_dir)
+        if repair:
+            for action in store.repair(index_dir):
+                log.warning("index repair index=%s action=%s", index_dir, action)
+        previous = None if repair else _open_previous(index_dir)
         # Stamps come before any read: a file edited while the build reads it looks changed afterwards.
         stamps = file_stamps(corpus_dir)
         sources, skipped = scan_corpus(corpus_dir)
@@ -81,9 +112,13 @@ def build_index(
         try:
             writer = GenerationWriter(staged)
             indexed: list[str] = []  # files read (or reused), even if no document came of them
-            for batch in _parsed_batches(sources, previous, report, progress, file_budget_s, indexed):
-                writer.add(batch)
-                report.skipped.extend(SkippedFile(doc, why) for doc, why in batch.notes)
+            try:
+                for batch in _parsed_batches(sources, previous, report, progress, file_budget_s, indexed):
+                    writer.add(batch)
+                    report.skipped.extend(SkippedFile(doc, why) for doc, why in batch.notes)
+            finally:
+                if previous is not None:
+                    previous.close()  # what it lent is in the new generation now: let the old one go
             counts = writer.finish()
             report.documents, report.chunks, report.quotes = counts.documents, counts.chunks, counts.quotes
             files = {rel: writer.file_docs.get(rel, []) for rel in indexed}
@@ -102,27 +137,42 @@ def build_index(
 
 def open_index(index_dir: PathLike) -> Index:
     """Open the index served from ``index_dir``; IndexMissing or IndexCorrupt if it can't be."""
-    return Index(store.current_generation(Path(index_dir)))
+    index_dir = Path(index_dir)
+    for _ in range(5):
+        try:
+            return Index(store.current_generation(index_dir))
+        except GenerationGone:
+            continue  # a build replaced it between reading `current` and opening: read it again
+    raise IndexCorrupt(f"The index at {index_dir} keeps changing under this reader; try again.")
 
 
 def ensure_index(corpus_dir: PathLike, index_dir: PathLike, *, progress: Progress | None = None) -> Index:
-    """The index of ``corpus_dir``: opened if it is up to date, else (re)built first."""
+    """The index of ``corpus_dir``: opened if it is up to date, else (re)built first.
+
+    A stale index that cannot be rebuilt (a read-only index folder, a full disk) is served as it
+    is, with ``Index.warning`` saying why.
+    """
     try:
         index = open_index(index_dir)
-    except IndexMissing:
-        return build_index(corpus_dir, index_dir, progress=progress)
-    except IndexCorrupt:
+    except (IndexMissing, IndexCorrupt):
         return build_index(corpus_dir, index_dir, progress=progress)
     if index.is_stale(corpus_dir):
-        return build_index(corpus_dir, index_dir, progress=progress)
+        try:
+            return build_index(corpus_dir, index_dir, progress=progress)
+        except IndexWriteError as err:
+            log.warning("stale index served reason=%s", err)
+            index.warning = f"{err} Answering from the existing index, which may be out of date."
     return index
 
 
-def _open_previous(index_dir: PathLike) -> Index | None:
+def _open_previous(index_dir: Path) -> Index | None:
+    """The index to reuse parsed files from: only one that is whole (every checksum verified)."""
     try:
-        return open_index(index_dir)
+        previous = open_index(index_dir)
+        previous.verify()
     except CitebotError:
         return None
+    return previous
 
 
 def _parsed_batches(
@@ -225,6 +275,7 @@ def _write_manifest(
         },
         "skipped": {s.path: s.reason for s in report.skipped},
         "stamps": stamps,
+        "checksums": store.checksums(staged),
     }
     store.write_json(staged / store.MANIFEST, manifest)
 
@@ -244,58 +295,91 @@ def pipeline_fingerprint() -> str:
 
 # --- the opened index ----------------------------------------------------------------------------
 
+_ARRAYS = (
+    "para_ptr",
+    "para_start",
+    "para_end",
+    "sent_ptr",
+    "sent_start",
+    "sent_end",
+    "sent_para",
+    "chunk_ptr",
+    "chunk_start",
+    "chunk_end",
+    "chunk_doc",
+    "chunk_para",
+    "quote_ptr",
+    *_PAGE_ARRAYS,
+)
+
 
 class Index:
     """An opened index generation. Thread-safe for reading; never changes once opened."""
 
     def __init__(self, generation: PathLike) -> None:
         self.generation = generation = Path(generation)
-        self.manifest = store.read_manifest(generation)
-        self.report: BuildReport | None = None
+        self._lease = store.Lease(generation)  # first: from here on no build removes the generation
         try:
-            self._texts = store.open_blob(generation, "texts.bin", "text_offsets")
-            self._docs = store.open_blob(generation, "docs.jsonl", "docs_offsets")
-            self._quote_blob = store.open_blob(generation, "quotes.jsonl", "quotes_offsets")
-            arrays = {
-                name: store.load_array(generation, name)
-                for name in [
-                    "para_ptr",
-                    "para_start",
-                    "para_end",
-                    "sent_ptr",
-                    "sent_start",
-                    "sent_end",
-                    "sent_para",
-                    "chunk_ptr",
-                    "chunk_start",
-                    "chunk_end",
-                    "chunk_doc",
-                    "chunk_para",
-                    "quote_ptr",
-                ]
-            }
-            self.scorer = BM25Scorer.load(generation / "bm25")
-            if (generation / "arrays" / "page_ptr.npy").exists():  # older indexes have no pages
-                arrays.update({name: store.load_array(generation, name) for name in _PAGE_ARRAYS})
-        except CitebotError:
+            self.manifest = store.read_manifest(generation)
+            self._verifier = store.Verifier(generation, self.manifest["checksums"])
+            self._open_files()
+        except BaseException:
+            self._lease.release()
             raise
-        except Exception as err:  # a damaged file can fail in many ways; all mean "rebuild"
-            raise IndexCorrupt(f"The index at {generation} is damaged ({err}). Rebuild it.") from None
-        self._a = arrays
-        if len(self._docs) != self.manifest.get("documents") or self.scorer.num_docs != self.manifest.get(
-            "chunks"
-        ):
-            raise IndexCorrupt(f"The index at {generation} is inconsistent. Rebuild it.")
+        self.report: BuildReport | None = None
+        self.warning: str | None = None  # why a stale index is served as it is (ensure_index)
         self._lock = threading.Lock()  # the bot reads one Index from several worker threads
         self._text_cache: OrderedDict[int, str] = OrderedDict()
         self._meta_cache: dict[int, dict[str, Any]] = {}
         self._quote_cache: dict[int, Quote] = {}
         self._quotes: list[Quote] | None = None
         self._vocab: list[str] | None = None
-        self._doc_ids: dict[str, int] | None = None
         self._name_table: NameTable | None = None
         self._speakers: dict[str, list[int]] | None = None
         self._speaker_keys: list[str] | None = None
+
+    def _open_files(self) -> None:
+        generation, verifier = self.generation, self._verifier
+        try:
+            self._texts = store.open_blob(generation, "texts.bin", "text_offsets", verifier)
+            self._docs = store.open_blob(generation, "docs.jsonl", "docs_offsets", verifier)
+            self._quote_blob = store.open_blob(generation, "quotes.jsonl", "quotes_offsets", verifier)
+            self._a = {name: store.load_array(generation, name, verifier) for name in _ARRAYS}
+            for rel in self.manifest["checksums"]:
+                if rel.startswith("bm25/"):
+                    verifier.verify(rel)
+            self.scorer = BM25Scorer.load(generation / "bm25")
+        except CitebotError:
+            raise
+        except Exception as err:  # a damaged file can fail in many ways; all mean "rebuild"
+            raise IndexCorrupt(f"The index at {generation} is damaged ({err}). Rebuild it.") from None
+        documents, chunks = len(self._docs), self.scorer.num_docs
+        sizes = {
+            "para_ptr": documents + 1,
+            "sent_ptr": documents + 1,
+            "chunk_ptr": documents + 1,
+            "quote_ptr": documents + 1,
+            "chunk_doc": chunks,
+            "chunk_para": chunks,
+            "chunk_start": chunks,
+            "chunk_end": chunks,
+        }
+        if (
+            documents != self.manifest["documents"]
+            or chunks != self.manifest["chunks"]
+            or len(self._quote_blob) != self.manifest["quotes"]
+            or len(self._texts) != documents
+            or any(len(self._a[name]) != size for name, size in sizes.items())
+        ):
+            raise IndexCorrupt(f"The index at {generation} is inconsistent. Rebuild it.")
+
+    def verify(self) -> None:
+        """Check every file of the generation against its checksum now (IndexCorrupt if one fails)."""
+        self._verifier.verify_all()
+
+    def close(self) -> None:
+        """Let builds remove this generation (the open maps keep working until dropped)."""
+        self._lease.release()
 
     # --- documents ---
 
@@ -336,29 +420,12 @@ class Index:
 
     def doc_index(self, doc: str) -> int:
         """The position of a document, by its path, or by a unique title or file name."""
-        if self._name_table is None and NameTable.exists(self.generation):
-            self._name_table = NameTable(self.generation)
-        # An index written before the name table: decode every record once.
-        found = self._name_table.lookup(doc) if self._name_table is not None else self._names().get(doc)
+        if self._name_table is None:
+            self._name_table = NameTable(self.generation, self._verifier)
+        found = self._name_table.lookup(doc)
         if found is None:
             raise UnknownDocument(f"No document called {doc!r} in the index.")
         return found
-
-    def _names(self) -> dict[str, int]:
-        if self._doc_ids is None:
-            names: dict[str, int] = {}
-            ambiguous: set[str] = set()
-            for i in range(len(self)):
-                meta = self.meta(i)
-                for alias in (meta["title"], Path(meta["doc"]).name):
-                    if alias in names and names[alias] != i:
-                        ambiguous.add(alias)
-                    names.setdefault(alias, i)
-            for alias in ambiguous:
-                del names[alias]
-            names.update({self.meta(i)["doc"]: i for i in range(len(self))})  # paths win over aliases
-            self._doc_ids = names
-        return self._doc_ids
 
     def _spans(self, name: str, doc_index: int) -> list[Span]:
         if f"{name}_ptr" not in self._a:
@@ -368,6 +435,8 @@ class Index:
         return [Span(int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
 
     def document(self, doc: str | int) -> Document:
+        if isinstance(doc, int) and not 0 <= doc < len(self):
+            raise UnknownDocument(f"There is no document number {doc}: the index holds 0 to {len(self) - 1}.")
         i = doc if isinstance(doc, int) else self.doc_index(doc)
         meta = self.meta(i)
         return Document(
@@ -433,12 +502,7 @@ class Index:
         return self._speaker_keys
 
     def _load_json(self, name: str) -> Any:
-        import json
-
-        try:
-            return json.loads((self.generation / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise IndexCorrupt(f"The index file {name} is damaged ({err}). Rebuild it.") from None
+        return store.load_json(self.generation, name, self._verifier)
 
     def quotes(self) -> list[Quote]:
         """Every attributed quote in the corpus, in document order."""

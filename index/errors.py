@@ -23,6 +23,14 @@ class IndexCorrupt(CitebotError):
     """An index exists but cannot be read: damaged, foreign, or from another format version."""
 
 
+class GenerationGone(IndexCorrupt):
+    """The generation a reader had open was removed (a rebuild elsewhere): reopen the current one."""
+
+
+class IndexWriteError(CitebotError):
+    """The index could not be written (disk full, read-only, not a folder); the old one still serves."""
+
+
 class UnknownDocument(CitebotError):
     """A document (or paragraph) that the index does not hold was asked for."""
 

@@ -50,13 +50,9 @@ def write_names(generation: Path, table: list[tuple[str, int]]) -> None:
 
 
 class NameTable:
-    def __init__(self, generation: Path) -> None:
-        self._names = store.open_blob(generation, _BLOB, _OFFSETS)
-        self._docs = store.load_array(generation, _DOCS)
-
-    @staticmethod
-    def exists(generation: Path) -> bool:
-        return (generation / _BLOB).exists()
+    def __init__(self, generation: Path, verifier: store.Verifier | None = None) -> None:
+        self._names = store.open_blob(generation, _BLOB, _OFFSETS, verifier)
+        self._docs = store.load_array(generation, _DOCS, verifier)
 
     def lookup(self, name: str) -> int | None:
         key = name.encode("utf-8")

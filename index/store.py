@@ -10,36 +10,63 @@ Layout of an index directory::
         texts.bin            every document's text, UTF-8, back to back
         docs.jsonl quotes.jsonl   one JSON record a line, found by byte offsets kept in arrays/
         bm25/                the scorer's own files
+        .lease               held (shared flock) by every reader of this generation
       .build.lock            held (flock) while a build runs
 
 Nothing is pickled: numpy arrays are loaded with ``allow_pickle=False`` and the rest is JSON, so
 opening an index never runs code from it. A build writes a new generation and only then repoints
 ``current``; a crash or kill at any moment leaves the previous generation in place and loadable.
+
+Every file of a generation has a CRC-32 in the manifest, checked the first time a reader reads the
+file: damage is an ``IndexCorrupt`` (and a rebuild), never a traceback or a wrong answer. Readers
+hold a shared lock on their generation's ``.lease``; a build removes an old generation only when
+it can take that lock exclusively, so a reader in another process (the bot, ``citebot chat``) never
+has its generation deleted under it. Odd states (``current`` a directory or a symlink loop,
+``.build.lock`` a directory, a manifest missing keys) are repaired by the next build.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import mmap
 import os
 import shutil
+import threading
 import time
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from index.errors import IndexCorrupt, IndexMissing
+from index.errors import GenerationGone, IndexCorrupt, IndexMissing
 
 FORMAT = "citebot-index"
 VERSION = 3  # 2: BM25 postings hold idf-weighted contributions; 3: per-term maxima
 CURRENT = "current"
 MANIFEST = "manifest.json"
-_REBUILD = "Rebuild it with `citebot index build` (or delete the directory)."
+LEASE = ".lease"
+BUILD_LOCK = ".build.lock"
+REPORT = "report.json"
+_REBUILD = "Rebuild it with `citebot index build --repair`."
+# Manifest keys a reader relies on, with their types: a manifest without them is damage.
+_REQUIRED: dict[str, type | tuple[type, ...]] = {
+    "corpus_dir": str,
+    "pipeline": str,
+    "documents": int,
+    "chunks": int,
+    "quotes": int,
+    "files": dict,
+    "stamps": dict,
+    "checksums": dict,
+}
+# Files of a generation that carry no checksum: the manifest itself, the lease, the build report.
+_UNCHECKED = frozenset({MANIFEST, LEASE, REPORT})
 
 
 def read_manifest(generation: Path) -> dict[str, Any]:
@@ -58,17 +85,38 @@ def read_manifest(generation: Path) -> dict[str, Any]:
             f"The index at {generation} has format version {manifest.get('version')}, "
             f"this citebot reads version {VERSION}. {_REBUILD}"
         )
+    missing = [key for key, kind in _REQUIRED.items() if not isinstance(manifest.get(key), kind)]
+    if missing:
+        raise IndexCorrupt(f"The index manifest {path} lacks {', '.join(missing)}. {_REBUILD}")
+    if not all(_is_file_entry(entry) for entry in manifest["files"].values()):
+        raise IndexCorrupt(f"The index manifest {path} has damaged file entries. {_REBUILD}")
     return manifest
+
+
+def _is_file_entry(entry: object) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("sha256"), str)
+        and isinstance(entry.get("docs"), list)
+        and all(isinstance(d, int) and not isinstance(d, bool) for d in entry["docs"])
+    )
 
 
 def current_generation(index_dir: Path) -> Path:
     """The directory the index currently serves from (``index_dir`` itself for a bare generation)."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexMissing(f"{index_dir} is a file, not an index folder.")
     link = index_dir / CURRENT
     if not link.is_symlink() and (index_dir / MANIFEST).exists():
         return index_dir  # a bare generation directory
-    if not link.is_symlink() and not link.exists():
+    if not link.is_symlink():
+        if link.exists():
+            raise IndexCorrupt(f"The index at {index_dir} has a '{CURRENT}' that is not a link. {_REBUILD}")
         raise IndexMissing(f"No index at {index_dir}. Build one with `citebot index build`.")
-    target = link.resolve()
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # a dangling link, or a link loop
+        raise IndexCorrupt(f"The index at {index_dir} points to a missing generation. {_REBUILD}") from None
     if not target.is_dir():
         raise IndexCorrupt(f"The index at {index_dir} points to a missing generation. {_REBUILD}")
     return target
@@ -78,7 +126,12 @@ def current_generation(index_dir: Path) -> Path:
 def build_lock(index_dir: Path) -> Iterator[None]:
     """One build at a time per index directory, across processes."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".build.lock", "w") as handle:
+    lock = index_dir / BUILD_LOCK
+    if lock.is_dir() and not lock.is_symlink():
+        shutil.rmtree(lock)  # a directory where the lock file belongs: nobody can hold it, so replace it
+    elif lock.is_symlink():
+        lock.unlink()
+    with open(lock, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -98,23 +151,101 @@ def new_generation(index_dir: Path) -> Path:
 def publish(index_dir: Path, staged: Path) -> Path:
     """Make ``staged`` the current generation atomically, then remove the ones it replaced."""
     final = index_dir / ("gen-" + staged.name.removeprefix("tmp-"))
+    (staged / LEASE).touch()
     _fsync_tree(staged)
     staged.rename(final)
     link_tmp = index_dir / f".current-{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         link_tmp.unlink()
     link_tmp.symlink_to(final.name)
-    os.replace(link_tmp, index_dir / CURRENT)
+    current = index_dir / CURRENT
+    if current.is_dir() and not current.is_symlink():
+        # A real directory where the link belongs (a copy gone wrong): moved aside, removed below.
+        current.rename(index_dir / f"tmp-current-{os.getpid()}-{time.monotonic_ns()}")
+    os.replace(link_tmp, current)
     _fsync_dir(index_dir)
     remove_stale(index_dir, keep=final)
     return final
 
 
 def remove_stale(index_dir: Path, keep: Path | None) -> None:
-    """Delete generations and half-written builds other than ``keep`` (readers keep open mmaps)."""
+    """Delete half-written builds and the generations other than ``keep`` that no reader holds.
+
+    Only a build (under the build lock) calls this, so a ``tmp-`` directory is never in use.
+    """
     for child in index_dir.iterdir():
-        if child.name.startswith(("gen-", "tmp-")) and child != keep and child.is_dir():
+        if child == keep or child.is_symlink() or not child.is_dir():
+            continue
+        if child.name.startswith("tmp-"):
             shutil.rmtree(child, ignore_errors=True)
+        elif child.name.startswith("gen-"):
+            _remove_unleased(child)
+
+
+def _remove_unleased(generation: Path) -> None:
+    """Remove ``generation`` unless a reader holds its lease (the lock dies with its process)."""
+    try:
+        handle = open(generation / LEASE, "rb")  # noqa: SIM115 - held across the removal below
+    except FileNotFoundError:
+        shutil.rmtree(generation, ignore_errors=True)
+        return
+    except OSError:
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # a reader holds it: it goes at a later build, once the reader is done
+        shutil.rmtree(generation, ignore_errors=True)
+
+
+class Lease:
+    """A reader's hold on a generation: while it lives, no build removes the generation."""
+
+    def __init__(self, generation: Path) -> None:
+        self._handle: IO[bytes] | None = None
+        try:
+            handle = open(generation / LEASE, "rb")  # noqa: SIM115 - held for the reader's lifetime
+        except FileNotFoundError:
+            if not (generation / MANIFEST).exists():
+                raise GenerationGone(f"The index generation {generation.name} was removed.") from None
+            return  # a generation from before leases, or a bare one: nothing to hold
+        except OSError:
+            return
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise GenerationGone(f"The index generation {generation.name} is being removed.") from None
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def repair(index_dir: Path) -> list[str]:
+    """Put an index directory's layout right before a ``--repair`` build; what was done, in words."""
+    done: list[str] = []
+    current = index_dir / CURRENT
+    if current.is_symlink():
+        try:
+            read_manifest(current.resolve(strict=True))
+        except (OSError, RuntimeError, IndexCorrupt):
+            current.unlink()
+            done.append(f"removed the broken '{CURRENT}' link")
+    elif current.exists():
+        if current.is_dir():
+            shutil.rmtree(current)
+        else:
+            current.unlink()
+        done.append(f"removed '{CURRENT}', which was not a link")
+    lock = index_dir / BUILD_LOCK
+    if lock.is_dir() and not lock.is_symlink():
+        shutil.rmtree(lock)
+        done.append(f"replaced the '{BUILD_LOCK}' directory")
+    return done
 
 
 def _fsync_tree(root: Path) -> None:
@@ -131,6 +262,68 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# --- checksums -----------------------------------------------------------------------------------
+
+
+def checksum(path: Path) -> str:
+    """The file's size and CRC-32 (damage detection, not security: 6 GB/s, three times SHA-256)."""
+    crc, size = 0, 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            crc = zlib.crc32(block, crc)
+            size += len(block)
+    return f"{size}:{crc:08x}"
+
+
+def checksums(generation: Path) -> dict[str, str]:
+    """The checksum of every file a reader reads in ``generation``, by relative path."""
+    return {
+        path.relative_to(generation).as_posix(): checksum(path)
+        for path in sorted(generation.rglob("*"))
+        if path.is_file() and path.name not in _UNCHECKED
+    }
+
+
+class Verifier:
+    """Checks each file of a generation against the manifest the first time it is read."""
+
+    def __init__(self, generation: Path, expected: dict[str, Any]) -> None:
+        self.generation = generation
+        self._expected = expected
+        self._verified: set[str] = set()
+        self._lock = threading.Lock()
+
+    def verify(self, rel: str) -> Path:
+        """The path of ``rel``, once its content matches its checksum; IndexCorrupt otherwise."""
+        path = self.generation / rel
+        if rel in self._verified:
+            return path
+        with self._lock:
+            if rel not in self._verified:
+                self._check(rel, path)
+                self._verified.add(rel)
+        return path
+
+    def verify_all(self) -> None:
+        for rel in self._expected:
+            self.verify(rel)
+
+    def _check(self, rel: str, path: Path) -> None:
+        expected = self._expected.get(rel)
+        if not isinstance(expected, str):
+            raise IndexCorrupt(f"The index at {self.generation} has no checksum for {rel}. {_REBUILD}")
+        try:
+            actual = checksum(path)
+        except FileNotFoundError:
+            if not (self.generation / MANIFEST).exists():
+                raise GenerationGone(f"The index generation {self.generation.name} was removed.") from None
+            raise IndexCorrupt(f"The index at {self.generation} lacks {rel}. {_REBUILD}") from None
+        except OSError as err:
+            raise IndexCorrupt(f"The index file {path} is unreadable ({err.strerror}). {_REBUILD}") from None
+        if actual != expected:
+            raise IndexCorrupt(f"The index file {path} is damaged (checksum mismatch). {_REBUILD}")
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -170,8 +363,10 @@ def write_texts(generation: Path, texts: Iterable[str]) -> None:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def load_array(generation: Path, name: str) -> npt.NDArray[Any]:
+def load_array(generation: Path, name: str, verifier: Verifier | None = None) -> npt.NDArray[Any]:
     path = generation / "arrays" / f"{name}.npy"
+    if verifier is not None:
+        verifier.verify(f"arrays/{name}.npy")
     try:
         array: npt.NDArray[Any] = np.load(path, mmap_mode="r", allow_pickle=False)
     except FileNotFoundError:
@@ -183,11 +378,18 @@ def load_array(generation: Path, name: str) -> npt.NDArray[Any]:
 
 
 class Blob:
-    """A file of back-to-back items, read by byte offsets through a memory map."""
+    """A file of back-to-back items, read by byte offsets through a memory map.
 
-    def __init__(self, path: Path, offsets: npt.NDArray[Any]) -> None:
+    ``before_first_read`` (the checksum) runs once, on the first item read: a large file that a
+    reader never touches is never hashed.
+    """
+
+    def __init__(
+        self, path: Path, offsets: npt.NDArray[Any], before_first_read: Callable[[], object] | None = None
+    ) -> None:
         self._path = path
         self._offsets = offsets
+        self._before_first_read = before_first_read
         try:
             size = path.stat().st_size
         except FileNotFoundError:
@@ -208,6 +410,11 @@ class Blob:
         return int(self._offsets[i + 1] - self._offsets[i])
 
     def raw(self, i: int) -> bytes:
+        if self._before_first_read is not None:
+            self._before_first_read()
+            self._before_first_read = None
+        if not 0 <= i < len(self):
+            raise IndexError(i)
         return self._map[int(self._offsets[i]) : int(self._offsets[i + 1])]
 
     def text(self, i: int) -> str:
@@ -223,5 +430,23 @@ class Blob:
             raise IndexCorrupt(f"The index file {self._path} is damaged. {_REBUILD}") from None
 
 
-def open_blob(generation: Path, filename: str, offsets_name: str) -> Blob:
-    return Blob(generation / filename, load_array(generation, offsets_name))
+def open_blob(generation: Path, filename: str, offsets_name: str, verifier: Verifier | None = None) -> Blob:
+    offsets = load_array(generation, offsets_name, verifier)
+    if verifier is None:
+        return Blob(generation / filename, offsets)
+    return Blob(generation / filename, offsets, lambda: verifier.verify(filename))
+
+
+def load_json(generation: Path, rel: str, verifier: Verifier | None = None) -> Any:
+    """A JSON file of the generation, checked first."""
+    path = verifier.verify(rel) if verifier is not None else generation / rel
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GenerationGone(f"The index generation {generation.name} was removed.") from None
+    except (OSError, ValueError) as err:
+        raise IndexCorrupt(f"The index file {rel} is damaged ({err}). {_REBUILD}") from None
+
+
+def is_disk_full(err: OSError) -> bool:
+    return err.errno in (errno.ENOSPC, errno.EDQUOT)

@@ -50,6 +50,6 @@ def test_documents_are_found_by_name_without_decoding_records(tmp_path: Path) ->
         with pytest.raises(UnknownDocument):
             reopened.doc_index(ambiguous)
     assert not reopened._meta_cache  # no document record was decoded to find them
-    # The table says what decoding every record says.
-    for name, i in reopened._names().items():
-        assert reopened.doc_index(name) == i
+    # The table says what decoding every record says: each path finds its own document.
+    for i in range(len(reopened)):
+        assert reopened.doc_index(reopened.meta(i)["doc"]) == i

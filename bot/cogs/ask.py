@@ -68,7 +68,8 @@ class Ask(commands.Cog):
         """Answer a question with exact quotes from the documents, cited."""
         question = checked_question(question)
         self.bot.cooldowns.check(ctx.author.id)
-        async with ctx.typing():
+        guild_id = ctx.guild.id if ctx.guild else None
+        async with self.bot.engine_slots.hold(guild_id, ctx.author.id), ctx.typing():
             embed, view = await self.answer(question, ctx.author.id)
         await ctx.send(embed=embed, view=view, allowed_mentions=ALLOWED_MENTIONS)
 
@@ -100,7 +101,8 @@ class Ask(commands.Cog):
                 return
             question = checked_question(question)
             self.bot.cooldowns.check(message.author.id)
-            async with message.channel.typing():
+            guild_id = message.guild.id if message.guild else None
+            async with self.bot.engine_slots.hold(guild_id, message.author.id), message.channel.typing():
                 embed, view = await self.answer(question, message.author.id)
             await message.reply(
                 embed=embed, view=view, mention_author=False, allowed_mentions=ALLOWED_MENTIONS
@@ -140,8 +142,9 @@ class Ask(commands.Cog):
         if len(claim) > CLAIM_LIMIT:
             raise EmptyQuestion(f"That message is too long to check (over {CLAIM_LIMIT} characters).")
         self.bot.cooldowns.check(interaction.user.id)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self.bot.service.support(claim)
+        async with self.bot.engine_slots.hold(interaction.guild_id, interaction.user.id):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            result = await self.bot.service.support(claim)
         await interaction.followup.send(
             embed=support_embed(self.bot.templates, claim, result),
             ephemeral=True,

@@ -14,7 +14,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.render import escape
+from bot.cooldowns import Throttled
+from bot.render import escape, hide_paths
 from bot.replies import ALLOWED_MENTIONS, error_text
 from index.errors import CitebotError
 
@@ -45,7 +46,7 @@ def user_message(error: BaseException) -> str | None:
     error = unwrap(error)
     match error:
         case CitebotError():
-            return str(error) or "That didn't work."
+            return escape(hide_paths(str(error))) or "That didn't work."
         case commands.CommandOnCooldown() | app_commands.CommandOnCooldown():
             return f"Easy there: you can try again in {max(1, round(error.retry_after))} s."
         case commands.NoPrivateMessage() | app_commands.NoPrivateMessage():
@@ -78,6 +79,10 @@ async def reply_to_error(
     """Tell the user what went wrong, privately when the platform allows; log bugs with tracebacks."""
     if interaction is None and ctx is not None:
         interaction = ctx.interaction
+    original = unwrap(error)
+    if isinstance(original, Throttled) and interaction is None:
+        await _react_to_flood(original, ctx.message if ctx is not None else message, where)
+        return
     if interaction is not None:
         # A hybrid command's error reaches both the command and the app-command handlers.
         if interaction.extras.get("citebot_error_replied"):
@@ -91,7 +96,7 @@ async def reply_to_error(
         )
     else:
         log.info("user error where=%s kind=%s", where, type(unwrap(error)).__name__)
-    reply = error_text(bot.templates, text)
+    reply = error_text(bot.templates, bot.service.public_text(text) if text else None)
     if ctx is not None and ctx.interaction is not None:
         interaction = ctx.interaction
     try:
@@ -103,6 +108,21 @@ async def reply_to_error(
             await message.reply(reply, mention_author=False, allowed_mentions=ALLOWED_MENTIONS)
     except discord.HTTPException:
         log.warning("could not send the error reply where=%s", where, exc_info=True)
+
+
+FLOOD_REACTION = "⏳"
+
+
+async def _react_to_flood(error: Throttled, message: discord.Message | None, where: str) -> None:
+    """A message over a limit gets no public reply: the first one in a window gets a ⏳ reaction,
+    the rest nothing (a flood must not be answered by a flood)."""
+    log.info("throttled where=%s kind=%s notify=%s", where, type(error).__name__, error.notify)
+    if not error.notify or message is None:
+        return
+    try:
+        await message.add_reaction(FLOOD_REACTION)
+    except discord.HTTPException:
+        log.info("could not react to a throttled message where=%s", where)
 
 
 async def _reply_privately(interaction: discord.Interaction[Any], text: str) -> None:

@@ -60,8 +60,9 @@ class Search(commands.Cog):
             document = resolve_document(self.bot.service.documents, document).doc  # before deferring
         self.bot.cooldowns.check(ctx.author.id)
         private = private and ctx.interaction is not None
-        await ctx.defer(ephemeral=private)
-        result = await run_search(self.bot, query, document, limit, 0)
+        async with self.bot.engine_slots.hold(ctx.guild.id if ctx.guild else None, ctx.author.id):
+            await ctx.defer(ephemeral=private)
+            result = await run_search(self.bot, query, document, limit, 0)
         view = search_view(result, ctx.author.id, limit, private=private)
         embed = search_embed(self.bot.templates, result)
         if view is None:
