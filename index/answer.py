@@ -390,7 +390,14 @@ def _answer_say(index: Reader, q: Question) -> Answer:
         theirs = _on_topic_first(index, theirs, topic_terms)
     candidates = _rank_quotes(index, theirs, topic_terms, verb=q.verb)
     if topic_terms.weights:
-        good = [c for c in candidates if c.coverage >= SAY_COVERAGE]
+        # One shared word of a several-word topic is a coincidence, not an answer: the topic's rarest
+        # term, what it is most specifically about, must be among those said.
+        good = [
+            c
+            for c in candidates
+            if c.coverage >= SAY_COVERAGE
+            and (len(topic_terms.weights) < 2 or _passes_focus(c, topic_terms, index))
+        ]
         if not good:
             return _no_answer(index, q, f"{q.speaker} is quoted, but not on {q.topic}.")
     else:

@@ -238,3 +238,24 @@ def test_synonyms_are_few_and_safe() -> None:
 
     assert analyze("killed")[0] in _SYNONYMS[analyze("die")[0]]
     assert analyze("economy")[0] not in _SYNONYMS.get(analyze("economist")[0], frozenset())
+
+
+def test_one_shared_word_of_a_longer_topic_is_not_an_answer(tmp_path: Path) -> None:
+    from index import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    filler = "".join(f"The {n} ferry leaves the pier at dawn.\n\n" for n in ("red", "blue", "green"))
+    filler += "The harbour ferry has a new deadline for tickets.\n\n"
+    (corpus / "harbour.txt").write_text(
+        "Town notes\n\n"
+        + filler
+        + '"We will rebuild the harbour for the fishing families," Mayor Dana Okafor said on Monday.\n\n'
+        + "Okafor said the town council would pay compensation to every shop owner by June.\n",
+        "utf-8",
+    )
+    index = build_index(corpus, tmp_path / "index")
+    # "harbour" is in her first quote, but the topic's rarer word (a deadline) is not in anything she said.
+    assert not index.ask("What did Okafor say about the harbour deadline?").answered
+    answer = index.ask("What did Okafor say about compensation for shop owners?")
+    assert answer.answered and "compensation" in answer.answers[0].text
