@@ -46,6 +46,8 @@ def failures(config: OpenSearchConfig, doing: str) -> Iterator[None]:
             f"The search service at {config.safe_url} cannot be reached ({doing}); try again later."
         ) from err
     except (os_errors.AuthenticationException, os_errors.AuthorizationException) as err:
+        if "cluster_block" in _error_type(err):  # a read-only block answers 403 too
+            raise SearchUnavailable(_describe(config, doing, err)) from err
         raise SearchUnavailable(
             f"The search service at {config.safe_url} refused citebot's credentials ({doing})."
         ) from err
