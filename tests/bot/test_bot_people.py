@@ -17,6 +17,8 @@ from bot.app import Citebot
 from index import sample_corpus_dir
 
 KALIN_QUESTION = "What did Kalin say about Patriots?"
+PANEL = ["Anna Berg", "Omar Haddad", "Lena Vogel", "Ravi Menon", "Sofia Rossi", "Jonas Lind", "Mei Chen"]
+PANEL_TEXT = "Panel\n\n" + "\n\n".join(f"{name} said point {i} was fair." for i, name in enumerate(PANEL))
 COUNCIL = "Council minutes\n\n" + "\n\n".join(
     f'"Item {i} of the harbour plan is settled," Maria Lopez said at meeting {i}.' for i in range(1, 8)
 )
@@ -27,6 +29,7 @@ def own_corpus(tmp_path: Path) -> Path:
     corpus = tmp_path / "corpus"
     shutil.copytree(sample_corpus_dir(), corpus)
     (corpus / "council.txt").write_text(COUNCIL, encoding="utf-8")
+    (corpus / "panel.txt").write_text(PANEL_TEXT, encoding="utf-8")
     (corpus / "latest.pdf").write_bytes(
         pdf_bytes([['"The harbour plan is finished," Lopez told reporters on Friday.', "End of the report."]])
     )
@@ -58,8 +61,16 @@ async def test_speakers_lists_people_with_counts(
     description = reply.embeds[0].description or ""
     assert description.startswith("**1.** **Maria Lopez** · 8 quotes · 2 documents")
     assert "**Ibrahim Kalin** · 1 quote" in description
+    both_pages = text_of(reply) + text_of(await _next_page(alice, reply))
+    assert all(f"**{name}** · 1 quote" in both_pages for name in PANEL)
     narrowed = reply_of(await alice.slash(channel, "speakers", name="kalın"))
     assert "Ibrahim Kalin" in text_of(narrowed) and "Maria Lopez" not in text_of(narrowed)
+    assert not narrowed.components
+
+
+async def _next_page(user: simcord.MemberActor, reply: simcord.ResponseMessage) -> simcord.ResponseMessage:
+    assert (reply.embeds[0].footer.text or "").startswith("Page 1/2")
+    return reply_of(await user.click(reply.message, label="Next ▶"))
 
 
 async def test_speaker_autocomplete(
