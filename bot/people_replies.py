@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import discord
 import jinja2
 
-from bot.render import EMBED_DESCRIPTION_LIMIT, clip, clip_escaped, render_fitting
+from bot.render import EMBED_DESCRIPTION_LIMIT, clip, clip_escaped, plural, render_fitting
 from bot.replies import COLOUR_ANSWER, COLOUR_INFO, COLOUR_NO_ANSWER, make_embed, page_count
 from bot.service import ReindexResult
 from bot.state import WRONG_REASONS, Gaps
@@ -95,7 +95,7 @@ def speakers_embed(
     embed = make_embed(
         title=f"People quoted ({len(speakers)})",
         description=description,
-        footer=f"Page {page + 1}/{pages} · {total} quotes · /quotes <speaker> [topic] lists what one said",
+        footer=f"Page {page + 1}/{pages} · {plural(total, 'quote')} · /quotes <speaker> lists what one said",
         colour=COLOUR_INFO if speakers else COLOUR_NO_ANSWER,
     )
     return embed, page, pages
@@ -130,7 +130,10 @@ def quotes_embed(env: jinja2.Environment, result: QuotesPage) -> discord.Embed:
     return make_embed(
         title=clip_escaped(f"What {result.speaker.name} said", 200) + clip_escaped(about, 50),
         description=description,
-        footer=f"Page {result.page + 1}/{result.pages} · {len(result.hits)} quotes · newest document first",
+        footer=(
+            f"Page {result.page + 1}/{result.pages} · {plural(len(result.hits), 'quote')}"
+            " · newest document first"
+        ),
         colour=COLOUR_INFO if result.hits else COLOUR_NO_ANSWER,
     )
 

@@ -72,9 +72,17 @@ def sniff_suffix(data: bytes, filename: str) -> str:
     return claimed if claimed in TEXT_SUFFIXES else ".txt"
 
 
+def check_name(filename: str) -> None:
+    """Refuse a name that tries to be a path ("../../x", "C:\\x", "/etc/x") or hides control
+    characters: nobody uploads a document under such a name by accident."""
+    if re.search(r"[\\/\x00-\x1f\x7f]", filename) or not filename.strip(". "):
+        raise UploadRefused("the file name looks like a path; rename the file and upload it again")
+
+
 def check_upload(filename: str, data: bytes, max_bytes: int) -> CheckedUpload:
-    """``data`` checked as a document: size, type from the bytes, and a full read by the index's
-    reader (so that what is stored will index). CPU-bound: call it in a worker thread."""
+    """``data`` checked as a document: name, size, type from the bytes, and a full read by the
+    index's reader (so that what is stored will index). CPU-bound: call it in a worker thread."""
+    check_name(filename)
     if len(data) > max_bytes:
         raise UploadRefused(f"too large ({len(data):,} bytes; the limit is {max_bytes:,})")
     if not data.strip():

@@ -101,6 +101,28 @@ def test_assemble_spans_index_the_text() -> None:
     assert layout.text[layout.pages[1].start :] == "Next."
 
 
+@pytest.mark.parametrize(
+    ("lines", "joined"),
+    [
+        (["The council met on Monday and the re-", "port was read aloud."], "the report was read aloud."),
+        (["Plans for a well-known bridge; the well-", "known bridge stays."], "the well-known bridge stays."),
+        (["Trade grew in the years 1990-", "2000 quite fast."], "years 1990-2000 quite fast."),
+        (
+            ["The harbour—the old one—was full of boats and the quay—", "the new one—was empty."],
+            "quay—the new",
+        ),
+        (["A long line of text that keeps going for the whole width of it -", "Then more."], "of it - Then"),
+        (
+            ["A long line of text that keeps going for the whole width of a co\u00ad", "operative."],
+            "a cooperative.",
+        ),
+    ],
+    ids=["broken-word", "known-compound", "number-range", "em-dash", "spaced-dash", "soft-hyphen"],
+)
+def test_line_ends_join_as_printed(lines: list[str], joined: str) -> None:
+    assert joined in assemble([lines]).text
+
+
 def test_real_world_pdf(tmp_path: Path) -> None:
     """A pdfTeX article in two columns (CC-BY-SA-4.0, tests/data/SOURCES.md)."""
     (doc,), skipped = read_pdf("multicolumn.pdf", REAL_PDF.read_bytes())

@@ -158,7 +158,7 @@ class Corpus(commands.GroupCog, group_name="corpus", group_description="Add or r
         corpus_dir = own_corpus(self.bot)
         info = resolve_document(self.bot.service.documents, document)
         await asyncio.to_thread(corpus_file, corpus_dir, info.doc)  # removable? (said before asking)
-        view = ConfirmRemoval(self.bot, interaction.user.id, info.doc, info.title or info.doc)
+        view = ConfirmRemoval(self.bot, interaction, info.doc, info.title or info.doc)
         await interaction.response.send_message(
             view.question(), view=view, ephemeral=True, allowed_mentions=ALLOWED_MENTIONS
         )
@@ -167,9 +167,20 @@ class Corpus(commands.GroupCog, group_name="corpus", group_description="Add or r
 class ConfirmRemoval(discord.ui.View):
     """Remove / Cancel, for the admin who asked; nothing happens unless Remove is clicked in time."""
 
-    def __init__(self, bot: Citebot, owner_id: int, doc: str, title: str) -> None:
+    def __init__(self, bot: Citebot, asked: discord.Interaction[Citebot], doc: str, title: str) -> None:
         super().__init__(timeout=CONFIRM_TIMEOUT)
-        self.bot, self.owner_id, self.doc, self.title = bot, owner_id, doc, title
+        self.bot, self.asked, self.doc, self.title = bot, asked, doc, title
+        self.owner_id = asked.user.id
+
+    async def on_timeout(self) -> None:
+        try:
+            await self.asked.edit_original_response(
+                content="No answer in time: nothing was removed.",
+                view=None,
+                allowed_mentions=ALLOWED_MENTIONS,
+            )
+        except discord.HTTPException:
+            log.debug("could not mark a removal confirmation as timed out", exc_info=True)
 
     def question(self) -> str:
         from bot.render import clip_escaped, inline_code

@@ -4,6 +4,7 @@ one person said (newest document first, verbatim, cited)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -11,9 +12,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import Citebot
-from bot.people_replies import QuotesPage, quotes_embed, quotes_page, speakers_embed
+from bot.people_replies import quotes_embed, quotes_page, speakers_embed
 from bot.render import AUTOCOMPLETE_CHOICES, CHOICE_NAME_LIMIT, CHOICE_VALUE_LIMIT, clip
 from bot.replies import ALLOWED_MENTIONS
+from index.errors import CitebotError
+from index.models import Hit
 from index.speakers import Speaker, find_speaker, group_speakers, match_speakers, speaker_quotes
 
 if TYPE_CHECKING:
@@ -45,22 +48,33 @@ class SpeakerDirectory:
                 self._for = index
             return self._speakers
 
-    async def quotes(self, speaker: Speaker, topic: str | None) -> list[Any]:
+    @property
+    def loaded(self) -> bool:
+        return self._for is not None
+
+    async def quotes(self, speaker: Speaker, topic: str | None) -> list[Hit]:
         index = self._index()
         return await asyncio.to_thread(speaker_quotes, index, speaker, topic)
 
 
-class QuotesView(discord.ui.View):
-    """Previous/Next over one /quotes result, for the person who asked."""
+PageRenderer = Callable[[int], tuple[discord.Embed, int, int]]
 
-    def __init__(self, bot: Citebot, owner_id: int, result: QuotesPage) -> None:
+
+class Pager(discord.ui.View):
+    """Previous/Next over a list shown one page at a time, for the person who asked.
+
+    ``render(page)`` returns the embed of a page, the page it actually shows (clamped) and the
+    number of pages. The buttons live as long as the bot process (up to ``PAGE_TIMEOUT``).
+    """
+
+    def __init__(self, owner_id: int, render: PageRenderer, page: int, pages: int) -> None:
         super().__init__(timeout=PAGE_TIMEOUT)
-        self.bot, self.owner_id, self.result = bot, owner_id, result
+        self.owner_id, self.render, self.page, self.pages = owner_id, render, page, pages
         self._sync()
 
     def _sync(self) -> None:
-        self.previous.disabled = self.result.page == 0
-        self.next.disabled = self.result.page + 1 >= self.result.pages
+        self.previous.disabled = self.page == 0
+        self.next.disabled = self.page + 1 >= self.pages
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         if interaction.user.id == self.owner_id:
@@ -69,12 +83,9 @@ class QuotesView(discord.ui.View):
         return False
 
     async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
-        r = self.result
-        self.result = quotes_page(r.speaker, r.topic, r.hits, r.page + step)
+        embed, self.page, self.pages = self.render(self.page + step)
         self._sync()
-        await interaction.response.edit_message(
-            embed=quotes_embed(self.bot.templates, self.result), view=self, allowed_mentions=ALLOWED_MENTIONS
-        )
+        await interaction.response.edit_message(embed=embed, view=self, allowed_mentions=ALLOWED_MENTIONS)
 
     @discord.ui.button(label="◀ Previous", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
@@ -83,6 +94,22 @@ class QuotesView(discord.ui.View):
     @discord.ui.button(label="Next ▶", style=discord.ButtonStyle.secondary)
     async def next(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
         await self._turn(interaction, +1)
+
+
+async def send_paged(
+    interaction: discord.Interaction[Citebot], render: PageRenderer, *, followup: bool = False
+) -> None:
+    """Send page 1, with Previous/Next when there are more pages."""
+    embed, page, pages = render(0)
+    send = interaction.followup.send if followup else interaction.response.send_message
+    if pages > 1:
+        await send(
+            embed=embed,
+            view=Pager(interaction.user.id, render, page, pages),
+            allowed_mentions=ALLOWED_MENTIONS,
+        )
+    else:
+        await send(embed=embed, allowed_mentions=ALLOWED_MENTIONS)
 
 
 class People(commands.Cog):
@@ -96,11 +123,11 @@ class People(commands.Cog):
         self, interaction: discord.Interaction[Citebot], current: str
     ) -> list[app_commands.Choice[str]]:
         """Speakers whose name (any spelling in the corpus) matches what is typed: at most 25."""
-        if self.bot.service.reindexing and self.directory._for is None:
+        if self.bot.service.reindexing and not self.directory.loaded:
             return []
         try:
             speakers = await self.directory.speakers()
-        except Exception:  # still loading: no suggestions rather than an error popup
+        except CitebotError:  # still loading, or no index: no suggestions rather than an error popup
             return []
         return [
             app_commands.Choice(
@@ -116,10 +143,11 @@ class People(commands.Cog):
         everyone = await self.directory.speakers()
         shown = match_speakers(everyone, name, limit=len(everyone)) if name and name.strip() else everyone
         titles = {d.doc: d.title for d in self.bot.service.documents}
-        embed, _, pages = speakers_embed(self.bot.templates, shown, titles, 0, filtered=bool(name))
-        if pages > 1:
-            embed.set_footer(text=f"{embed.footer.text} · type a name to narrow the list")
-        await interaction.response.send_message(embed=embed, allowed_mentions=ALLOWED_MENTIONS)
+
+        def render(page: int) -> tuple[discord.Embed, int, int]:
+            return speakers_embed(self.bot.templates, shown, titles, page, filtered=bool(name))
+
+        await send_paged(interaction, render)
 
     @app_commands.command(name="quotes")
     @app_commands.describe(speaker="Whose quotes (a name, or part of one)", topic="Only quotes about this")
@@ -131,13 +159,12 @@ class People(commands.Cog):
         person = find_speaker(await self.directory.speakers(), speaker)  # a mistake is answered privately
         await interaction.response.defer(thinking=True)
         hits = await self.directory.quotes(person, topic)
-        result = quotes_page(person, topic, hits, 0)
-        embed = quotes_embed(self.bot.templates, result)
-        if result.pages > 1:
-            view = QuotesView(self.bot, interaction.user.id, result)
-            await interaction.followup.send(embed=embed, view=view, allowed_mentions=ALLOWED_MENTIONS)
-        else:
-            await interaction.followup.send(embed=embed, allowed_mentions=ALLOWED_MENTIONS)
+
+        def render(page: int) -> tuple[discord.Embed, int, int]:
+            result = quotes_page(person, topic, hits, page)
+            return quotes_embed(self.bot.templates, result), result.page, result.pages
+
+        await send_paged(interaction, render, followup=True)
 
     @speakers.autocomplete("name")
     async def _complete_name(

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     from docx.document import Document as WordDocument
     from docx.table import Table
 
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+# python-docx holds every part in memory and lxml parses the main XML into a tree several times
+# its size: these caps keep one file's reading to a few hundred MB at worst.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_MAIN_XML_BYTES = 40 * 1024 * 1024
 MAX_MEMBERS = 10_000
 # Real Word XML compresses about 5-20x; a ratio far beyond that is how a zip bomb looks.
 MAX_RATIO = 200
@@ -59,8 +62,11 @@ def check_archive(data: bytes, *, max_unpacked: int = MAX_UNPACKED_BYTES) -> Non
     for member in members:
         if member.file_size > 1_000_000 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
             raise FileSkipped(f"bomb-like DOCX ({member.filename} inflates {MAX_RATIO}x or more)")
-    if "word/document.xml" not in {m.filename for m in members}:
+    main = next((m for m in members if m.filename == "word/document.xml"), None)
+    if main is None:
         raise FileSkipped("not a Word document (the archive has no word/document.xml)")
+    if main.file_size > MAX_MAIN_XML_BYTES:
+        raise FileSkipped(f"too large a Word document ({main.file_size:,} bytes of text markup)")
 
 
 def _open(data: bytes) -> WordDocument:

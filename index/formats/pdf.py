@@ -42,6 +42,8 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _HYPHENATED_END = re.compile(r"[^\W\d_][-\u00ad\u2010]$")
+# A dash that joins what is on both sides of a line break: a number range, or an unspaced dash.
+_CLOSED_DASH_END = re.compile(r"(?:\d[-\u2010\u2013]|[^\W\d_][\u2013\u2014])$")
 _COMPOUND = re.compile(r"[^\W\d_]+-[^\W\d_]+")
 
 log = logging.getLogger(__name__)
@@ -234,6 +236,8 @@ def _dehyphenate(line: str, following: str, compounds: set[str]) -> tuple[str, b
     # A soft hyphen is printed only where it breaks a line.
     soft_break = line.endswith("\u00ad")
     line = line.replace("\u00ad", "") + ("-" if soft_break else "")
+    if following and _CLOSED_DASH_END.search(line):
+        return line, True  # "1990-/2000", "word—/word": the dash belongs to both sides
     if not following or not _HYPHENATED_END.search(line) or not following[:1].islower():
         return line, False
     head = line[:-1].split(" ")[-1]
