@@ -542,7 +542,16 @@ def quotes_by(index: Reader, name: str) -> list[Quote]:
         ids = {i for key in matches if _same_word(word, key) for i in index.speaker_words.get(key, ())}
         found = ids if found is None else found & ids
     quotes = [index.quote(i) for i in sorted(found or ())]
-    return [q for q in quotes if speaker_matches(name, q)]
+    # A prolific speaker has thousands of quotes but few ways of being named: decide each once.
+    decided: dict[tuple[str | None, str | None, str | None], bool] = {}
+    kept = []
+    for q in quotes:
+        key = (q.speaker, q.speaker_as_written, q.relay)
+        if key not in decided:
+            decided[key] = speaker_matches(name, q)
+        if decided[key]:
+            kept.append(q)
+    return kept
 
 
 def speaker_matches(name: str, quote: Quote) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,9 +58,8 @@ class BM25Scorer:
     def build(cls, corpus_tokens: Sequence[Sequence[str]], *, k1: float = 1.5, b: float = 0.75) -> BM25Scorer:
         """The scorer of passages given as lists of terms."""
         term_ids: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        tfs: list[int] = []
+        # Typed arrays, not lists: a million passages hold tens of millions of postings.
+        rows, cols, tfs = array("i"), array("i"), array("i")
         for doc, tokens in enumerate(corpus_tokens):
             for token, count in Counter(tokens).items():
                 rows.append(term_ids.setdefault(token, len(term_ids)))
@@ -67,9 +67,9 @@ class BM25Scorer:
                 tfs.append(count)
         return cls.from_postings(
             list(term_ids),
-            np.asarray(rows, dtype=np.int32),
-            np.asarray(cols, dtype=np.int32),
-            np.asarray(tfs, dtype=np.int32),
+            np.frombuffer(rows, dtype=np.int32),
+            np.frombuffer(cols, dtype=np.int32),
+            np.frombuffer(tfs, dtype=np.int32),
             np.fromiter((len(t) for t in corpus_tokens), dtype=np.int32, count=len(corpus_tokens)),
             k1=k1,
             b=b,

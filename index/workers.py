@@ -54,10 +54,13 @@ class _OverBudget(Exception):
     pass
 
 
-def parse_one(document: Document, budget_s: float | None) -> Outcome:
+def parse_one(document: Document, budget_s: float | None, alarm: _Alarm | None = None) -> Outcome:
     """Parse a document with its terms; past ``budget_s`` seconds, again without attribution."""
+    if alarm is None:
+        with _Alarm() as own:
+            return parse_one(document, budget_s, own)
     try:
-        with _time_limit(budget_s):
+        with alarm.after(budget_s):
             return Outcome(_with_terms(parse_document(document, 0)))
     except _OverBudget:
         pass
@@ -75,30 +78,39 @@ def _with_terms(parsed: ParsedDocument) -> ParsedDocument:
     return replace(parsed, chunk_terms=tuple(analyze(text[c.start : c.end]) for c in parsed.chunks))
 
 
-@contextlib.contextmanager
-def _time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise _OverBudget after ``seconds``; only the main thread of a process can be interrupted,
-    so elsewhere (a build in the bot's worker thread) the budget is not enforced."""
-    usable = (
-        seconds is not None
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
-        yield
-        return
-    assert seconds is not None
+class _Alarm:
+    """Interrupts a parse that overruns its budget with _OverBudget (SIGALRM). Only the main
+    thread of a process can be interrupted, so elsewhere (a build in the bot's worker thread) the
+    budget is not enforced. The handler is installed once for many documents."""
 
-    def expire(signum: int, frame: object) -> None:
-        raise _OverBudget
+    def __init__(self) -> None:
+        self._usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        self._previous: Any = None
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    def __enter__(self) -> _Alarm:
+        if self._usable:
+            self._previous = signal.signal(signal.SIGALRM, _expire)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._usable:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
+
+    @contextlib.contextmanager
+    def after(self, seconds: float | None) -> Iterator[None]:
+        if not self._usable or seconds is None:
+            yield
+            return
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _expire(signum: int, frame: object) -> None:
+    raise _OverBudget
 
 
 # --- the parent side ---------------------------------------------------------------------------
@@ -115,13 +127,14 @@ class Job:
 def parse_job(job: Job, budget_s: float | None) -> Batch:
     """Parse a job's documents into one batch (in this process)."""
     parsed, rels, notes = [], [], []
-    for rel, document in zip(job.rels, job.documents, strict=True):
-        outcome = parse_one(document, budget_s)
-        if outcome.note is not None:
-            notes.append((document.doc, outcome.note))
-        if outcome.parsed is not None:
-            parsed.append(outcome.parsed)
-            rels.append(rel)
+    with _Alarm() as alarm:
+        for rel, document in zip(job.rels, job.documents, strict=True):
+            outcome = parse_one(document, budget_s, alarm)
+            if outcome.note is not None:
+                notes.append((document.doc, outcome.note))
+            if outcome.parsed is not None:
+                parsed.append(outcome.parsed)
+                rels.append(rel)
     return batch_of(parsed, rels, notes)
 
 

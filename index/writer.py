@@ -65,7 +65,8 @@ def _rows(n: int, width: int = 2) -> _Ints:
 
 
 def _spans(spans: Sequence[Span] | Sequence[Chunk]) -> _Ints:
-    return np.array([(s.start, s.end) for s in spans], dtype=np.int64).reshape(-1, 2)
+    flat = np.fromiter((x for s in spans for x in (s.start, s.end)), dtype=np.int64, count=2 * len(spans))
+    return flat.reshape(-1, 2)
 
 
 def batch_of(
@@ -77,9 +78,10 @@ def batch_of(
 
     batch = Batch(rels=list(rels), notes=list(notes))
     term_ids: dict[str, int] = {}
-    postings: list[tuple[int, int, int]] = []
+    posting_chunks: list[int] = []
+    posting_terms: list[int] = []
+    posting_tfs: list[int] = []
     lengths: list[int] = []
-    chunk_no = 0
     quotes: list[Quote] = []
     for p in parsed:
         d = p.document
@@ -87,10 +89,11 @@ def batch_of(
         batch.texts.append(d.text)
         terms = p.chunk_terms or tuple(analyze(d.text[c.start : c.end]) for c in p.chunks)
         for chunk_terms in terms:
-            for term, tf in Counter(chunk_terms).items():
-                postings.append((chunk_no, term_ids.setdefault(term, len(term_ids)), tf))
+            counts = Counter(chunk_terms)
+            posting_chunks.extend([len(lengths)] * len(counts))
+            posting_terms.extend([term_ids.setdefault(term, len(term_ids)) for term in counts])
+            posting_tfs.extend(counts.values())
             lengths.append(len(chunk_terms))
-            chunk_no += 1
         quotes.extend(p.quotes)
     batch.para = _spans([s for p in parsed for s in p.document.paragraphs])
     batch.para_count = _ints([len(p.document.paragraphs) for p in parsed])
@@ -106,7 +109,9 @@ def batch_of(
     batch.quote_speakers = [sorted(speaker_words(q)) for q in quotes]
     batch.quote_count = _ints([len(p.quotes) for p in parsed])
     batch.vocabulary = list(term_ids)
-    batch.postings = np.array(postings, dtype=np.int64).reshape(-1, 3)
+    batch.postings = np.column_stack(
+        [np.asarray(column, dtype=np.int64) for column in (posting_chunks, posting_terms, posting_tfs)]
+    ).reshape(-1, 3)
     batch.chunk_lengths = _ints(lengths)
     return batch
 

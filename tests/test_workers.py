@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -150,3 +151,43 @@ def test_a_small_corpus_can_be_searched(tmp_path: Path) -> None:
     single.mkdir()
     (single / "note.txt").write_text("Note\n\nZeppelins were rigid airships.\n", "utf-8")
     assert build_index(single, tmp_path / "s").search("airships")
+
+
+def test_a_worker_killed_mid_batch_costs_no_document() -> None:
+    """The batch of a worker that dies (here: killed, as the OOM killer would) is parsed again one
+    document at a time by a new worker."""
+    long_text = "Long\n\n" + "The minister said the budget would balance. " * 60_000
+    long_doc = Document("long.txt", "Long", long_text, (Span(0, 4), Span(6, len(long_text))))
+    documents = [_documents()[0], long_doc, _documents()[2]]
+    found: list[int] = []
+    replacements: set[int] = set()
+
+    def kill_first_worker() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not replacements:
+            for pid in _children(os.getpid()):
+                if "index.workers" not in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+                    continue
+                if not found:
+                    time.sleep(0.5)  # let it start on the batch
+                    os.kill(pid, signal.SIGKILL)
+                    found.append(pid)
+                elif pid != found[0]:
+                    replacements.add(pid)  # the batch is being parsed again
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_first_worker)
+    killer.start()
+    (batches,) = parse_in_workers([Job(["a.txt", "long.txt", "c.txt"], documents)], 1, None)
+    killer.join()
+    assert found and replacements
+    assert [m[0] for b in batches for m in b.metas] == ["a.txt", "long.txt", "a.txt"]
+    assert not [note for b in batches for note in b.notes]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as handle:
+            out.extend(int(c) for c in handle.read().split())
+    return out
