@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -338,6 +338,29 @@ def _quote_record(q: Quote) -> dict[str, object]:
 
 # --- the opened index ----------------------------------------------------------------------------
 
+
+class SpanView(Sequence[Span]):
+    """Spans backed by the index's start and end arrays: a document with a million sentences costs
+    nothing until a span is read, and bisection over it reads a handful."""
+
+    def __init__(self, starts: npt.NDArray[Any], ends: npt.NDArray[Any]) -> None:
+        self._starts, self._ends = starts, ends
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, i: int) -> Span: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Span]: ...
+    def __getitem__(self, i: int | slice) -> Span | Sequence[Span]:
+        if isinstance(i, slice):
+            return SpanView(self._starts[i], self._ends[i])
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return Span(int(self._starts[i]), int(self._ends[i]))
+
+
 _ARRAYS = (
     "para_ptr",
     "para_start",
@@ -484,6 +507,10 @@ class Index:
             self._doc_ids = names
         return self._doc_ids
 
+    def _span_view(self, name: str, doc_index: int) -> SpanView:
+        lo, hi = int(self._a[f"{name}_ptr"][doc_index]), int(self._a[f"{name}_ptr"][doc_index + 1])
+        return SpanView(self._a[f"{name}_start"][lo:hi], self._a[f"{name}_end"][lo:hi])
+
     def _spans(self, name: str, doc_index: int) -> list[Span]:
         lo, hi = int(self._a[f"{name}_ptr"][doc_index]), int(self._a[f"{name}_ptr"][doc_index + 1])
         starts, ends = self._a[f"{name}_start"][lo:hi], self._a[f"{name}_end"][lo:hi]
@@ -589,8 +616,13 @@ class Index:
         lo, hi = int(self._a["chunk_ptr"][doc_index]), int(self._a["chunk_ptr"][doc_index + 1])
         return np.arange(lo, hi, dtype=np.int64)
 
-    def sentences_of(self, doc_index: int) -> list[Span]:
-        return self._spans("sent", doc_index)
+    def paragraphs_of(self, doc_index: int) -> Sequence[Span]:
+        """The paragraphs of a document, in order, read from the index only as they are indexed."""
+        return self._span_view("para", doc_index)
+
+    def sentences_of(self, doc_index: int) -> Sequence[Span]:
+        """The sentences of a document, in order, read from the index only as they are indexed."""
+        return self._span_view("sent", doc_index)
 
     def hit(
         self, doc_index: int, span: Span, score: float, terms: Iterable[str] = (), speaker: str | None = None
@@ -608,7 +640,7 @@ class Index:
             text=text[span.start : span.end],
             doc=meta["doc"],
             title=meta["title"],
-            paragraph=paragraph_at(self._spans("para", doc_index), span.start),
+            paragraph=paragraph_at(self._span_view("para", doc_index), span.start),
             start=span.start,
             end=span.end,
             score=score,
