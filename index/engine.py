@@ -26,6 +26,7 @@ from index.corpus import SourceFile, changed_since, file_stamps, load_file, scan
 from index.errors import (
     BadQuery,
     CitebotError,
+    CorpusError,
     GenerationGone,
     IndexCorrupt,
     IndexMissing,
@@ -121,8 +122,8 @@ def open_index(index_dir: Path) -> Index:
 def ensure_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None = None) -> Index:
     """The index of ``corpus_dir``: opened if it is up to date, else (re)built first.
 
-    A stale index that cannot be rebuilt (a read-only index folder, a full disk) is served as it
-    is, with ``Index.warning`` saying why.
+    A stale index that cannot be rebuilt (a read-only index folder, a full disk, a corpus folder
+    that is gone) is served as it is, with ``Index.warning`` saying why.
     """
     try:
         index = open_index(index_dir)
@@ -131,7 +132,7 @@ def ensure_index(corpus_dir: Path, index_dir: Path, *, progress: Progress | None
     if index.is_stale(corpus_dir):
         try:
             return build_index(corpus_dir, index_dir, progress=progress)
-        except IndexWriteError as err:
+        except (IndexWriteError, CorpusError) as err:  # unwritable, or the corpus folder is gone
             log.warning("stale index served reason=%s", err)
             index.warning = f"{err} Answering from the existing index, which may be out of date."
     return index
