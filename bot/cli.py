@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from index.opensearch.reader import OpenSearchIndex
 
 _T = TypeVar("_T")
+# Direction overrides in an echoed name would make the error read backwards (bot.render has the
+# same set; not imported here, to keep errors quick).
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _CORPUS_KEY = "CITEBOT_CORPUS_DIR"
 _INDEX_KEY = "CITEBOT_INDEX_DIR"
 _BACKEND_KEY = "CITEBOT_BACKEND"
@@ -487,7 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.func(args)
     except CitebotError as err:
-        print(f"citebot: {err}", file=sys.stderr)
+        print(f"citebot: {_BIDI_CONTROLS.sub('', str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -366,6 +366,8 @@ def create_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # Whatever a template prints loses direction overrides (a title that reads backwards).
+        finalize=lambda value: strip_bidi(value) if isinstance(value, str) else value,
     )
     env.filters.update(
         {

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left
+import weakref
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
@@ -435,16 +436,29 @@ def _answer_fact(index: Reader, q: Question) -> Answer:
 def _names_all_there(index: Reader, candidate: _Candidate, q: Question) -> bool:
     """Every name the question uses ("Putin", "Turkey") must appear in the answer's paragraph: a
     sentence about Trump's visit does not answer when Putin visited."""
-    document = index.document(candidate.doc_index)
     # Only people: places and things ("Turkey", "S-400s") are often implied by the context.
-    names = [name for name in _question_names(q.text) if _is_person_in(document.text, name)]
+    names = [name for name in _question_names(q.text) if _is_person_in_doc(index, candidate.doc_index, name)]
     if not names:
         return True
-    number = paragraph_at(document.paragraphs, candidate.span.start)
-    para = document.paragraphs[number - 1] if document.paragraphs else candidate.span
+    paragraphs = index.paragraphs_of(candidate.doc_index)  # read by bisection, not built whole
+    number = paragraph_at(paragraphs, candidate.span.start)
+    para = paragraphs[number - 1] if paragraphs else candidate.span
     start, end = min(para.start, candidate.span.start), max(para.end, candidate.span.end)
-    present = words(document.text[start:end])
+    present = words(index.text(candidate.doc_index)[start:end])
     return all(any(w.startswith(name[:5]) and len(w) - len(name) <= 3 for w in present) for name in names)
+
+
+# (doc index, name) -> whether the document uses the name for a person, per open index: the answer
+# does not change, and the search reads the whole document (20 MB for some).
+_PERSON_IN_DOC: weakref.WeakKeyDictionary[Reader, dict[tuple[int, str], bool]] = weakref.WeakKeyDictionary()
+
+
+def _is_person_in_doc(index: Reader, doc_index: int, name: str) -> bool:
+    known = _PERSON_IN_DOC.setdefault(index, {})
+    key = (doc_index, name)
+    if key not in known:
+        known[key] = _is_person_in(index.text(doc_index), name)
+    return known[key]
 
 
 def _is_person_in(text: str, name: str) -> bool:
@@ -489,8 +503,13 @@ def _kind_where_the_focus_is(index: Reader, candidate: _Candidate, q: Question, 
         return True
     text = index.text(candidate.doc_index)
     focus = terms.focus()
-    for sentence in index.sentences_of(candidate.doc_index):
-        if sentence.start < candidate.span.start or sentence.end > candidate.span.end:
+    sentences = index.sentences_of(candidate.doc_index)
+    # Only the sentences inside the candidate: a bisection, not a walk over the whole document.
+    for i in range(bisect_left(sentences, candidate.span.start, key=_start), len(sentences)):
+        sentence = sentences[i]
+        if sentence.start >= candidate.span.end:
+            break
+        if sentence.end > candidate.span.end:
             continue
         if terms.matched(sentence_terms(text[sentence.start : sentence.end])) & focus and _has_kind(
             index, _Candidate(candidate.doc_index, sentence, 0.0, 0.0), q
@@ -661,9 +680,11 @@ def _rank_sentences(index: Reader, terms: Terms, wants: str | None) -> list[_Can
         text = index.text(chunk.doc_index)
         sentences = index.sentences_of(chunk.doc_index)
         rank_bonus = 0.05 / (1 + rank)
-        for i, sentence in enumerate(sentences):
-            if sentence.end <= chunk.start or sentence.start >= chunk.end:
-                continue
+        # The sentences overlapping the chunk, found by bisection (a document may hold millions).
+        for i in range(bisect_right(sentences, chunk.start, key=_end), len(sentences)):
+            sentence = sentences[i]
+            if sentence.start >= chunk.end:
+                break
             if (chunk.doc_index, sentence.start, sentence.end) in candidates:
                 continue
             have = sentence_terms(text[sentence.start : sentence.end])
@@ -684,6 +705,14 @@ def _rank_sentences(index: Reader, terms: Terms, wants: str | None) -> list[_Can
 # and they rank below one sentence that covers as much.
 _PAIR_GAIN = 0.25
 _PAIR_PENALTY = 0.1
+
+
+def _start(span: Span) -> int:
+    return span.start
+
+
+def _end(span: Span) -> int:
+    return span.end
 
 
 def _with_next_sentence(

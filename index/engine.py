@@ -25,6 +25,7 @@ from index.corpus import SourceFile, changed_since, file_stamps, load_file, scan
 from index.errors import (
     BadQuery,
     CitebotError,
+    CorpusError,
     GenerationGone,
     IndexCorrupt,
     IndexMissing,
@@ -149,8 +150,8 @@ def open_index(index_dir: PathLike) -> Index:
 def ensure_index(corpus_dir: PathLike, index_dir: PathLike, *, progress: Progress | None = None) -> Index:
     """The index of ``corpus_dir``: opened if it is up to date, else (re)built first.
 
-    A stale index that cannot be rebuilt (a read-only index folder, a full disk) is served as it
-    is, with ``Index.warning`` saying why.
+    A stale index that cannot be rebuilt (a read-only index folder, a full disk, a corpus folder
+    that is gone) is served as it is, with ``Index.warning`` saying why.
     """
     try:
         index = open_index(index_dir)
@@ -159,7 +160,7 @@ def ensure_index(corpus_dir: PathLike, index_dir: PathLike, *, progress: Progres
     if index.is_stale(corpus_dir):
         try:
             return build_index(corpus_dir, index_dir, progress=progress)
-        except IndexWriteError as err:
+        except (IndexWriteError, CorpusError) as err:  # unwritable, or the corpus folder is gone
             log.warning("stale index served reason=%s", err)
             index.warning = f"{err} Answering from the existing index, which may be out of date."
     return index
@@ -295,6 +296,29 @@ def pipeline_fingerprint() -> str:
 
 # --- the opened index ----------------------------------------------------------------------------
 
+
+class SpanView(Sequence[Span]):
+    """Spans backed by the index's start and end arrays: a document with a million sentences costs
+    nothing until a span is read, and bisection over it reads a handful."""
+
+    def __init__(self, starts: npt.NDArray[Any], ends: npt.NDArray[Any]) -> None:
+        self._starts, self._ends = starts, ends
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, i: int) -> Span: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Span]: ...
+    def __getitem__(self, i: int | slice) -> Span | Sequence[Span]:
+        if isinstance(i, slice):
+            return SpanView(self._starts[i], self._ends[i])
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return Span(int(self._starts[i]), int(self._ends[i]))
+
+
 _ARRAYS = (
     "para_ptr",
     "para_start",
@@ -427,6 +451,10 @@ class Index:
             raise UnknownDocument(f"No document called {doc!r} in the index.")
         return found
 
+    def _span_view(self, name: str, doc_index: int) -> SpanView:
+        lo, hi = int(self._a[f"{name}_ptr"][doc_index]), int(self._a[f"{name}_ptr"][doc_index + 1])
+        return SpanView(self._a[f"{name}_start"][lo:hi], self._a[f"{name}_end"][lo:hi])
+
     def _spans(self, name: str, doc_index: int) -> list[Span]:
         if f"{name}_ptr" not in self._a:
             return []
@@ -558,8 +586,13 @@ class Index:
         lo, hi = int(self._a["chunk_ptr"][doc_index]), int(self._a["chunk_ptr"][doc_index + 1])
         return np.arange(lo, hi, dtype=np.int64)
 
-    def sentences_of(self, doc_index: int) -> list[Span]:
-        return self._spans("sent", doc_index)
+    def paragraphs_of(self, doc_index: int) -> Sequence[Span]:
+        """The paragraphs of a document, in order, read from the index only as they are indexed."""
+        return self._span_view("para", doc_index)
+
+    def sentences_of(self, doc_index: int) -> Sequence[Span]:
+        """The sentences of a document, in order, read from the index only as they are indexed."""
+        return self._span_view("sent", doc_index)
 
     def hit(
         self, doc_index: int, span: Span, score: float, terms: Iterable[str] = (), speaker: str | None = None
@@ -577,7 +610,7 @@ class Index:
             text=text[span.start : span.end],
             doc=meta["doc"],
             title=meta["title"],
-            paragraph=paragraph_at(self._spans("para", doc_index), span.start),
+            paragraph=paragraph_at(self._span_view("para", doc_index), span.start),
             start=span.start,
             end=span.end,
             score=score,

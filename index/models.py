@@ -44,7 +44,11 @@ def page_at(pages: Sequence[Span], offset: int) -> int | None:
 
 def paragraph_at(paragraphs: Sequence[Span], offset: int) -> int:
     """1-based number of the last paragraph starting at or before ``offset`` (1 if none does)."""
-    return max(1, bisect_right([p.start for p in paragraphs], offset))
+    return max(1, bisect_right(paragraphs, offset, key=_start))  # reads log(n) spans, not all
+
+
+def _start(span: Span) -> int:
+    return span.start
 
 
 @dataclass(frozen=True, slots=True)

@@ -248,3 +248,9 @@ def test_disk_full_message(corpus_dir: Path, tmp_path: Path, monkeypatch: pytest
 
     assert not open_index(tmp_path / "index").search("puffins")  # the old generation still serves
     assert not [p for p in (tmp_path / "index").iterdir() if p.name.startswith("tmp-")]
+
+
+def test_errors_never_echo_direction_overrides(paths: list[str]) -> None:
+    run = citebot("search", *paths, "--doc", "inv\u202eoice.txt", "Patriot")
+    line = one_line_error(run)
+    assert "\u202e" not in line and "No document called" in line

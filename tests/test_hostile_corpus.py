@@ -260,3 +260,14 @@ def test_unreadable_and_special_files_are_skipped(tmp_path: Path) -> None:
     assert "symlink" in reasons["loop.txt"] and "regular" in reasons["pipe.txt"]
     assert [s.rel for s in sources] == ["good.txt", "other.txt"]
     assert load_file(sources[0])[0][0].title == "Harbor news"
+
+
+def test_an_index_whose_corpus_folder_vanished_still_serves(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    build_index(corpus, tmp_path / "index").close()
+    for path in corpus.iterdir():
+        path.unlink()
+    corpus.rmdir()
+    served = ensure_index(corpus, tmp_path / "index")
+    assert served.warning is not None and "does not exist" in served.warning
+    assert served.search("quay reopen")[0].doc == "good.txt"

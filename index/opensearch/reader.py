@@ -313,6 +313,9 @@ class OpenSearchIndex:
         text: str = self._doc(doc_index)["data"]["text"]
         return text
 
+    def paragraphs_of(self, doc_index: int) -> list[Span]:
+        return self._paragraphs(self._doc(doc_index))
+
     def sentences_of(self, doc_index: int) -> list[Span]:
         return [Span(s, e) for s, e in self._doc(doc_index)["data"]["sentences"]]
 

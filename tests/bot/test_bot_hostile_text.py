@@ -33,3 +33,10 @@ def test_server_paths_are_hidden_but_commands_and_urls_are_not() -> None:
     text = "The index file /srv/citebot/index/gen-1/speakers.json is damaged. An admin can /reindex."
     assert hide_paths(text) == "The index file … is damaged. An admin can /reindex."
     assert hide_paths("see https://example.org/a/b") == "see https://example.org/a/b"
+
+
+def test_templates_never_print_direction_overrides() -> None:
+    from bot.render import create_environment
+
+    env = create_environment()
+    assert RTL_OVERRIDE not in env.from_string("{{ title }}").render(title=f"a{RTL_OVERRIDE}b")
