@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from index import store
 from index.analysis import analyze, iter_tokens
+from index.attribution.parse import model_version
 from index.bm25 import BM25Scorer
 from index.chunking import ParsedDocument, parse_document
 from index.corpus import SUPPORTED_SUFFIXES, SourceFile, load_file, scan_corpus
@@ -248,6 +249,10 @@ def pipeline_fingerprint() -> str:
     digest = hashlib.sha256()
     for name in ("corpus", "sentences", "analysis", "quotes", "chunking", "bm25"):
         digest.update((here / f"{name}.py").read_bytes())
+    # Attribution: its code, its word lists and the parsing model's version.
+    for path in sorted((here / "attribution").glob("*.py")) + sorted((here / "data").glob("*.txt")):
+        digest.update(path.read_bytes())
+    digest.update(model_version().encode())
     return digest.hexdigest()[:16]
 
 
@@ -283,6 +288,7 @@ def _quote_record(q: Quote) -> dict[str, object]:
         "sentence_start": q.sentence_start,
         "sentence_end": q.sentence_end,
         "relay": q.relay,
+        "speaks_for": q.speaks_for,
     }
 
 

@@ -75,6 +75,7 @@ class Quote:
     sentence_start: int
     sentence_end: int
     relay: str | None = None
+    speaks_for: str | None = None  # "Putin" when Putin's press secretary speaks
 
 
 @dataclass(frozen=True, slots=True)
