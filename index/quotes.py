@@ -26,10 +26,10 @@ from typing import Literal
 from index.analysis import STOP_WORDS
 from index.analysis import fold as _fold_text
 from index.attribution.content import reported_content
-from index.attribution.cues import find_cues, may_hold_cue
+from index.attribution.cues import find_cues, may_hold_cue, surface_forms, weak_verbs
 from index.attribution.entities import NameIndex
 from index.attribution.parse import Parsed, ParseFn, load_parser, parse_spans
-from index.attribution.speakers import Mention, find_speaker
+from index.attribution.speakers import Mention, find_speaker, role_nouns
 from index.models import Quote, QuoteKind, Span
 from index.sentences import ABBREVIATIONS, split_sentences
 
@@ -255,19 +255,13 @@ def _lower_title_cues(text: str, units: Sequence[Span]) -> str:
         if len(words) < 4 or sum(w[:1].isupper() for w in words) < 0.7 * len(words):
             continue
         for match in _TITLE_WORD.finditer(text, unit.start, unit.end):
-            if match.group().lower() in _cue_forms() and match.group()[:1].isupper():
+            if match.group().lower() in surface_forms() and match.group()[:1].isupper():
                 chars = chars if chars is not None else list(text)
                 chars[match.start()] = chars[match.start()].lower()
     return "".join(chars) if chars is not None else text
 
 
 _TITLE_WORD = re.compile(r"[A-Za-z][\w’'-]*")
-
-
-def _cue_forms() -> dict[str, str]:
-    from index.attribution.cues import surface_forms
-
-    return surface_forms()
 
 
 def _parsed_attributions(
@@ -306,9 +300,22 @@ def _parsed_attributions(
                 speaks_for=mention.speaks_for if mention is not None else None,
             )
         )
+    # A cue inside another cue's reported words is part of that report, not an attribution of its
+    # own ("X said the referee awarded a penalty after confirming ...").
+    found = [
+        a
+        for a in found
+        if not any(
+            b is not a and b.content is not None and b.content.start <= a.cue_span.start < b.content.end
+            for b in found
+        )
+    ]
     # Cues the parse does not see as verbs ("as reported by", "quoted ... as saying") keep the rules'.
     seen = [Span(min(a.cue_span.start, a.speaker.start), max(a.cue_span.end, a.speaker.end)) for a in found]
     for rule in rules:
+        lemma = surface_forms().get(rule.cue)
+        if rule.cue not in _PHRASE_CUES and (lemma is None or lemma in weak_verbs()):
+            continue  # not a verb of the lexicon ("revealed"), or one that needs a quotation
         if not any(s.start < rule.cue_span.end and rule.cue_span.start < s.end for s in seen):
             found.append(rule)
     found.sort(key=lambda a: a.cue_span.start)
@@ -324,6 +331,10 @@ def _has_clause(sentence: Parsed, cue: int, speaker_start: int) -> bool:
         for j, t in enumerate(tokens)
         if j != cue
     )
+
+
+# Cues made of several words, which the rules read on the surface and the parse may miss.
+_PHRASE_CUES = frozenset({"according to", "reported by", "quoted as saying"})
 
 
 def _phrase_of(mention: Mention) -> _Phrase:
@@ -988,6 +999,10 @@ def _resolve(text: str, phrase: _Phrase, people: _People, earlier: Sequence[Quot
         resolved = _resolve_role(phrase.roles, people.get(), at)
         if resolved:
             return resolved
+    singular = frozenset(r for r in phrase.roles if r in role_nouns())
+    if singular and fold(as_written.split()[-1]) in singular:
+        # "a court spokesman said": the person the document calls so, nearest to here
+        return people.names.by_role(singular, at) or as_written
     return as_written
 
 

@@ -39,6 +39,12 @@ def addressee_verbs() -> frozenset[str]:
 
 
 @functools.cache
+def weak_verbs() -> frozenset[str]:
+    """Cue lemmas that report speech only before a quotation or a colon ("continued: ...")."""
+    return frozenset(line[0] for line in _data_lines("cue_verbs.txt") if line[2:3] == ["weak"])
+
+
+@functools.cache
 def lexicon() -> dict[str, CueKind]:
     """Cue lemma -> kind."""
     kinds: dict[str, CueKind] = {}
@@ -103,6 +109,8 @@ def find_cues(sentence: Parsed, quoted: Sequence[Span]) -> list[Cue]:
         kind = kinds[lemma]
         if kind == "naming" and not _names_something(sentence, i, quoted):
             continue
+        if lemma in weak_verbs() and not _introduces_quotation(sentence, i, quoted):
+            continue
         if lemma == "call" and _child_word(sentence, i, "for"):
             kind = "request"  # "call for"
         cues.append(Cue(i, lemma, kind))
@@ -113,6 +121,15 @@ def find_cues(sentence: Parsed, quoted: Sequence[Span]) -> list[Cue]:
 _CLAUSAL = frozenset(
     {"ROOT", "root", "ccomp", "advcl", "conj", "xcomp", "parataxis", "acl", "acl:relcl", "csubj", "dep"}
 )
+
+
+def _introduces_quotation(sentence: Parsed, i: int, quoted: Sequence[Span]) -> bool:
+    """A colon or a quotation follows the cue closely ('continued: "…"', 'reads "…"')."""
+    base = sentence.span.start
+    rest = sentence.text[sentence.tokens[i].end - base :]
+    if re.match(r"[\s,]*(?:[:“\"]|'')", rest):
+        return True
+    return any(0 <= q.start - sentence.tokens[i].end <= 3 for q in quoted)
 
 
 def _used_as_verb(sentence: Parsed, i: int) -> bool:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from index.analysis import STOP_WORDS, fold
-from index.attribution.speakers import not_speakers, titles
+from index.attribution.speakers import not_speakers, role_nouns, titles
 
 # A run of capitalized words (with initials: "John F. Kennedy"), on one line.
 _RUN = re.compile(r"[A-Z][\w’'-]*\.?(?:[ \t\xa0]+(?:[A-Z][\w’'-]*\.?|[A-Z]\.))*")
@@ -30,23 +30,33 @@ class NameIndex:
 
     full: dict[str, tuple[str, int]] = field(default_factory=dict)
     acronyms: dict[str, str] = field(default_factory=dict)
+    # role noun -> (offset, full name) of each person the document gives that role
+    roles: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     _text: str | None = None
 
     @classmethod
     def of(cls, text: str) -> NameIndex:
         index = cls(_text=text)
+        variants: dict[str, dict[str, tuple[int, int]]] = {}  # surname -> name -> (count, first offset)
         for match in _RUN.finditer(text):
             words = match.group().split()
             while words and _leading_noise(words[0]):
                 words = words[1:]
-            words = [w.rstrip(".") if len(w) > 2 else w for w in words]
+            words = [w.rstrip(".") if len(w) > 2 else w for w in words][-3:]  # names run 3 words at most
             if len(words) < 2 or fold(words[-1]) in not_speakers():
                 continue
             surname = fold(words[-1])
             name = " ".join(words)
-            known = index.full.get(surname)
-            if known is None or len(name) > len(known[0]):
-                index.full[surname] = (name, known[1] if known else match.start())
+            for role in _roles_around(text, match.start(), match.end()):
+                index.roles.setdefault(role, []).append((match.start(), name))
+            seen = variants.setdefault(surname, {})
+            count, first = seen.get(name, (0, match.start()))
+            seen[name] = (count + 1, first)
+        # A surname's full name is its most frequent variant, the earliest on a tie: a run such as
+        # "Church of Scientology Paris" must not outweigh "Valeska Paris".
+        for surname, seen in variants.items():
+            name, (_, first) = max(seen.items(), key=lambda item: (item[1][0], -item[1][1]))
+            index.full[surname] = (name, first)
         for match in _ACRONYM.finditer(text):
             name, acronym = match.group(1), match.group(2)
             words = [w for w in name.split() if w[:1].isupper()]
@@ -71,6 +81,12 @@ class NameIndex:
                 return " ".join(words)
         return None
 
+    def by_role(self, role_words: frozenset[str], at: int) -> str | None:
+        """The person nearest ``at`` whom the document gives one of these roles ("a court
+        spokesman" -> the one named "court spokesman Huy Vannak" or "Huy Vannak, a court spokesman")."""
+        found = [(abs(offset - at), name) for role in role_words for offset, name in self.roles.get(role, ())]
+        return min(found)[1] if found else None
+
     def expand(self, written: str) -> str:
         """The fullest form of a name as written: 'CPJ' -> 'Committee to Protect Journalists',
         'Perlich' -> 'Kevin Perlich'; the name itself when the document gives nothing fuller."""
@@ -86,6 +102,21 @@ class NameIndex:
             return None
         found = self.full.get(fold(words[0]))
         return found[0] if found is not None and found[0] != written else None
+
+
+_WORD = re.compile(r"[A-Za-z][\w’'-]*")
+
+
+def _roles_around(text: str, start: int, end: int) -> set[str]:
+    """Role nouns right before a name ("court spokesman Huy Vannak") or in an apposition after it
+    ("Huy Vannak, a court spokesman,")."""
+    before = text[max(0, start - 40) : start]
+    before = re.split(r"[.,;:!?()\"“”\n]", before)[-1]
+    after = ""
+    if text.startswith(", ", end):
+        after = re.split(r"[.,;:!?()\"“”\n]", text[end + 2 : end + 80])[0]
+    words = [w.lower() for w in _WORD.findall(before)[-3:] + _WORD.findall(after)[:8]]
+    return {w for w in words if w in role_nouns()}
 
 
 def _leading_noise(word: str) -> bool:

@@ -70,6 +70,11 @@ def titles() -> frozenset[str]:
 
 
 @functools.cache
+def role_nouns() -> frozenset[str]:
+    return _words("roles.txt")
+
+
+@functools.cache
 def documents() -> frozenset[str]:
     """Nouns for texts that carry someone's words ("a statement from the Ministry")."""
     return frozenset("statement report release letter document filing post website".split())
