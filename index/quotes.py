@@ -17,7 +17,7 @@ president" are resolved to a named person of the document where the text allows 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -191,14 +191,16 @@ def find_quotes(
             continue  # nothing quoted, no speech verb: the common case, skipped cheaply
         para_units = list(units[number]) if units is not None else _units(text, para, marks)
         candidates.append((number, marks, para_units))
+    mark_starts = {number: [m.start for m in marks] for number, marks, _ in candidates}
     parsed = _parse_candidates(text, candidates, parse_fn)
     for number, marks, para_units in candidates:
+        starts = mark_starts[number]
         for unit in para_units:
-            inside = [m for m in marks if unit.start <= m.start and m.end <= unit.end]
+            inside = _marks_within(marks, starts, unit)
             sentence = parsed.get(unit.start)
             if sentence is not None and sentence.span == unit:
                 rules = _attributions(text, unit, inside, people.names)
-                attributions = _parsed_attributions(sentence, inside, rules)
+                attributions = _parsed_attributions(text, sentence, inside, rules)
             else:
                 attributions = _attributions(text, unit, inside, people.names)
             unit_first = len(quotes)
@@ -220,19 +222,31 @@ def find_quotes(
     return quotes
 
 
+def _marks_within(marks: Sequence[Span], starts: Sequence[int], unit: Span) -> list[Span]:
+    """The quotations inside ``unit`` (``starts`` are the marks' sorted starts: a bisection, not a scan)."""
+    out = []
+    for k in range(bisect_left(starts, unit.start), len(marks)):
+        if marks[k].start >= unit.end:
+            break
+        if marks[k].end <= unit.end:
+            out.append(marks[k])
+    return out
+
+
 def _parse_candidates(
     text: str, candidates: Sequence[tuple[int, list[Span], list[Span]]], parse_fn: ParseFn | None
 ) -> dict[int, Parsed]:
     """Parse, in one batch, the units that may hold an attribution: a quotation or a cue form."""
     if parse_fn is None:
         return {}
-    wanted = [
-        unit
-        for _, marks, para_units in candidates
-        for unit in para_units
-        if may_hold_cue(text, unit.start, unit.end)
-        or any(unit.start <= m.start and m.end <= unit.end for m in marks)
-    ]
+    wanted: list[Span] = []
+    for _, marks, para_units in candidates:
+        starts = [m.start for m in marks]
+        wanted.extend(
+            unit
+            for unit in para_units
+            if _marks_within(marks, starts, unit) or may_hold_cue(text, unit.start, unit.end)
+        )
     # Title-case headlines ("Villagers Say They Lack Food") hide their verbs from the tagger: the
     # parser sees cue forms lower-cased (same length, so offsets hold).
     shown = _lower_title_cues(text, wanted).translate(_PLAIN_SPACES)
@@ -265,7 +279,7 @@ _TITLE_WORD = re.compile(r"[A-Za-z][\w’'-]*")
 
 
 def _parsed_attributions(
-    sentence: Parsed, marks: Sequence[Span], rules: Sequence[_Attribution]
+    text: str, sentence: Parsed, marks: Sequence[Span], rules: Sequence[_Attribution]
 ) -> list[_Attribution]:
     """Attributions read off the parse: each cue with its speaker and, for reported speech, content.
     Where the parse finds a cue but no speaker (news layouts such as '…, Ang Ky, chief of the town,
@@ -285,11 +299,16 @@ def _parsed_attributions(
         content = reported_content(sentence, cue, Span(phrase.start, phrase.end))
         if content is None and not marks and not _has_clause(sentence, cue.token, phrase.start):
             continue  # a verb of saying with nothing said ("to observe the trial") is no cue
+        if content is None and not marks and _takes_a_thing(sentence, cue.token):
+            continue  # "conceded a penalty", "denied visas": an object, not a message
         label = cue.lemma if cue.kind == "according" else token.text.lower()
         if mention is not None and mention.how == "agent":
             label += " by"  # "as reported by City News"
         elif mention is not None and mention.how == "quoted":
             label = "quoted as " + label
+        attribution = _Attribution(phrase, label, cue_span)
+        if content is None and not marks:
+            content = _reported_content(text, sentence.span, attribution)  # the words beside the cue
         found.append(
             _Attribution(
                 phrase,
@@ -320,6 +339,18 @@ def _parsed_attributions(
             found.append(rule)
     found.sort(key=lambda a: a.cue_span.start)
     return found
+
+
+def _takes_a_thing(sentence: Parsed, cue: int) -> bool:
+    """The cue has a noun object and no clause follows it: a thing conceded or denied, not words."""
+    tokens = sentence.tokens
+    objects = [
+        j for j in sentence.children(cue) if tokens[j].dep == "obj" and tokens[j].pos in ("NOUN", "PROPN")
+    ]
+    if not objects:
+        return False
+    after = max(sentence.subtree(objects[0]))
+    return not any(t.pos in ("VERB", "AUX") for t in tokens[after + 1 :])
 
 
 def _has_clause(sentence: Parsed, cue: int, speaker_start: int) -> bool:
@@ -401,12 +432,18 @@ def sentence_units(text: str, para: Span) -> list[Span]:
 
 def _units(text: str, para: Span, marks: Sequence[Span]) -> list[Span]:
     """Sentences of the paragraph, merged where a quotation spans more than one."""
-    units = split_sentences(text, para.start, para.end)
-    for mark in marks:
-        first = next((i for i, u in enumerate(units) if u.end > mark.start), None)
-        last = next((i for i in range(len(units) - 1, -1, -1) if units[i].start < mark.end), None)
-        if first is not None and last is not None and last > first:
-            units[first : last + 1] = [Span(units[first].start, units[last].end)]
+    sentences = split_sentences(text, para.start, para.end)
+    # One pass over sentences and marks together (both in text order): a paragraph of 100k
+    # characters with thousands of quotations stays linear.
+    units: list[Span] = []
+    k = 0
+    for sentence in sentences:
+        while k < len(marks) and marks[k].end <= sentence.start:
+            k += 1
+        if units and k < len(marks) and marks[k].start < units[-1].end and marks[k].end > sentence.start:
+            units[-1] = Span(units[-1].start, sentence.end)  # a quotation runs on into this sentence
+        else:
+            units.append(sentence)
     return units
 
 
@@ -911,6 +948,9 @@ _NOT_A_PERSON = (
 _CAPITALIZED = re.compile(r"\b[A-Z][\w’'-]+")
 
 
+_SUBJECT_WINDOW = 2000  # characters before a pronoun searched for its antecedent
+
+
 class _People:
     """What pronouns and roles are resolved against: the document's titled people (found on first
     need, as most documents never need them) and the subjects of its sentences."""
@@ -920,6 +960,7 @@ class _People:
         self._paragraphs = paragraphs
         self._found: dict[str, _Person] | None = None
         self._names: NameIndex | None = None
+        self._starts = [p.start for p in paragraphs]
 
     @property
     def names(self) -> NameIndex:
@@ -936,10 +977,12 @@ class _People:
     def subject_before(self, at: int) -> tuple[int, str] | None:
         """The nearest sentence subject before ``at`` that can be a speaker, within two paragraphs."""
         text = self._text
-        starts = [p.start for p in self._paragraphs]
-        current = max(0, bisect_right(starts, at) - 1)
+        current = max(0, bisect_right(self._starts, at) - 1)
         for para in reversed(self._paragraphs[max(0, current - 2) : current + 1]):
-            for sentence in reversed(split_sentences(text, para.start, min(para.end, at))):
+            # Only the last few sentences matter: a window keeps a 4 MB paragraph from being re-split
+            # for every pronoun.
+            lo = max(para.start, at - _SUBJECT_WINDOW)
+            for sentence in reversed(split_sentences(text, lo, min(para.end, at))):
                 if sentence.start >= at:
                     continue
                 phrase = _phrase_after(text, sentence.start, sentence.end)
@@ -1006,11 +1049,16 @@ def _resolve(text: str, phrase: _Phrase, people: _People, earlier: Sequence[Quot
     return as_written
 
 
+_PRONOUN_REACH = 1500  # characters: a pronoun refers to a speaker named this close before it
+
+
 def _resolve_pronoun(pronoun: str, people: _People, earlier: Sequence[Quote], at: int) -> str | None:
     """'he said': whoever is nearest before, the last named speaker or the last sentence's subject."""
     candidates: list[tuple[int, str]] = []
     for quote in reversed(earlier):
-        if quote.speaker and quote.speaker_start is not None and at - quote.speaker_start < 1500:
+        if quote.sentence_end < at - _PRONOUN_REACH:
+            break  # quotes are in text order: the rest are farther still
+        if quote.speaker and quote.speaker_start is not None and at - quote.speaker_start < _PRONOUN_REACH:
             if fold(pronoun) in ("he", "she") and (
                 fold(quote.speaker) in _PRONOUNS or fold(quote.speaker.split()[-1]) in _NOT_A_PERSON
             ):
@@ -1030,11 +1078,11 @@ def _resolve_role(roles: frozenset[str], people: dict[str, _Person], at: int) ->
     for person in people.values():
         if not roles <= person.roles:  # 'the Turkish president' needs a Turkish president
             continue
-        before = [m for m in person.mentions if m < at]
-        if not before:
+        count = bisect_left(person.mentions, at)  # mentions are in text order
+        if not count:
             continue
-        recency = 1.0 / (1.0 + (at - before[-1]) / 2000)
-        candidates.append((len(before) + recency, person.name))
+        recency = 1.0 / (1.0 + (at - person.mentions[count - 1]) / 2000)
+        candidates.append((count + recency, person.name))
     if not candidates:
         return None
     return max(candidates)[1]

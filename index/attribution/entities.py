@@ -9,6 +9,7 @@ a short one (resolving a name used to search the whole text for every quote).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from index.analysis import STOP_WORDS, fold
@@ -33,6 +34,7 @@ class NameIndex:
     # role noun -> (offset, full name) of each person the document gives that role
     roles: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     _text: str | None = None
+    _by_initials: dict[str, str] | None = None
 
     @classmethod
     def of(cls, text: str) -> NameIndex:
@@ -71,20 +73,26 @@ class NameIndex:
     def _spelled(self, acronym: str) -> str | None:
         """A name of the document whose initials spell ``acronym`` ('CPJ': 'Committee to Protect
         Journalists'), found lazily: most speakers are not acronyms."""
-        if self._text is None or not (2 <= len(acronym) <= 6 and acronym.isupper() and acronym.isalpha()):
+        if not (2 <= len(acronym) <= 6 and acronym.isupper() and acronym.isalpha()):
             return None
-        for match in _ORGANISATION.finditer(self._text):
-            words = match.group().split()
-            if words[0].lower() in _DETERMINERS:
-                words = words[1:]
-            if "".join(w[0] for w in words if w[:1].isupper()) == acronym:
-                return " ".join(words)
-        return None
+        if self._by_initials is None:  # one pass over the text, on the first acronym asked about
+            self._by_initials = {}
+            for match in _ORGANISATION.finditer(self._text or ""):
+                words = match.group().split()
+                if words[0].lower() in _DETERMINERS:
+                    words = words[1:]
+                initials = "".join(w[0] for w in words if w[:1].isupper())
+                self._by_initials.setdefault(initials, " ".join(words))
+        return self._by_initials.get(acronym)
 
     def by_role(self, role_words: frozenset[str], at: int) -> str | None:
         """The person nearest ``at`` whom the document gives one of these roles ("a court
         spokesman" -> the one named "court spokesman Huy Vannak" or "Huy Vannak, a court spokesman")."""
-        found = [(abs(offset - at), name) for role in role_words for offset, name in self.roles.get(role, ())]
+        found: list[tuple[int, str]] = []
+        for role in role_words:
+            people = self.roles.get(role, [])  # in text order
+            k = bisect_left(people, (at, ""))
+            found.extend((abs(people[j][0] - at), people[j][1]) for j in (k - 1, k) if 0 <= j < len(people))
         return min(found)[1] if found else None
 
     def expand(self, written: str) -> str:
