@@ -289,6 +289,7 @@ def _quote_record(q: Quote) -> dict[str, object]:
         "sentence_end": q.sentence_end,
         "relay": q.relay,
         "speaks_for": q.speaks_for,
+        "speaker_roles": q.speaker_roles,
     }
 
 

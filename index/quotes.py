@@ -219,7 +219,15 @@ def find_quotes(
                 if spoken:
                     quotes.extend(_continuation(doc, text, unit, spoken, last_speaker[0]))
                     last_speaker = (quotes[-1], number)
-    return quotes
+    return [_with_roles(q, people.names) for q in quotes]
+
+
+def _with_roles(quote: Quote, names: NameIndex) -> Quote:
+    """The quote with the words its document describes the speaker with."""
+    if not quote.speaker:
+        return quote
+    described = names.described(quote.speaker)
+    return replace(quote, speaker_roles=" ".join(sorted(described))) if described else quote
 
 
 def _marks_within(marks: Sequence[Span], starts: Sequence[int], unit: Span) -> list[Span]:

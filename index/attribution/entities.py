@@ -31,6 +31,8 @@ class NameIndex:
 
     full: dict[str, tuple[str, int]] = field(default_factory=dict)
     acronyms: dict[str, str] = field(default_factory=dict)
+    # surname -> the words the document describes that person with ("commune", "chief", "coach")
+    descriptions: dict[str, set[str]] = field(default_factory=dict)
     # role noun -> (offset, full name) of each person the document gives that role
     roles: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     _text: str | None = None
@@ -49,7 +51,9 @@ class NameIndex:
                 continue
             surname = fold(words[-1])
             name = " ".join(words)
-            for role in _roles_around(text, match.start(), match.end()):
+            described = _described_as(text, match.start(), match.end())
+            index.descriptions.setdefault(surname, set()).update(described)
+            for role in described & role_nouns():
                 index.roles.setdefault(role, []).append((match.start(), name))
             seen = variants.setdefault(surname, {})
             count, first = seen.get(name, (0, match.start()))
@@ -103,6 +107,13 @@ class NameIndex:
             self.acronyms[clean] = self._spelled(clean) or clean
         return self.acronyms.get(clean) or self.full_name(clean) or clean
 
+    def described(self, name: str) -> set[str]:
+        """The words the document puts around a person's name: titles, roles, employers
+        ("Preah Damrey Commune Chief Mith Salang" -> commune, chief, ...), so that "what did the
+        commune chief say" finds Mith Salang's words."""
+        words = name.split()
+        return self.descriptions.get(fold(words[-1]), set()) if words else set()
+
     def full_name(self, written: str) -> str | None:
         """'Perlich' -> 'Kevin Perlich'; None for a name the document never gives in full."""
         words = written.split()
@@ -115,16 +126,21 @@ class NameIndex:
 _WORD = re.compile(r"[A-Za-z][\w’'-]*")
 
 
-def _roles_around(text: str, start: int, end: int) -> set[str]:
-    """Role nouns right before a name ("court spokesman Huy Vannak") or in an apposition after it
-    ("Huy Vannak, a court spokesman,")."""
-    before = text[max(0, start - 40) : start]
-    before = re.split(r"[.,;:!?()\"“”\n]", before)[-1]
+_CLAUSE_END = re.compile(r"[.;:!?()\"“”\n]")
+
+
+def _described_as(text: str, start: int, end: int) -> set[str]:
+    """Words describing the person named at text[start:end]: the words just before the name in
+    its clause ("court spokesman Huy Vannak", "the Afghan team's coach, Alireza Mehraban") and an
+    apposition after it ("Huy Vannak, a court spokesman,"), folded, function words left out."""
+    before = _CLAUSE_END.split(text[max(0, start - 60) : start])[-1]
+    parts = before.rsplit(",", 2)
+    near = parts[-1] if parts[-1].strip() else (parts[-2] if len(parts) > 1 else "")
     after = ""
     if text.startswith(", ", end):
-        after = re.split(r"[.,;:!?()\"“”\n]", text[end + 2 : end + 80])[0]
-    words = [w.lower() for w in _WORD.findall(before)[-3:] + _WORD.findall(after)[:8]]
-    return {w for w in words if w in role_nouns()}
+        after = re.split(r"[,.;:!?()\"“”\n]", text[end + 2 : end + 90])[0]
+    words = _WORD.findall(near)[-5:] + _WORD.findall(after)[:8]
+    return {fold(w).removesuffix("'s").removesuffix("’s") for w in words} - STOP_WORDS - _DETERMINERS
 
 
 def _leading_noise(word: str) -> bool:
