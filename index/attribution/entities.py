@@ -16,7 +16,9 @@ from index.analysis import STOP_WORDS, fold
 from index.attribution.speakers import not_speakers, role_nouns, titles
 
 # A run of capitalized words (with initials: "John F. Kennedy"), on one line.
-_RUN = re.compile(r"[A-Z][\w’'-]*\.?(?:[ \t\xa0]+(?:[A-Z][\w’'-]*\.?|[A-Z]\.))*")
+_RUN = re.compile(
+    r"(?:[A-Z][a-z]{0,2}\.|[A-Z][\w’'-]*)(?:[ \t\xa0]+(?:[A-Z][a-z]{0,2}\.|[A-Z][\w’'-]*(?![\w’'-])))*"
+)
 # "the Committee to Protect Journalists (CPJ)": an organisation's name with its acronym.
 _FIRST = r"[A-Z][\w’'-]*"
 _NEXT = r"(?:[ \t\xa0]+(?:of|for|to|the|and|on|[A-Z][\w’'-]*))"
@@ -44,7 +46,7 @@ class NameIndex:
         variants: dict[str, dict[str, tuple[int, int]]] = {}  # surname -> name -> (count, first offset)
         for match in _RUN.finditer(text):
             words = match.group().split()
-            while words and _leading_noise(words[0]):
+            while words and (_leading_noise(words[0]) or fold(words[0]) in not_speakers()):
                 words = words[1:]
             words = [w.rstrip(".") if len(w) > 2 else w for w in words][-3:]  # names run 3 words at most
             if len(words) < 2 or fold(words[-1]) in not_speakers():
