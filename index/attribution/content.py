@@ -36,6 +36,14 @@ def reported_content(sentence: Parsed, cue: Cue, speaker: Span | None) -> Span |
     if clause:
         found = _span_of(sentence, clause[:1])
         return _from_cue(sentence, i, found) if found is not None else None
+    if (
+        i > 0
+        and tokens[i - 1].text == ","
+        and cue.kind == "say"
+        and tokens[i - 1].start > sentence.span.start
+    ):
+        # 'People suffer most, said X, an official': the report is what stands before the cue.
+        return _trim(sentence, Span(sentence.span.start, tokens[i - 1].start))
     fronted = [j for j in children if tokens[j].dep in ("ccomp", "parataxis") and j < i]
     if fronted:
         return _span_of(sentence, fronted[-1:])

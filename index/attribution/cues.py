@@ -138,6 +138,16 @@ def _used_as_verb(sentence: Parsed, i: int) -> bool:
         return True  # a finite verb ("said", "says") heads a clause whatever the parse attached it to
     if token.pos in ("VERB", "AUX") or token.tag.startswith("VB"):
         return token.dep in _CLAUSAL
+    # "Paris claims she was …": a third-person form read as a plural noun, between a name and a clause.
+    tokens = sentence.tokens
+    if (
+        token.pos == "NOUN"
+        and token.text.endswith("s")
+        and 0 < i < len(tokens) - 1
+        and tokens[i - 1].pos in ("PROPN", "PRON")
+        and (tokens[i + 1].pos in ("PRON", "DET") or tokens[i + 1].text.lower() == "that")
+    ):
+        return True
     # Headlines in title case ("Villagers Say They Lack Food") are often tagged as proper nouns;
     # a cue form with a subject of its own is still a verb.
     return token.pos == "PROPN" and any(

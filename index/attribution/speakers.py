@@ -95,7 +95,7 @@ def find_speaker(sentence: Parsed, cue: Cue, quoted: Sequence[Span] = ()) -> Men
         return None
     if how in ("according", "inverted") and sentence.tokens[head].pos != "PRON":
         return _surface_mention(sentence, cue.token + (2 if how == "according" else 1), head, how)
-    mention = _mention(sentence, head, how)
+    mention = _mention(sentence, head, how, cue.token)
     if mention is not None and how == "quoted":
         mention = replace(mention, relay=_relay(sentence, cue.token))
     return mention
@@ -165,6 +165,17 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
     agent = _agent(sentence, cue.token) if tokens[cue.token].tag == "VBN" else None
     if agent is not None:
         return agent, "agent"  # "as reported by City News"
+    own_subject = _subject(sentence, cue.token)
+    if own_subject is None or _inside(sentence, own_subject, quoted):
+        layout = _named_before_final_cue(sentence, cue.token)
+        if layout is not None:
+            return layout, "layout"  # "…, Ang Ky, chief of Stoung town, said."
+        finite = tokens[cue.token].tag in ("VBD", "VBZ", "VBP")
+        coordinated = cue.token > 0 and tokens[cue.token - 1].text.lower() in ("and", "but")
+        if invertible and finite and not coordinated and cue.token > 0 and tokens[cue.token - 1].text == ",":
+            inverted = _after_cue(sentence, cue.token)
+            if inverted is not None:
+                return inverted, "inverted"  # "People suffer most, said Sum Kim Sean, an official"
     i, how = cue.token, "subject"
     for _ in range(4):
         subject = _subject(sentence, i)
@@ -184,14 +195,65 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
             quoted_one = _object(sentence, parent)  # "Tass quoted aide Ivan Petrov as saying"
             if quoted_one is not None:
                 return quoted_one, "quoted"
-        if dep == "acl" and tokens[parent].pos in _NOMINAL:
+        if dep == "acl" and _can_speak(sentence, parent):
             return parent, "participle"  # "with spokesman X saying ...", "a statement saying ..."
         if dep in _CLIMB and parent != i:
             i, how = parent, _CLIMB[dep]
             continue
         break
     inverted = _after_cue(sentence, cue.token) if invertible else None
-    return (inverted, "inverted") if inverted is not None else None
+    if inverted is not None:
+        return inverted, "inverted"
+    before = cue.token - 1
+    if before >= 0 and tokens[before].pos in ("PROPN", "PRON") and own_subject is None:
+        return before, "adjacent"  # "Paris claims she ...", where "claims" was read as a noun
+    return None
+
+
+def _can_speak(sentence: Parsed, i: int) -> bool:
+    """A name, a role or a document: "spokesman X saying", "a statement saying"; not "charges"."""
+    token = sentence.tokens[i]
+    lemma = token.lemma.lower()
+    return token.pos == "PROPN" or lemma in role_nouns() or lemma in documents() or _is_title(token.text)
+
+
+def _named_before_final_cue(sentence: Parsed, cue: int) -> int | None:
+    """News layout: a cue that ends its sentence after a comma, with a name before it, maybe with an
+    apposition between ('…, Ang Ky, chief of Stoung town, said.', '…, Abraham, 92, said.')."""
+    tokens = sentence.tokens
+    after = cue + 1
+    ends = after >= len(tokens) or (tokens[after].pos == "PUNCT" and tokens[after].text in (".", "!", "?"))
+    if not ends and not (after < len(tokens) and tokens[after].pos in ("ADV", "ADP", "NOUN", "PROPN")):
+        return None  # "said on Monday." is fine; "said the plan ..." is not this layout
+    if not ends and any(t.pos in ("VERB", "AUX") for t in tokens[after:]):
+        return None
+    if cue < 2 or tokens[cue - 1].text != ",":
+        return None
+    segments: list[tuple[int, int]] = []  # comma-delimited stretches going left: (first, last)
+    last = cue - 2
+    k = last
+    while k >= 0 and len(segments) < 2:
+        if tokens[k].text == "," or k == 0:
+            first = k + 1 if tokens[k].text == "," else k
+            segments.append((first, last))
+            last = k - 1
+        k -= 1
+    for n, (first, last) in enumerate(segments):
+        while first <= last and tokens[first].pos == "PUNCT" and not _joined(sentence, first):
+            first += 1  # the closing mark of a quotation before the name
+        if first <= last and all(
+            _name_word(tokens[j].pos, tokens[j].text) or _joined(sentence, j) for j in range(first, last + 1)
+        ):
+            if n == 1 and not _apposition(sentence, *segments[0]):
+                return None
+            return last
+    return None
+
+
+def _apposition(sentence: Parsed, first: int, last: int) -> bool:
+    """'chief of Stoung town', 'an official with …', '92': a description, not a clause."""
+    words = sentence.tokens[first : last + 1]
+    return bool(words) and len(words) <= 12 and not any(t.pos in ("VERB", "AUX") for t in words)
 
 
 def _subject(sentence: Parsed, i: int) -> int | None:
@@ -269,7 +331,7 @@ def _after_cue(sentence: Parsed, cue: int) -> int | None:
     return j
 
 
-def _mention(sentence: Parsed, head: int, how: str) -> Mention | None:
+def _mention(sentence: Parsed, head: int, how: str, cue: int) -> Mention | None:
     """The speaker's mention around its head word, read on the surface: the noun phrase's words
     (parsers trained on little news often split "spokesman Hogan Gidley" or "Jerome Powell")."""
     tokens = sentence.tokens
@@ -279,6 +341,8 @@ def _mention(sentence: Parsed, head: int, how: str) -> Mention | None:
             return None
         return Mention(token.start, token.end, None, frozenset(), True, False, None, how)
     lo, hi = _phrase_bounds(sentence, head)
+    if lo <= cue <= hi:  # the speaker's words never include the cue ("Paris claims")
+        lo, hi = (cue + 1, hi) if head > cue else (lo, cue - 1)
     mention = _surface_mention(sentence, lo, hi, how)
     if mention is None or mention.name is not None:
         return mention
