@@ -596,6 +596,7 @@ def speaker_words(quote: Quote) -> set[str]:
     """Folded words naming who said it: the resolved name, the words as written, and the relay
     (a question about what TASS reported finds the aide TASS quoted)."""
     said = set(words(quote.speaker or "")) | set(words(quote.speaker_as_written or ""))
+    said |= set(words(quote.speaker_roles or ""))  # "the commune chief" finds Mith Salang
     return (said | (set(words(quote.relay or "")) - _RELAY_NOISE)) - _ARTICLES
 
 

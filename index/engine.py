@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from index import store
 from index.analysis import analyze, iter_tokens
+from index.attribution.parse import model_version
 from index.bm25 import BM25Scorer
 from index.chunking import ParsedDocument
 from index.corpus import SourceFile, changed_since, file_stamps, load_file, scan_corpus
@@ -291,6 +292,10 @@ def pipeline_fingerprint() -> str:
         digest.update((here / f"{name}.py").read_bytes())
     for path in sorted((here / "formats").glob("*.py")):
         digest.update(path.read_bytes())
+    # Attribution: its code, its word lists and the parsing model's version.
+    for path in sorted((here / "attribution").glob("*.py")) + sorted((here / "data").glob("*.txt")):
+        digest.update(path.read_bytes())
+    digest.update(model_version().encode())
     return digest.hexdigest()[:16]
 
 

@@ -88,6 +88,10 @@ class Quote:
     sentence_start: int
     sentence_end: int
     relay: str | None = None
+    speaks_for: str | None = None  # "Putin" when Putin's press secretary speaks
+    # Words the document describes the speaker with ("commune chief", "Crown prosecutor"): role
+    # questions ("what did the commune chief say") are answered through them.
+    speaker_roles: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

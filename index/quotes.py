@@ -17,13 +17,19 @@ president" are resolved to a named person of the document where the text allows 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Literal
 
 from index.analysis import STOP_WORDS
 from index.analysis import fold as _fold_text
+from index.attribution.content import reported_content
+from index.attribution.cues import find_cues, may_hold_cue, surface_forms, weak_verbs
+from index.attribution.entities import NameIndex
+from index.attribution.parse import Parsed, ParseFn, load_parser, parse_spans
+from index.attribution.speakers import Mention, find_speaker, role_nouns
 from index.models import Quote, QuoteKind, Span
 from index.sentences import ABBREVIATIONS, split_sentences
 
@@ -127,7 +133,8 @@ _QUOTED_AS = re.compile(r"\bquoted\s+", re.IGNORECASE)
 _AS_SAYING = re.compile(r"\s+as\s+(?:saying|telling|stating|adding|warning)\b", re.IGNORECASE)
 _ANY_CUE = re.compile(_CUE.pattern + r"|\b[Aa]ccording\s+to\b|\breported\s+by\b|\bquoted\b")
 _LAST_WORD = re.compile(r"(\w+)\s+$")
-_STRAIGHT = re.compile('"')
+# Straight double quotes, and two apostrophes used as one ('\'\'Yes,\'\' he said', a common news style).
+_STRAIGHT = re.compile("\"|''")
 
 
 @dataclass(slots=True)
@@ -148,6 +155,8 @@ class _Attribution:
     cue: str
     cue_span: Span
     relay: str | None = None
+    content: Span | None = None  # the reported words, when the parse gave them
+    speaks_for: str | None = None
 
 
 @dataclass(slots=True)
@@ -158,27 +167,47 @@ class _Person:
 
 
 def find_quotes(
-    doc: str, text: str, paragraphs: Sequence[Span], units: Sequence[Sequence[Span]] | None = None
+    doc: str,
+    text: str,
+    paragraphs: Sequence[Span],
+    units: Sequence[Sequence[Span]] | None = None,
+    *,
+    parser: ParseFn | Literal["shipped"] | None = "shipped",
 ) -> list[Quote]:
     """Every attributed quote in one document's text, in text order.
 
     ``units`` may pass each paragraph's :func:`sentence_units` when the caller has them already.
+    ``parser`` reads the syntax of the sentences that may hold an attribution (the shipped model by
+    default); without one, or where a sentence cannot be parsed, the rules below attribute it.
     """
+    parse_fn = load_parser() if parser == "shipped" else parser
     people = _People(text, paragraphs)
     quotes: list[Quote] = []
     last_speaker: tuple[Quote, int] | None = None  # the last attributed quote and its paragraph number
+    candidates: list[tuple[int, list[Span], list[Span]]] = []  # paragraph number, its marks, its units
     for number, para in enumerate(paragraphs):
         marks = _quote_marks(text, para.start, para.end)
-        if not marks and not _ANY_CUE.search(text, para.start, para.end):
+        if not marks and not may_hold_cue(text, para.start, para.end):
             continue  # nothing quoted, no speech verb: the common case, skipped cheaply
-        para_units = units[number] if units is not None else _units(text, para, marks)
+        para_units = list(units[number]) if units is not None else _units(text, para, marks)
+        candidates.append((number, marks, para_units))
+    mark_starts = {number: [m.start for m in marks] for number, marks, _ in candidates}
+    parsed = _parse_candidates(text, candidates, parse_fn)
+    for number, marks, para_units in candidates:
+        starts = mark_starts[number]
         for unit in para_units:
-            inside = [m for m in marks if unit.start <= m.start and m.end <= unit.end]
-            attributions = _attributions(text, unit, inside)
+            inside = _marks_within(marks, starts, unit)
+            sentence = parsed.get(unit.start)
+            if sentence is not None and sentence.span == unit:
+                rules = _attributions(text, unit, inside, people.names)
+                attributions = _parsed_attributions(text, sentence, inside, rules)
+            else:
+                attributions = _attributions(text, unit, inside, people.names)
             unit_first = len(quotes)
             if attributions:
-                for attribution in attributions:
-                    made = _make_quotes(doc, text, unit, inside, attribution, people, quotes)
+                owned = _marks_by_cue(inside, attributions)
+                for attribution, own_marks in zip(attributions, owned, strict=True):
+                    made = _make_quotes(doc, text, unit, own_marks, attribution, people, quotes)
                     # Two cues for the same words ("noted that ... and said ...") make one quote.
                     have = {(q.start, q.end, q.speaker) for q in quotes[unit_first:]}
                     new = [q for q in made if (q.start, q.end, q.speaker) not in have]
@@ -190,7 +219,184 @@ def find_quotes(
                 if spoken:
                     quotes.extend(_continuation(doc, text, unit, spoken, last_speaker[0]))
                     last_speaker = (quotes[-1], number)
-    return quotes
+    return [_with_roles(q, people.names) for q in quotes]
+
+
+def _with_roles(quote: Quote, names: NameIndex) -> Quote:
+    """The quote with the words its document describes the speaker with."""
+    if not quote.speaker:
+        return quote
+    described = names.described(quote.speaker)
+    return replace(quote, speaker_roles=" ".join(sorted(described))) if described else quote
+
+
+def _marks_within(marks: Sequence[Span], starts: Sequence[int], unit: Span) -> list[Span]:
+    """The quotations inside ``unit`` (``starts`` are the marks' sorted starts: a bisection, not a scan)."""
+    out = []
+    for k in range(bisect_left(starts, unit.start), len(marks)):
+        if marks[k].start >= unit.end:
+            break
+        if marks[k].end <= unit.end:
+            out.append(marks[k])
+    return out
+
+
+def _parse_candidates(
+    text: str, candidates: Sequence[tuple[int, list[Span], list[Span]]], parse_fn: ParseFn | None
+) -> dict[int, Parsed]:
+    """Parse, in one batch, the units that may hold an attribution: a quotation or a cue form."""
+    if parse_fn is None:
+        return {}
+    wanted: list[Span] = []
+    for _, marks, para_units in candidates:
+        starts = [m.start for m in marks]
+        wanted.extend(
+            unit
+            for unit in para_units
+            if _marks_within(marks, starts, unit) or may_hold_cue(text, unit.start, unit.end)
+        )
+    # Title-case headlines ("Villagers Say They Lack Food") hide their verbs from the tagger: the
+    # parser sees cue forms lower-cased (same length, so offsets hold).
+    shown = _lower_title_cues(text, wanted).translate(_PLAIN_SPACES)
+    return {
+        p.span.start: replace(p, text=text[p.span.start : p.span.end])
+        for p in parse_spans(shown, wanted, parse_fn)
+        if p is not None
+    }
+
+
+# The model was trained on text with plain spaces; other spaces become tokens of their own and
+# break phrases ("As\xa0Bloomberg\xa0notes"). One character for one keeps the offsets.
+_PLAIN_SPACES = str.maketrans({"\xa0": " ", "\t": " ", "\n": " ", "\r": " ", "\u2009": " ", "\u202f": " "})
+
+
+def _lower_title_cues(text: str, units: Sequence[Span]) -> str:
+    chars: list[str] | None = None
+    for unit in units:
+        words = _TITLE_WORD.findall(text, unit.start, unit.end)
+        if len(words) < 4 or sum(w[:1].isupper() for w in words) < 0.7 * len(words):
+            continue
+        for match in _TITLE_WORD.finditer(text, unit.start, unit.end):
+            if match.group().lower() in surface_forms() and match.group()[:1].isupper():
+                chars = chars if chars is not None else list(text)
+                chars[match.start()] = chars[match.start()].lower()
+    return "".join(chars) if chars is not None else text
+
+
+_TITLE_WORD = re.compile(r"[A-Za-z][\w’'-]*")
+
+
+def _parsed_attributions(
+    text: str, sentence: Parsed, marks: Sequence[Span], rules: Sequence[_Attribution]
+) -> list[_Attribution]:
+    """Attributions read off the parse: each cue with its speaker and, for reported speech, content.
+    Where the parse finds a cue but no speaker (news layouts such as '…, Ang Ky, chief of the town,
+    said.' parse badly), the rules' speaker for the same cue is taken."""
+    found: list[_Attribution] = []
+    for cue in find_cues(sentence, marks):
+        token = sentence.tokens[cue.token]
+        end = sentence.tokens[cue.token + 1].end if cue.kind == "according" else token.end
+        cue_span = Span(token.start, end)
+        mention = find_speaker(sentence, cue, marks)
+        phrase = _phrase_of(mention) if mention is not None else None
+        if phrase is None:
+            same = [r for r in rules if r.cue_span.start < cue_span.end and cue_span.start < r.cue_span.end]
+            phrase = same[0].speaker if same else None
+        if phrase is None:
+            continue
+        content = reported_content(sentence, cue, Span(phrase.start, phrase.end))
+        if content is None and not marks and not _has_clause(sentence, cue.token, phrase.start):
+            continue  # a verb of saying with nothing said ("to observe the trial") is no cue
+        if content is None and not marks and _takes_a_thing(sentence, cue.token):
+            continue  # "conceded a penalty", "denied visas": an object, not a message
+        label = cue.lemma if cue.kind == "according" else token.text.lower()
+        if mention is not None and mention.how == "agent":
+            label += " by"  # "as reported by City News"
+        elif mention is not None and mention.how == "quoted":
+            label = "quoted as " + label
+        attribution = _Attribution(phrase, label, cue_span)
+        if content is None and not marks:
+            content = _reported_content(text, sentence.span, attribution)  # the words beside the cue
+        found.append(
+            _Attribution(
+                phrase,
+                label,
+                cue_span,
+                content=content,
+                relay=mention.relay if mention is not None else None,
+                speaks_for=mention.speaks_for if mention is not None else None,
+            )
+        )
+    # A cue inside another cue's reported words is part of that report, not an attribution of its
+    # own ("X said the referee awarded a penalty after confirming ...").
+    found = [
+        a
+        for a in found
+        if not any(
+            b is not a and b.content is not None and b.content.start <= a.cue_span.start < b.content.end
+            for b in found
+        )
+    ]
+    # Cues the parse does not see as verbs ("as reported by", "quoted ... as saying") keep the rules'.
+    seen = [Span(min(a.cue_span.start, a.speaker.start), max(a.cue_span.end, a.speaker.end)) for a in found]
+    for rule in rules:
+        lemma = surface_forms().get(rule.cue)
+        if rule.cue not in _PHRASE_CUES and (lemma is None or lemma in weak_verbs()):
+            continue  # not a verb of the lexicon ("revealed"), or one that needs a quotation
+        if not any(s.start < rule.cue_span.end and rule.cue_span.start < s.end for s in seen):
+            found.append(rule)
+    found.sort(key=lambda a: a.cue_span.start)
+    return found
+
+
+def _takes_a_thing(sentence: Parsed, cue: int) -> bool:
+    """The cue has a noun object and no clause follows it: a thing conceded or denied, not words."""
+    tokens = sentence.tokens
+    objects = [
+        j for j in sentence.children(cue) if tokens[j].dep == "obj" and tokens[j].pos in ("NOUN", "PROPN")
+    ]
+    if not objects:
+        return False
+    after = max(sentence.subtree(objects[0]))
+    return not any(t.pos in ("VERB", "AUX") for t in tokens[after + 1 :])
+
+
+def _has_clause(sentence: Parsed, cue: int, speaker_start: int) -> bool:
+    """A clause stands beside the cue (after it, or before its speaker): a verb the parse did not
+    attach as the cue's complement ("said officials were being sent")."""
+    tokens = sentence.tokens
+    return any(
+        t.pos in ("VERB", "AUX") and (j > cue or t.end <= speaker_start)
+        for j, t in enumerate(tokens)
+        if j != cue
+    )
+
+
+# Cues made of several words, which the rules read on the surface and the parse may miss.
+_PHRASE_CUES = frozenset({"according to", "reported by", "quoted as saying"})
+
+
+def _phrase_of(mention: Mention) -> _Phrase:
+    return _Phrase(
+        mention.start, mention.end, mention.name, mention.roles, mention.pronoun, mention.definite_role
+    )
+
+
+def _marks_by_cue(marks: Sequence[Span], attributions: Sequence[_Attribution]) -> list[list[Span]]:
+    """Each quotation goes with the nearest cue of its sentence (two cues, two speakers' words)."""
+    if len(attributions) == 1:
+        return [list(marks)]
+    owned: list[list[Span]] = [[] for _ in attributions]
+    for mark in marks:
+
+        def distance(a: _Attribution, mark: Span = mark) -> int:
+            if a.cue_span.start >= mark.end:
+                return a.cue_span.start - mark.end
+            return max(0, mark.start - a.cue_span.end)
+
+        nearest = min(range(len(attributions)), key=lambda k: distance(attributions[k]))
+        owned[nearest].append(mark)
+    return owned
 
 
 # --- quotation marks and units -----------------------------------------------------------------
@@ -207,9 +413,9 @@ def _quote_marks(text: str, start: int, end: int) -> list[Span]:
                 break
             spans.append(Span(i, j + 1))
             i = text.find(open_, j + 1, end)
-    straight = [m.start() for m in _STRAIGHT.finditer(text, start, end)]
-    for a, b in zip(straight[0::2], straight[1::2], strict=False):
-        spans.append(Span(a, b + 1))
+    straight = [(m.start(), m.end()) for m in _STRAIGHT.finditer(text, start, end)]
+    for (a, _), (_, b) in zip(straight[0::2], straight[1::2], strict=False):
+        spans.append(Span(a, b))
     spans.sort(key=lambda s: s.start)
     # Drop marks nested in another quotation (a quote within a quote belongs to the outer speaker).
     kept: list[Span] = []
@@ -220,6 +426,13 @@ def _quote_marks(text: str, start: int, end: int) -> list[Span]:
     return kept
 
 
+def _inner(text: str, mark: Span) -> Span:
+    """The quoted words of a quotation span, without its marks (one character, or two for '')."""
+    opening = 2 if text.startswith("''", mark.start) else 1
+    closing = 2 if mark.end - mark.start >= 4 and text.startswith("''", mark.end - 2) else 1
+    return Span(mark.start + opening, max(mark.start + opening, mark.end - closing))
+
+
 def sentence_units(text: str, para: Span) -> list[Span]:
     """The answerable sentences of a paragraph: sentences, with multi-sentence quotations kept whole."""
     return _units(text, para, _quote_marks(text, para.start, para.end))
@@ -227,12 +440,18 @@ def sentence_units(text: str, para: Span) -> list[Span]:
 
 def _units(text: str, para: Span, marks: Sequence[Span]) -> list[Span]:
     """Sentences of the paragraph, merged where a quotation spans more than one."""
-    units = split_sentences(text, para.start, para.end)
-    for mark in marks:
-        first = next((i for i, u in enumerate(units) if u.end > mark.start), None)
-        last = next((i for i in range(len(units) - 1, -1, -1) if units[i].start < mark.end), None)
-        if first is not None and last is not None and last > first:
-            units[first : last + 1] = [Span(units[first].start, units[last].end)]
+    sentences = split_sentences(text, para.start, para.end)
+    # One pass over sentences and marks together (both in text order): a paragraph of 100k
+    # characters with thousands of quotations stays linear.
+    units: list[Span] = []
+    k = 0
+    for sentence in sentences:
+        while k < len(marks) and marks[k].end <= sentence.start:
+            k += 1
+        if units and k < len(marks) and marks[k].start < units[-1].end and marks[k].end > sentence.start:
+            units[-1] = Span(units[-1].start, sentence.end)  # a quotation runs on into this sentence
+        else:
+            units.append(sentence)
     return units
 
 
@@ -240,7 +459,8 @@ def _masked(text: str, unit: Span, marks: Sequence[Span]) -> str:
     """The unit's text with quoted words blanked out, so cues inside quotes are not read as cues."""
     chars = list(text[unit.start : unit.end])
     for mark in marks:
-        for i in range(mark.start + 1, mark.end - 1):
+        inner = _inner(text, mark)
+        for i in range(inner.start, inner.end):
             chars[i - unit.start] = "_"
     return "".join(chars)
 
@@ -248,7 +468,7 @@ def _masked(text: str, unit: Span, marks: Sequence[Span]) -> str:
 # --- cues and speakers ---------------------------------------------------------------------------
 
 
-def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribution]:
+def _attributions(text: str, unit: Span, marks: Sequence[Span], names: NameIndex) -> list[_Attribution]:
     masked = _masked(text, unit, marks)
     base = unit.start
     found: list[_Attribution] = []
@@ -294,7 +514,7 @@ def _attributions(text: str, unit: Span, marks: Sequence[Span]) -> list[_Attribu
             ):
                 add(_Attribution(adjacent, verb, cue_span))
             continue
-        before = _phrase_before_cue(text, masked, match.start(), base)
+        before = _phrase_before_cue(text, masked, match.start(), base, names)
         if before is not None and _is_date_word(text[before.start : before.end]):
             before = None  # "... on Wednesday alleged": a day, not a speaker
         if before is None and re.search(r"(?:,\s*|\s)and\s+$", masked[: match.start()]):
@@ -352,7 +572,7 @@ def _quote_adjacent(masked: str, cue_at: int) -> bool:
     return head.endswith((',"', ",”", '"', "”", ",’"))
 
 
-def _phrase_before_cue(text: str, masked: str, cue_at: int, base: int) -> _Phrase | None:
+def _phrase_before_cue(text: str, masked: str, cue_at: int, base: int, names: NameIndex) -> _Phrase | None:
     """The speaker right before a cue, allowing 'has previously' style words between them."""
     head = masked[:cue_at]
     stop = cue_at
@@ -364,7 +584,7 @@ def _phrase_before_cue(text: str, masked: str, cue_at: int, base: int) -> _Phras
     end = base + stop
     phrase = _phrase_before(text, end, base)
     if _bare_role(text, phrase) and phrase is not None and text[base : phrase.start].rstrip().endswith(","):
-        return _with_preceding_name(text, phrase, base)  # "Bryan Reyes, Police Chief told ..."
+        return _with_preceding_name(text, phrase, base, names)  # "Bryan Reyes, Police Chief told ..."
     if phrase is not None and phrase.name is None and re.search(r"\bof\s*$", text[base : phrase.start]):
         return _with_owner(text, phrase, base)  # "Sergeant Kevin Perlich of the Police Department said"
     if phrase is None and head[: end - base].rstrip().endswith(","):
@@ -374,7 +594,7 @@ def _phrase_before_cue(text: str, masked: str, cue_at: int, base: int) -> _Phras
         if phrase is not None and not text[base : phrase.start].rstrip().endswith(","):
             phrase = None
         elif phrase is not None:
-            phrase = _with_preceding_name(text, phrase, base)
+            phrase = _with_preceding_name(text, phrase, base, names)
     return phrase
 
 
@@ -396,14 +616,14 @@ def _with_owner(text: str, organisation: _Phrase, base: int) -> _Phrase:
     return _Phrase(person.start, organisation.end, name, person.roles)
 
 
-def _with_preceding_name(text: str, role: _Phrase, base: int) -> _Phrase:
+def _with_preceding_name(text: str, role: _Phrase, base: int, names: NameIndex) -> _Phrase:
     """'John Smith, the family's lawyer, said': the name before the apposition is the speaker."""
     comma = base + len(text[base : role.start].rstrip()) - 1
     named = _phrase_before(text, comma, base)
     if named is None or named.pronoun or named.roles or not _is_capitalized(text[named.start : named.end]):
         return role
     written = text[named.start : named.end]
-    if " " not in written.strip() and _full_name(text, written.strip()) is None:
+    if " " not in written.strip() and names.full_name(written.strip()) is None:
         return role  # "on Wednesday, officials said": one capitalized word is not a name to trust
     return _Phrase(named.start, role.end, Span(named.start, named.end), role.roles)
 
@@ -628,14 +848,15 @@ def _make_quotes(
         sentence_start=unit.start,
         sentence_end=unit.end,
         relay=attribution.relay,
+        speaks_for=attribution.speaks_for,
     )
     # Quoted words make a direct quote; one or two scare-quoted words ('some "elements" in Aso Rock')
     # inside reported speech do not: then the reported clause is the quote.
     spoken = [m for m in marks if len(text[m.start : m.end].split()) >= _SCARE_QUOTE_WORDS]
     if spoken:
-        inner = [Span(m.start + 1, m.end - 1) for m in spoken]
+        inner = [_inner(text, m) for m in spoken]
         return [_with_span(template, text, span, "direct") for span in inner]
-    content = _reported_content(text, unit, attribution)
+    content = attribution.content or _reported_content(text, unit, attribution)
     return [_with_span(template, text, content, "reported")] if content.end > content.start else []
 
 
@@ -679,12 +900,13 @@ def _is_speech(text: str, unit: Span, mark: Span) -> bool:
 
 def _continuation(doc: str, text: str, unit: Span, marks: Sequence[Span], previous: Quote) -> list[Quote]:
     """A quotation with no cue of its own goes on with the previous speaker's words."""
+    inner = [_inner(text, m) for m in marks if m.end - m.start > 2]
     return [
         Quote(
             doc=doc,
-            text=text[m.start + 1 : m.end - 1],
-            start=m.start + 1,
-            end=m.end - 1,
+            text=text[m.start : m.end],
+            start=m.start,
+            end=m.end,
             speaker=previous.speaker,
             speaker_as_written=previous.speaker_as_written,
             speaker_start=previous.speaker_start,
@@ -695,8 +917,8 @@ def _continuation(doc: str, text: str, unit: Span, marks: Sequence[Span], previo
             sentence_end=unit.end,
             relay=previous.relay,
         )
-        for m in marks
-        if m.end - m.start > 2
+        for m in inner
+        if m.end > m.start
     ]
 
 
@@ -734,6 +956,9 @@ _NOT_A_PERSON = (
 _CAPITALIZED = re.compile(r"\b[A-Z][\w’'-]+")
 
 
+_SUBJECT_WINDOW = 2000  # characters before a pronoun searched for its antecedent
+
+
 class _People:
     """What pronouns and roles are resolved against: the document's titled people (found on first
     need, as most documents never need them) and the subjects of its sentences."""
@@ -742,6 +967,15 @@ class _People:
         self._text = text
         self._paragraphs = paragraphs
         self._found: dict[str, _Person] | None = None
+        self._names: NameIndex | None = None
+        self._starts = [p.start for p in paragraphs]
+
+    @property
+    def names(self) -> NameIndex:
+        """Full names by surname, found in one pass on first need."""
+        if self._names is None:
+            self._names = NameIndex.of(self._text)
+        return self._names
 
     def get(self) -> dict[str, _Person]:
         if self._found is None:
@@ -751,17 +985,19 @@ class _People:
     def subject_before(self, at: int) -> tuple[int, str] | None:
         """The nearest sentence subject before ``at`` that can be a speaker, within two paragraphs."""
         text = self._text
-        starts = [p.start for p in self._paragraphs]
-        current = max(0, bisect_right(starts, at) - 1)
+        current = max(0, bisect_right(self._starts, at) - 1)
         for para in reversed(self._paragraphs[max(0, current - 2) : current + 1]):
-            for sentence in reversed(split_sentences(text, para.start, min(para.end, at))):
+            # Only the last few sentences matter: a window keeps a 4 MB paragraph from being re-split
+            # for every pronoun.
+            lo = max(para.start, at - _SUBJECT_WINDOW)
+            for sentence in reversed(split_sentences(text, lo, min(para.end, at))):
                 if sentence.start >= at:
                     continue
                 phrase = _phrase_after(text, sentence.start, sentence.end)
                 if phrase is not None and not phrase.pronoun and self._personlike(phrase):
                     name = phrase.name or phrase
                     written = " ".join(text[name.start : name.end].split())
-                    return sentence.start, _full_name(text, written) or written
+                    return sentence.start, self.names.full_name(written) or written
         return None
 
     def _personlike(self, phrase: _Phrase) -> bool:
@@ -773,19 +1009,7 @@ class _People:
         if len(words) >= 2 and all(w[:1].isupper() for w in words):
             return True
         # One capitalized word ("Mathews, 37, changed ..."): a surname if the text has its full name.
-        return _full_name(self._text, words[-1]) is not None
-
-
-def _full_name(text: str, surname: str) -> str | None:
-    """'Perlich' -> 'Kevin Perlich', when the text names someone so (a first name before it)."""
-    if " " in surname or not surname[:1].isupper():
-        return None
-    gap = r"(?:[ \t\xa0]+|[ \t\xa0]*\n[ \t\xa0]*)"  # one line break at most: not across paragraphs
-    found = re.search(r"\b([A-Z][\w’'-]+(?:" + gap + r"[A-Z]\.)?)" + gap + re.escape(surname) + r"\b", text)
-    first = fold(found.group(1)).strip(".") if found else ""
-    if found is None or first in _TITLES or first in _DETERMINERS or first in STOP_WORDS:
-        return None  # "Mr Powell", "The Powell", "But Powell" give no first name
-    return f"{found.group(1)} {surname}"
+        return self.names.full_name(words[-1]) is not None
 
 
 def _collect_people(text: str) -> dict[str, _Person]:
@@ -817,23 +1041,32 @@ def _resolve(text: str, phrase: _Phrase, people: _People, earlier: Sequence[Quot
     """The name a speaker phrase stands for: its own name, or the person a pronoun or role points to."""
     as_written = text[phrase.start : phrase.end]
     if phrase.name is not None:
-        return text[phrase.name.start : phrase.name.end]
+        return people.names.expand(text[phrase.name.start : phrase.name.end])
     if phrase.pronoun:
         return _resolve_pronoun(as_written, people, earlier, at)
     if " " not in as_written.strip():
-        return _full_name(text, as_written.strip()) or as_written  # "Perlich said" -> Kevin Perlich
+        return people.names.expand(as_written)  # "Perlich said" -> Kevin Perlich, "CPJ" -> its name
     if phrase.definite_role:
         resolved = _resolve_role(phrase.roles, people.get(), at)
         if resolved:
             return resolved
+    singular = frozenset(r for r in phrase.roles if r in role_nouns())
+    if singular and fold(as_written.split()[-1]) in singular:
+        # "a court spokesman said": the person the document calls so, nearest to here
+        return people.names.by_role(singular, at) or as_written
     return as_written
+
+
+_PRONOUN_REACH = 1500  # characters: a pronoun refers to a speaker named this close before it
 
 
 def _resolve_pronoun(pronoun: str, people: _People, earlier: Sequence[Quote], at: int) -> str | None:
     """'he said': whoever is nearest before, the last named speaker or the last sentence's subject."""
     candidates: list[tuple[int, str]] = []
     for quote in reversed(earlier):
-        if quote.speaker and quote.speaker_start is not None and at - quote.speaker_start < 1500:
+        if quote.sentence_end < at - _PRONOUN_REACH:
+            break  # quotes are in text order: the rest are farther still
+        if quote.speaker and quote.speaker_start is not None and at - quote.speaker_start < _PRONOUN_REACH:
             if fold(pronoun) in ("he", "she") and (
                 fold(quote.speaker) in _PRONOUNS or fold(quote.speaker.split()[-1]) in _NOT_A_PERSON
             ):
@@ -853,11 +1086,11 @@ def _resolve_role(roles: frozenset[str], people: dict[str, _Person], at: int) ->
     for person in people.values():
         if not roles <= person.roles:  # 'the Turkish president' needs a Turkish president
             continue
-        before = [m for m in person.mentions if m < at]
-        if not before:
+        count = bisect_left(person.mentions, at)  # mentions are in text order
+        if not count:
             continue
-        recency = 1.0 / (1.0 + (at - before[-1]) / 2000)
-        candidates.append((len(before) + recency, person.name))
+        recency = 1.0 / (1.0 + (at - person.mentions[count - 1]) / 2000)
+        candidates.append((count + recency, person.name))
     if not candidates:
         return None
     return max(candidates)[1]

@@ -72,6 +72,10 @@ def group_speakers(quotes: Sequence[Quote]) -> list[Speaker]:
         key = tuple(words(quote.speaker))
         by_key[key].append(i)
         written[key][" ".join(quote.speaker.split())] += 1
+        # The attribution resolves "Kalın" to "Ibrahim Kalin"; the form the text used is a name form too.
+        as_written = quote.speaker_as_written
+        if as_written and as_written != quote.speaker and is_named(as_written):
+            written[key][" ".join(as_written.split())] += 1
     merged = _fold_surnames(list(by_key))
     groups: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
     for key in by_key:

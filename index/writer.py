@@ -150,6 +150,8 @@ def _quote_record(q: Quote) -> dict[str, object]:
         "sentence_start": q.sentence_start,
         "sentence_end": q.sentence_end,
         "relay": q.relay,
+        "speaks_for": q.speaks_for,
+        "speaker_roles": q.speaker_roles,
     }
 
 

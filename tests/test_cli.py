@@ -128,9 +128,12 @@ def test_run_without_token_explains_what_to_set(tmp_path: Path) -> None:
 
 
 def test_ask_path_does_not_import_discord_or_pydantic(paths: list[str]) -> None:
+    # Building parses with spaCy (which brings pydantic); answering from a built index must not.
+    assert citebot("index", "build", *paths).returncode == 0
     code = (
         "import sys, bot.cli; bot.cli.main(sys.argv[1:]); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'pydantic', 'scipy')))"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('discord', 'pydantic', 'scipy', 'spacy', 'thinc')))"
     )
     run = subprocess.run(
         [sys.executable, "-c", code, "ask", *paths, "--json", "Who invited Trump?"],

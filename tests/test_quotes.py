@@ -40,7 +40,7 @@ def only(text: str) -> Quote:
         ("The bridge will open in May, the ministry said on Monday.", "the ministry", "said"),
         ("The vote was delayed, as reported by City News.", "City News", "reported by"),
         ("John Smith, the family's lawyer, said the ruling was wrong.", "John Smith", "said"),
-        ("According to a statement from the Ministry, 12 were held.", "the Ministry", "according to"),
+        ("According to a statement from the Ministry, 12 were held.", "Ministry", "according to"),
         ("Prices rose, with the central bank warning that it would last.", "the central bank", "warning"),
     ],
 )

@@ -1,0 +1,175 @@
+"""Cues: the words that mark speech, found by lemma and syntax in a parsed sentence.
+
+A cue is a verb of the lexicon (``index/data/cue_verbs.txt``: saying, writing, naming, requesting)
+used as a verb, outside quotation marks and not negated, or the phrase "according to". The lexicon's
+forms also make the cheap pre-filter that decides which sentences are worth parsing at all.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
+from index.attribution.parse import Parsed
+from index.models import Span
+
+CueKind = Literal["say", "naming", "request", "according"]
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    token: int  # index of the cue word in the sentence
+    lemma: str
+    kind: CueKind
+
+
+def _data_lines(name: str) -> list[list[str]]:
+    text = resources.files("index.data").joinpath(name).read_text(encoding="utf-8")
+    return [line.split() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@functools.cache
+def addressee_verbs() -> frozenset[str]:
+    """Cue lemmas whose object is the listener ("told Reuters"), so never an inverted speaker."""
+    return frozenset(line[0] for line in _data_lines("cue_verbs.txt") if line[2:3] == ["addressee"])
+
+
+@functools.cache
+def weak_verbs() -> frozenset[str]:
+    """Cue lemmas that report speech only before a quotation or a colon ("continued: ...")."""
+    return frozenset(line[0] for line in _data_lines("cue_verbs.txt") if line[2:3] == ["weak"])
+
+
+@functools.cache
+def lexicon() -> dict[str, CueKind]:
+    """Cue lemma -> kind."""
+    kinds: dict[str, CueKind] = {}
+    for lemma, kind, *_ in _data_lines("cue_verbs.txt"):
+        if kind not in ("say", "naming", "request"):
+            raise ValueError(f"cue_verbs.txt: unknown kind {kind!r} for {lemma!r}")
+        kinds[lemma] = kind  # type: ignore[assignment]
+    return kinds
+
+
+def _regular_forms(lemma: str) -> set[str]:
+    forms = {lemma, lemma + "s", lemma + "es", lemma + "ed", lemma + "ing", lemma + "d"}
+    if lemma.endswith("e"):
+        forms |= {lemma[:-1] + "ing"}
+    if lemma.endswith("y"):
+        forms |= {lemma[:-1] + "ies", lemma[:-1] + "ied"}
+    if re.search(r"[^aeiou][aeiou][bdglmnprt]$", lemma):  # admit -> admitted, refer -> referred
+        forms |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}
+    return forms
+
+
+@functools.cache
+def surface_forms() -> dict[str, str]:
+    """Every form of a cue verb -> its lemma (regular inflections and the irregular ones listed)."""
+    forms = {form: lemma for lemma in lexicon() for form in _regular_forms(lemma)}
+    forms.update({form: lemma for form, lemma in _data_lines("cue_forms.txt")})
+    return forms
+
+
+@functools.cache
+def _candidate_pattern() -> re.Pattern[str]:
+    words = sorted(surface_forms(), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(words) + r"|according\s+to)\b", re.IGNORECASE)
+
+
+def may_hold_cue(text: str, start: int, end: int) -> bool:
+    """The pre-filter: does text[start:end] contain a form of a cue verb (or "according to")?"""
+    return _candidate_pattern().search(text, start, end) is not None
+
+
+_NEGATIONS = frozenset({"not", "n't", "never"})
+
+
+def find_cues(sentence: Parsed, quoted: Sequence[Span]) -> list[Cue]:
+    """The cues of a sentence, in order; words inside ``quoted`` spans are someone's words, not cues."""
+    tokens = sentence.tokens
+    kinds = lexicon()
+    forms = surface_forms()
+    cues: list[Cue] = []
+    for i, token in enumerate(tokens):
+        if any(q.start <= token.start < q.end for q in quoted):
+            continue
+        low = token.text.lower()
+        if low == "according" and i + 1 < len(tokens) and tokens[i + 1].text.lower() == "to":
+            cues.append(Cue(i, "according to", "according"))
+            continue
+        lemma = token.lemma.lower() if token.lemma.lower() in kinds else forms.get(low, "")
+        if not lemma or not _used_as_verb(sentence, i):
+            continue
+        if any(tokens[j].text.lower() in _NEGATIONS for j in sentence.children(i)):
+            continue  # "officials have not said why"
+        kind = kinds[lemma]
+        if kind == "naming" and not _names_something(sentence, i, quoted):
+            continue
+        if lemma in weak_verbs() and not _introduces_quotation(sentence, i, quoted):
+            continue
+        if lemma == "call" and _child_word(sentence, i, "for"):
+            kind = "request"  # "call for"
+        cues.append(Cue(i, lemma, kind))
+    return cues
+
+
+# Relations a verb heads a clause with; "his continued efforts" (amod) is an adjective.
+_CLAUSAL = frozenset(
+    {"ROOT", "root", "ccomp", "advcl", "conj", "xcomp", "parataxis", "acl", "acl:relcl", "csubj", "dep"}
+)
+
+
+def _introduces_quotation(sentence: Parsed, i: int, quoted: Sequence[Span]) -> bool:
+    """A colon or a quotation follows the cue closely ('continued: "…"', 'reads "…"')."""
+    base = sentence.span.start
+    rest = sentence.text[sentence.tokens[i].end - base :]
+    if re.match(r"[\s,]*(?:[:“\"]|'')", rest):
+        return True
+    return any(0 <= q.start - sentence.tokens[i].end <= 3 for q in quoted)
+
+
+def _used_as_verb(sentence: Parsed, i: int) -> bool:
+    token = sentence.tokens[i]
+    if token.tag in ("VBD", "VBZ", "VBP"):
+        return True  # a finite verb ("said", "says") heads a clause whatever the parse attached it to
+    if token.pos in ("VERB", "AUX") or token.tag.startswith("VB"):
+        return token.dep in _CLAUSAL
+    # "Paris claims she was …": a third-person form read as a plural noun, between a name and a clause.
+    tokens = sentence.tokens
+    if (
+        token.pos == "NOUN"
+        and token.text.endswith("s")
+        and 0 < i < len(tokens) - 1
+        and tokens[i - 1].pos in ("PROPN", "PRON")
+        and (tokens[i + 1].pos in ("PRON", "DET") or tokens[i + 1].text.lower() == "that")
+    ):
+        return True
+    # Headlines in title case ("Villagers Say They Lack Food") are often tagged as proper nouns;
+    # a cue form with a subject of its own is still a verb.
+    return token.pos == "PROPN" and any(
+        sentence.tokens[j].dep.startswith("nsubj") for j in sentence.children(i)
+    )
+
+
+def _child_word(sentence: Parsed, i: int, word: str) -> bool:
+    toks = sentence.tokens
+    if any(toks[j].text.lower() == word for j in sentence.children(i)):
+        return True
+    return i + 1 < len(toks) and toks[i + 1].text.lower() == word
+
+
+def _names_something(sentence: Parsed, i: int, quoted: Sequence[Span]) -> bool:
+    """Naming verbs report speech only with a quoted or "as" complement: 'called it "a disgrace"',
+    'described the law as unfair', 'referred to them as ...'; 'called the police' is not speech."""
+    tokens = sentence.tokens
+    after = [j for j in sentence.subtree(i) if j > i]
+    if any(tokens[j].text.lower() == "as" for j in after):
+        return True
+    if _child_word(sentence, i, "for"):
+        return True
+    end = tokens[after[-1]].end if after else tokens[i].end
+    return any(tokens[i].end <= q.start < end for q in quoted)

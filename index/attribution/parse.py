@@ -1,0 +1,120 @@
+"""Syntax for attribution: sentences parsed by the shipped spaCy model, as plain values.
+
+The rest of the attribution code reads :class:`Parsed` values, never spaCy objects, so it is tested
+and typed without spaCy, and spaCy is imported only when a build parses something (never on the
+question path). The model lives in ``index/attribution/model`` (trained by
+``python -m index.attribution.train``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.models import Span
+
+log = logging.getLogger(__name__)
+
+MODEL_DIR = Path(__file__).with_name("model")
+# Longer sentences (run-on lines, tables) are left to the rule layer: parsing them is slow and the
+# parse of a 100k-character "sentence" means nothing.
+MAX_PARSE_CHARS = 1500
+_BATCH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word: offsets into the document text, and what the model says about it."""
+
+    start: int
+    end: int
+    text: str
+    lemma: str
+    pos: str  # UPOS: PROPN, VERB, ...
+    tag: str  # PTB: VBD, NNP, ...
+    dep: str  # UD relation to the head: nsubj, ccomp, ...
+    head: int  # index of the head token in the sentence (itself for the root)
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A parsed sentence: its span in the document and its tokens."""
+
+    span: Span
+    text: str  # the sentence's text: text[k - span.start] is the document's character k
+    tokens: tuple[Token, ...]
+
+    def children(self, i: int) -> list[int]:
+        return [j for j, t in enumerate(self.tokens) if t.head == i and j != i]
+
+    def subtree(self, i: int) -> list[int]:
+        """Token indices of ``i``'s subtree, in order (a projective parse makes it contiguous)."""
+        out = [i]
+        stack = [i]
+        while stack:
+            k = stack.pop()
+            for j in self.children(k):
+                out.append(j)
+                stack.append(j)
+        return sorted(out)
+
+
+# A parser takes sentence texts and returns, per text, token tuples with offsets into that text.
+ParseFn = Callable[[Sequence[str]], list[list[tuple[int, int, str, str, str, str, int]]]]
+
+
+def model_version() -> str:
+    """The shipped model's version (part of the index's pipeline fingerprint), or "none"."""
+    try:
+        meta = json.loads((MODEL_DIR / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "none"
+    return f"{meta.get('name', '?')}-{meta.get('version', '?')}"
+
+
+@functools.cache
+def load_parser() -> ParseFn | None:
+    """The shipped model as a parse function, or None (logged) when it cannot be loaded: then
+    attribution falls back to the rule layer."""
+    try:
+        import spacy
+
+        nlp = spacy.load(MODEL_DIR)
+    except Exception as err:  # any failure here means "no parser", never a failed build
+        log.warning("attribution parser unavailable, using rules reason=%r", err)
+        return None
+
+    def parse(texts: Sequence[str]) -> list[list[tuple[int, int, str, str, str, str, int]]]:
+        out = []
+        for doc in nlp.pipe(texts, batch_size=_BATCH):
+            out.append(
+                [(t.idx, t.idx + len(t.text), t.lemma_, t.pos_, t.tag_, t.dep_, t.head.i) for t in doc]
+            )
+        return out
+
+    return parse
+
+
+def parse_spans(text: str, spans: Sequence[Span], parse: ParseFn) -> list[Parsed | None]:
+    """Each span of ``text`` parsed as one sentence, or None where it is too long or parsing fails."""
+    wanted = [i for i, s in enumerate(spans) if 0 < s.end - s.start <= MAX_PARSE_CHARS]
+    results: list[Parsed | None] = [None] * len(spans)
+    try:
+        raw = parse([text[spans[i].start : spans[i].end] for i in wanted])
+    except Exception as err:  # a model failure on odd text falls back to the rules, never crashes
+        log.warning("attribution parse failed, using rules reason=%r", err)
+        return results
+    for i, words in zip(wanted, raw, strict=True):
+        base = spans[i].start
+        sentence = text[base : spans[i].end]
+        results[i] = Parsed(spans[i], sentence, tuple(_token(text, base, w) for w in words))
+    return results
+
+
+def _token(text: str, base: int, word: tuple[int, int, str, str, str, str, int]) -> Token:
+    start, end, lemma, pos, tag, dep, head = word
+    return Token(base + start, base + end, text[base + start : base + end], lemma, pos, tag, dep, head)

@@ -1,0 +1,467 @@
+"""Speakers: who a cue's words belong to, read off the parse.
+
+The speaker is the cue's subject, followed up through participles (", saying"), coordinated verbs
+("and said") and "was quoted as saying"; "according to X" gives X; a passive cue gives its "by"
+agent or nobody. News inverts its cues ('"…," said X'), which the treebanks hardly show, so the
+words right after a cue are read when the parse gives no subject. From the subject word we take the
+mention: the proper-noun run that names it (an appositive's name for a role: "the spokesman, John
+Smith"), its role nouns, and whom it speaks for ("Putin's press secretary Dmitry Peskov").
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from importlib import resources
+
+from index.attribution.cues import Cue, addressee_verbs
+from index.attribution.parse import Parsed
+from index.models import Span
+
+_NOMINAL = frozenset({"PROPN", "NOUN", "PRON", "NUM", "X"})
+_PERSONAL = frozenset({"he", "she", "they", "it", "we", "i", "you"})
+_RELATIVE = frozenset({"who", "which", "that"})
+# Dependents that are not part of a speaker's mention ("X, who was there, said"; "X and Y").
+_OUTSIDE_MENTION = frozenset(
+    {
+        "acl",
+        "acl:relcl",
+        "appos",
+        "punct",
+        "advmod",
+        "parataxis",
+        "conj",
+        "cc",
+        "nmod",
+        "dep",
+        "list",
+        "case",
+        "mark",
+    }
+)
+_NP_WORDS = frozenset({"DET", "ADJ", "PROPN", "NOUN", "NUM", "PRON"})
+_CLIMB = {"advcl": "participle", "xcomp": "participle", "conj": "coordination", "ccomp": "clause"}
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A speaker as the text gives it."""
+
+    start: int
+    end: int
+    name: Span | None  # the proper-noun run that names the speaker, titles left out
+    roles: frozenset[str]  # role nouns in the mention, lower-cased ("spokesman", "president")
+    pronoun: bool
+    definite_role: bool  # "the president": resolvable to a named person of the document
+    speaks_for: str | None  # "Putin" for "Putin's press secretary Dmitry Peskov"
+    how: str  # the rule that found it: subject, participle, coordination, inverted, according, agent
+    relay: str | None = None  # "the Tass news agency" in "Tass quoted X as saying"
+
+
+def _words(name: str) -> frozenset[str]:
+    text = resources.files("index.data").joinpath(name).read_text(encoding="utf-8")
+    return frozenset(w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+@functools.cache
+def titles() -> frozenset[str]:
+    return _words("titles.txt")
+
+
+@functools.cache
+def role_nouns() -> frozenset[str]:
+    return _words("roles.txt")
+
+
+@functools.cache
+def documents() -> frozenset[str]:
+    """Nouns for texts that carry someone's words ("a statement from the Ministry")."""
+    return frozenset("statement report release letter document filing post website".split())
+
+
+@functools.cache
+def not_speakers() -> frozenset[str]:
+    return _words("not_speakers.txt")
+
+
+def find_speaker(sentence: Parsed, cue: Cue, quoted: Sequence[Span] = ()) -> Mention | None:
+    """The cue's speaker, or None; words inside ``quoted`` are someone's words, never the speaker."""
+    found = _speaker_token(sentence, cue, quoted)
+    if found is None:
+        return None
+    head, how = found
+    if _inside(sentence, head, quoted):
+        return None
+    if how in ("according", "inverted") and sentence.tokens[head].pos != "PRON":
+        return _surface_mention(sentence, cue.token + (2 if how == "according" else 1), head, how)
+    mention = _mention(sentence, head, how, cue.token)
+    if mention is not None and how == "quoted":
+        mention = replace(mention, relay=_relay(sentence, cue.token))
+    return mention
+
+
+def _relay(sentence: Parsed, cue: int) -> str | None:
+    """Who quoted the speaker: the subject of "quoted" in "Tass quoted X as saying"."""
+    tokens = sentence.tokens
+    quoting = tokens[cue].head
+    subject = _subject(sentence, quoting)
+    if subject is None:
+        return None
+    lo, hi = _phrase_bounds(sentence, subject)
+    return _text_of(sentence, Span(tokens[lo].start, tokens[hi].end))
+
+
+def _surface_mention(sentence: Parsed, lo: int, head: int, how: str) -> Mention | None:
+    """The mention made of the words lo..head (after "according to", or after an inverted cue)."""
+    tokens = sentence.tokens
+    owner = None
+    for k in range(lo, head):
+        if tokens[k].text in ("'s", "’s"):
+            run = _name_run(sentence, k - 1) if k > lo else None
+            owner = _text_of(sentence, run) if run is not None else owner
+            lo = k + 1  # "Putin's press secretary Dmitry Peskov": Peskov speaks, for Putin
+    name = _name_run(sentence, head, lo)
+    if name is not None and _text_of(sentence, name).lower() in not_speakers():
+        return None
+    roles = frozenset(
+        tokens[k].lemma.lower()
+        for k in range(lo, head + 1)
+        if tokens[k].pos == "NOUN" or _is_title(tokens[k].text)
+    )
+    definite = tokens[lo].text.lower() == "the" and name is None and bool(roles)
+    return Mention(tokens[lo].start, tokens[head].end, name, roles, False, definite, owner, how)
+
+
+def _text_of(sentence: Parsed, span: Span) -> str:
+    base = sentence.span.start
+    return sentence.text[span.start - base : span.end - base]
+
+
+def _inside(sentence: Parsed, i: int, quoted: Sequence[Span]) -> bool:
+    at = sentence.tokens[i].start
+    return any(q.start <= at < q.end for q in quoted)
+
+
+def _follows_quotation(sentence: Parsed, cue: int, quoted: Sequence[Span]) -> bool:
+    """'"…," said X': only marks and commas stand between a quotation's end and the cue."""
+    start = sentence.tokens[cue].start
+    before = [q for q in quoted if q.end <= start]
+    if not before:
+        return False
+    gap = sentence.text[before[-1].end - sentence.span.start : start - sentence.span.start]
+    return not gap.strip(" ,;:—–-\n\t\xa0\"'“”’")
+
+
+def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[int, str] | None:
+    tokens = sentence.tokens
+    if cue.kind == "according":
+        return _according_source(sentence, cue.token)
+    invertible = cue.lemma not in addressee_verbs()
+    if invertible and _follows_quotation(sentence, cue.token, quoted):
+        inverted = _after_cue(sentence, cue.token)
+        if inverted is not None:
+            return inverted, "inverted"
+    agent = _agent(sentence, cue.token) if tokens[cue.token].tag == "VBN" else None
+    if agent is not None:
+        return agent, "agent"  # "as reported by City News"
+    own_subject = _subject(sentence, cue.token)
+    if own_subject is None or _inside(sentence, own_subject, quoted):
+        layout = _named_before_final_cue(sentence, cue.token)
+        if layout is not None:
+            return layout, "layout"  # "…, Ang Ky, chief of Stoung town, said."
+        finite = tokens[cue.token].tag in ("VBD", "VBZ", "VBP")
+        coordinated = cue.token > 0 and tokens[cue.token - 1].text.lower() in ("and", "but")
+        if invertible and finite and not coordinated and cue.token > 0 and tokens[cue.token - 1].text == ",":
+            inverted = _after_cue(sentence, cue.token)
+            if inverted is not None:
+                return inverted, "inverted"  # "People suffer most, said Sum Kim Sean, an official"
+    i, how = cue.token, "subject"
+    for _ in range(4):
+        subject = _subject(sentence, i)
+        if subject is not None and _inside(sentence, subject, quoted):
+            break  # the subject of the quoted words, not of the cue
+        if subject is not None:
+            head = subject
+            if tokens[head].text.lower() in _RELATIVE and tokens[i].dep == "acl:relcl":
+                head = tokens[i].head  # "Smith, who said ...": the relative pronoun stands for Smith
+            return (head, how) if tokens[head].pos in _NOMINAL else None
+        if _passive(sentence, i):
+            agent = _agent(sentence, i)
+            return (agent, "agent") if agent is not None else None
+        dep = tokens[i].dep
+        parent = tokens[i].head
+        if tokens[parent].lemma.lower() == "quote" and parent != i:
+            quoted_one = _object(sentence, parent)  # "Tass quoted aide Ivan Petrov as saying"
+            if quoted_one is not None:
+                return quoted_one, "quoted"
+        if dep == "acl" and _can_speak(sentence, parent):
+            return parent, "participle"  # "with spokesman X saying ...", "a statement saying ..."
+        if dep in _CLIMB and parent != i:
+            i, how = parent, _CLIMB[dep]
+            continue
+        break
+    inverted = _after_cue(sentence, cue.token) if invertible else None
+    if inverted is not None:
+        return inverted, "inverted"
+    before = cue.token - 1
+    if before >= 0 and tokens[before].pos in ("PROPN", "PRON") and own_subject is None:
+        return before, "adjacent"  # "Paris claims she ...", where "claims" was read as a noun
+    return None
+
+
+def _can_speak(sentence: Parsed, i: int) -> bool:
+    """A name, a role or a document: "spokesman X saying", "a statement saying"; not "charges"."""
+    token = sentence.tokens[i]
+    lemma = token.lemma.lower()
+    return token.pos == "PROPN" or lemma in role_nouns() or lemma in documents() or _is_title(token.text)
+
+
+def _named_before_final_cue(sentence: Parsed, cue: int) -> int | None:
+    """News layout: a cue that ends its sentence after a comma, with a name before it, maybe with an
+    apposition between ('…, Ang Ky, chief of Stoung town, said.', '…, Abraham, 92, said.')."""
+    tokens = sentence.tokens
+    after = cue + 1
+    ends = after >= len(tokens) or (tokens[after].pos == "PUNCT" and tokens[after].text in (".", "!", "?"))
+    if not ends and not (after < len(tokens) and tokens[after].pos in ("ADV", "ADP", "NOUN", "PROPN")):
+        return None  # "said on Monday." is fine; "said the plan ..." is not this layout
+    if not ends and any(t.pos in ("VERB", "AUX") for t in tokens[after:]):
+        return None
+    if cue < 2 or tokens[cue - 1].text != ",":
+        return None
+    segments: list[tuple[int, int]] = []  # comma-delimited stretches going left: (first, last)
+    last = cue - 2
+    k = last
+    while k >= 0 and len(segments) < 2:
+        if tokens[k].text == "," or k == 0:
+            first = k + 1 if tokens[k].text == "," else k
+            segments.append((first, last))
+            last = k - 1
+        k -= 1
+    for n, (first, last) in enumerate(segments):
+        while first <= last and tokens[first].pos == "PUNCT" and not _joined(sentence, first):
+            first += 1  # the closing mark of a quotation before the name
+        if first <= last and all(
+            _name_word(tokens[j].pos, tokens[j].text) or _joined(sentence, j) for j in range(first, last + 1)
+        ):
+            if n == 1 and not _apposition(sentence, *segments[0]):
+                return None
+            return last
+    return None
+
+
+def _apposition(sentence: Parsed, first: int, last: int) -> bool:
+    """'chief of Stoung town', 'an official with …', '92': a description, not a clause."""
+    words = sentence.tokens[first : last + 1]
+    return bool(words) and len(words) <= 12 and not any(t.pos in ("VERB", "AUX") for t in words)
+
+
+def _subject(sentence: Parsed, i: int) -> int | None:
+    for j in sentence.children(i):
+        if sentence.tokens[j].dep in ("nsubj", "nsubj:outer"):
+            return j
+    return None
+
+
+def _object(sentence: Parsed, i: int) -> int | None:
+    for j in sentence.children(i):
+        if sentence.tokens[j].dep in ("obj", "iobj"):
+            return j
+    return None
+
+
+def _passive(sentence: Parsed, i: int) -> bool:
+    return any(sentence.tokens[j].dep in ("nsubj:pass", "aux:pass") for j in sentence.children(i))
+
+
+def _agent(sentence: Parsed, i: int) -> int | None:
+    """The "by X" of a passive cue."""
+    tokens = sentence.tokens
+    for j in sentence.children(i):
+        if tokens[j].dep.startswith("obl") and any(
+            tokens[k].text.lower() == "by" and tokens[k].dep == "case" for k in sentence.children(j)
+        ):
+            return j
+    return None
+
+
+def _according_source(sentence: Parsed, according: int) -> tuple[int, str] | None:
+    """'according to White House spokesman Hogan Gidley': the noun phrase after 'to', read on the
+    surface (the last noun of the run is its head), as parsers often misattach the phrase."""
+    tokens = sentence.tokens
+    j = according + 2
+    last = None
+    while j < len(tokens) and (tokens[j].pos in _NP_WORDS or tokens[j].text in ("'s", "’s", "-")):
+        if tokens[j].pos in _NOMINAL:
+            last = j
+        j += 1
+        if (
+            last is not None
+            and j + 1 < len(tokens)
+            and tokens[last].lemma.lower() in documents()
+            and tokens[j].text.lower() in ("from", "by", "of")
+        ):
+            j += 1  # "according to a statement from the Ministry": the Ministry speaks
+            last = None
+    return (last, "according") if last is not None else None
+
+
+def _after_cue(sentence: Parsed, cue: int) -> int | None:
+    """'"…," said Kalin' / 'said the spokesman': the nominal right after the cue, when the clause
+    ends there (not 'told police his daughter …', which names the listener)."""
+    tokens = sentence.tokens
+    j = cue + 1
+    while (j < len(tokens) and tokens[j].pos in ("DET", "ADJ")) or (
+        j < len(tokens)
+        and tokens[j].pos in ("PROPN", "NOUN")
+        and j + 1 < len(tokens)
+        and tokens[j + 1].pos in ("PROPN", "NOUN")
+    ):
+        j += 1
+    if j >= len(tokens) or tokens[j].pos not in ("PROPN", "NOUN", "PRON"):
+        return None
+    after = j + 1
+    if after < len(tokens) and tokens[after].pos not in ("PUNCT", "ADP", "SCONJ", "ADV"):
+        return None
+    if tokens[j].pos == "PRON" and tokens[j].text.lower() not in _PERSONAL:
+        return None
+    before_cue = tokens[cue - 1] if cue > 0 else None
+    if tokens[j].pos == "PRON" and (before_cue is None or before_cue.pos != "PUNCT"):
+        return None  # "said he" only right after a quotation
+    return j
+
+
+def _mention(sentence: Parsed, head: int, how: str, cue: int) -> Mention | None:
+    """The speaker's mention around its head word, read on the surface: the noun phrase's words
+    (parsers trained on little news often split "spokesman Hogan Gidley" or "Jerome Powell")."""
+    tokens = sentence.tokens
+    token = tokens[head]
+    if token.pos == "PRON":
+        if token.text.lower() not in _PERSONAL:
+            return None
+        return Mention(token.start, token.end, None, frozenset(), True, False, None, how)
+    lo, hi = _phrase_bounds(sentence, head)
+    if lo <= cue <= hi:  # the speaker's words never include the cue ("Paris claims")
+        lo, hi = (cue + 1, hi) if head > cue else (lo, cue - 1)
+    mention = _surface_mention(sentence, lo, hi, how)
+    if mention is None or mention.name is not None:
+        return mention
+    # "the company's spokesman, John Smith, said" / "Bryan Reyes, Police Chief, told": a name in
+    # apposition names the role.
+    appos = [j for j in sentence.children(head) if tokens[j].dep == "appos"]
+    name = next((n for n in (_name_run(sentence, j) for j in appos) if n is not None), None)
+    start = mention.start
+    if name is None and lo >= 2 and tokens[lo - 1].text == ",":
+        before = _name_run(sentence, lo - 2)
+        first = _first_token(sentence, before) if before is not None else None
+        if before is not None and first is not None and (first == 0 or tokens[first - 1].pos == "PUNCT"):
+            name, start = before, before.start
+    if name is None:
+        return mention
+    return Mention(start, mention.end, name, mention.roles, False, False, mention.speaks_for, how)
+
+
+def _first_token(sentence: Parsed, span: Span) -> int | None:
+    return next((k for k, t in enumerate(sentence.tokens) if t.start == span.start), None)
+
+
+def _phrase_bounds(sentence: Parsed, head: int) -> tuple[int, int]:
+    """The run of noun-phrase words around ``head`` (determiners, adjectives, nouns, names, 's)."""
+    tokens = sentence.tokens
+    lo = hi = head
+    while lo > 0 and _phrase_word(sentence, lo - 1) and tokens[lo - 1].pos != "PRON":
+        lo -= 1
+    while hi + 1 < len(tokens) and (
+        tokens[hi + 1].pos in ("PROPN", "NOUN") or _joined(sentence, hi + 1) or _is_title(tokens[hi + 1].text)
+    ):
+        hi += 1
+    return lo, hi
+
+
+def _phrase_word(sentence: Parsed, k: int) -> bool:
+    token = sentence.tokens[k]
+    return (
+        token.pos in _NP_WORDS
+        or token.text in ("'s", "’s")
+        or _joined(sentence, k)
+        or (token.text.endswith(".") and token.text[:1].isupper() and len(token.text) <= 4)
+    )
+
+
+def _joined(sentence: Parsed, k: int) -> bool:
+    """A hyphen inside a word ("Secretary-General", "El-Rufai")."""
+    tokens = sentence.tokens
+    return (
+        tokens[k].text == "-"
+        and 0 < k < len(tokens) - 1
+        and tokens[k - 1].end == tokens[k].start
+        and tokens[k].end == tokens[k + 1].start
+    )
+
+
+def sentence_text(sentence: Parsed, span: Span) -> str:
+    """The words of ``span``, rebuilt from the sentence's tokens (no document text needed)."""
+    return " ".join(t.text for t in sentence.tokens if span.start <= t.start and t.end <= span.end)
+
+
+def _mention_tokens(sentence: Parsed, head: int) -> list[int]:
+    """The mention: ``head`` with its modifiers, without relative clauses, appositives or "and Y"."""
+    out = [head]
+    stack = [head]
+    while stack:
+        k = stack.pop()
+        for j in sentence.children(k):
+            if sentence.tokens[j].dep in _OUTSIDE_MENTION:
+                continue
+            out.append(j)
+            stack.append(j)
+    out.sort()
+    # keep the contiguous run around the head (a parse may attach far words)
+    lo = hi = out.index(head)
+    while lo > 0 and out[lo - 1] == out[lo] - 1:
+        lo -= 1
+    while hi + 1 < len(out) and out[hi + 1] == out[hi] + 1:
+        hi += 1
+    return out[lo : hi + 1]
+
+
+def _is_title(word: str) -> bool:
+    return word.lower().strip(".") in titles()
+
+
+def _name_run(sentence: Parsed, head: int, floor: int = 0) -> Span | None:
+    """The run of proper nouns that holds ``head``, titles left out: 'Hogan Gidley', 'El-Rufai'."""
+    tokens = sentence.tokens
+    if tokens[head].pos != "PROPN" and not (tokens[head].text[:1].isupper() and tokens[head].pos == "X"):
+        return None
+    lo = hi = head
+    while (
+        lo > floor
+        and (_name_word(tokens[lo - 1].pos, tokens[lo - 1].text) or _joined(sentence, lo - 1))
+        and tokens[lo].text not in ("'s", "’s")
+    ):
+        lo -= 1
+    while hi + 1 < len(tokens) and (tokens[hi + 1].pos == "PROPN" or _joined(sentence, hi + 1)):
+        hi += 1
+    while hi > lo and tokens[hi].text == "-":
+        hi -= 1
+    while lo < hi and (_is_title(tokens[lo].text) or tokens[lo].text == "-"):
+        lo += 1
+    if _is_title(tokens[lo].text) and lo == hi:
+        return None  # a bare title ("the President") is a role, not a name
+    return Span(tokens[lo].start, tokens[hi].end)
+
+
+def _name_word(pos: str, text: str) -> bool:
+    return pos == "PROPN" or (len(text) == 2 and text.endswith(".") and text[0].isupper())
+
+
+def _owner(sentence: Parsed, head: int) -> str | None:
+    """'Putin's press secretary': the possessor a role belongs to, when it is a name."""
+    tokens = sentence.tokens
+    for j in sentence.children(head):
+        if tokens[j].dep == "nmod:poss" and tokens[j].pos == "PROPN":
+            run = _name_run(sentence, j)
+            if run is not None:
+                return sentence_text(sentence, run)
+    return None

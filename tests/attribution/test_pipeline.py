@@ -1,0 +1,140 @@
+"""Attribution read off the shipped model's parse: cues, speakers, content, entities, fallbacks."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+import pytest
+
+from index.attribution.cues import find_cues, lexicon, may_hold_cue, surface_forms
+from index.attribution.entities import NameIndex
+from index.attribution.parse import MAX_PARSE_CHARS, load_parser, model_version, parse_spans
+from index.attribution.speakers import find_speaker
+from index.models import Quote, Span
+from index.quotes import find_quotes
+
+
+def paragraphs(text: str) -> list[Span]:
+    return [Span(*m.span()) for m in re.finditer(r"[^\n]+(?:\n[^\n]+)*", text)]
+
+
+def quotes_of(text: str) -> list[Quote]:
+    return find_quotes("doc", text, paragraphs(text))
+
+
+def test_the_shipped_model_loads_and_carries_a_version() -> None:
+    assert load_parser() is not None
+    assert model_version().startswith("citebot_attribution-")
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "cue"),
+    [
+        ('"We will not back down," said Jane Doe, a union leader.', "Jane Doe", "said"),
+        ("The plan failed, the minister's aide Tom Reyes told reporters on Monday.", "Tom Reyes", "told"),
+        ("According to Health Ministry spokesman Ly Sovann, 12 people were infected.", "Ly Sovann", None),
+        ("Officials said the road will reopen next week.", "Officials", "said"),
+        ("Anna Berg, who chairs the board, warned that prices would rise.", "Anna Berg", "warned"),
+        ("The mayor arrived late and said the budget was final.", "mayor", "said"),
+    ],
+)
+def test_speaker_and_cue_come_from_the_parse(text: str, speaker: str, cue: str | None) -> None:
+    found = quotes_of(text)
+    assert found, text
+    quote = found[0]
+    assert quote.speaker is not None and speaker in quote.speaker
+    if cue is not None:
+        assert quote.cue == cue
+    assert text[quote.start : quote.end] == quote.text
+
+
+def test_two_apostrophes_work_as_quote_marks() -> None:
+    text = "''We will not give up,'' said Ibrahim Kalin, the spokesman."
+    [quote] = quotes_of(text)
+    assert quote.text == "We will not give up," and quote.speaker == "Ibrahim Kalin"
+
+
+def test_a_press_secretary_speaks_for_his_principal_not_as_him() -> None:
+    text = "According to Putin's press secretary Dmitry Peskov, the talks will resume in May."
+    [quote] = quotes_of(text)
+    assert quote.speaker == "Dmitry Peskov" and quote.speaks_for == "Putin"
+
+
+def test_days_never_speak_and_negated_cues_are_not_cues() -> None:
+    assert not any(q.speaker == "Sunday" for q in quotes_of("On Sunday said nothing new happened."))
+    assert quotes_of("Officials have not said why the talks ended.") == []
+
+
+def test_a_cue_inside_another_report_is_part_of_it() -> None:
+    text = "Kim Min-Woo conceded a goal after the referee said it was a penalty, officials said."
+    speakers = [q.speaker for q in quotes_of(text)]
+    assert "referee" not in " ".join(s or "" for s in speakers)
+
+
+def test_naming_verbs_need_a_quoted_or_as_complement() -> None:
+    assert quotes_of("The senator called the police at noon.") == []
+    [quote] = quotes_of('The senator called the ruling "a disgrace to the court" on Friday.')
+    assert quote.speaker == "senator" or (quote.speaker or "").endswith("senator")
+
+
+def test_lexicon_forms_feed_the_prefilter() -> None:
+    assert {"say", "tell", "dub", "urge"} <= set(lexicon())
+    forms = surface_forms()
+    assert forms["said"] == "say" and forms["told"] == "tell" and forms["admitted"] == "admit"
+    assert may_hold_cue("Villagers Say They Lack Food", 0, 28)
+    assert not may_hold_cue("The river rose overnight.", 0, 25)
+
+
+def test_cues_inside_quotation_marks_are_someone_elses_words() -> None:
+    text = '"They said no," he added.'
+    parse = load_parser()
+    assert parse is not None
+    [sentence] = parse_spans(text, [Span(0, len(text))], parse)
+    assert sentence is not None
+    cues = find_cues(sentence, [Span(0, 15)])
+    assert [sentence.tokens[c.token].text for c in cues] == ["added"]
+    mention = find_speaker(sentence, cues[0], [Span(0, 15)])
+    assert mention is not None and mention.pronoun
+
+
+def test_a_failing_parser_falls_back_to_the_rules_with_a_logged_reason(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(texts: Sequence[str]) -> list[list[tuple[int, int, str, str, str, str, int]]]:
+        raise RuntimeError("model exploded")
+
+    text = '"We will win," said Jane Doe.'
+    with caplog.at_level(logging.WARNING):
+        found = find_quotes("doc", text, paragraphs(text), parser=broken)
+    assert [q.speaker for q in found] == ["Jane Doe"]
+    assert "model exploded" in caplog.text
+
+
+def test_odd_text_is_attributed_without_crashing_and_long_sentences_are_not_parsed() -> None:
+    long_line = "word " * (MAX_PARSE_CHARS // 2) + 'said Jane Doe "yes."'
+    text = "\n\n".join(
+        [
+            "Emoji 🎉🎉 said nothing \u200f\u202e right-to-left marks \u202c.",
+            "| a | b |\n| said | x |",
+            long_line,
+        ]
+    )
+    for quote in quotes_of(text):
+        assert text[quote.start : quote.end] == quote.text
+    parse = load_parser()
+    assert parse is not None
+    assert parse_spans(long_line, [Span(0, len(long_line))], parse) == [None]
+
+
+def test_one_person_under_every_variant_of_the_name() -> None:
+    text = (
+        "Turkish presidential spokesman Ibrahim Kalin spoke on Monday. Kalın said the sale goes on. "
+        "The Committee to Protect Journalists (CPJ) said the same. Mr. Kalin added more."
+    )
+    names = NameIndex.of(text)
+    assert names.expand("Kalin") == "Ibrahim Kalin"
+    assert names.expand("Kalın") == "Ibrahim Kalin"
+    assert names.expand("CPJ") == "Committee to Protect Journalists"
+    assert names.by_role(frozenset({"spokesman"}), len(text)) == "Ibrahim Kalin"
