@@ -144,9 +144,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"corpus": str(paths.corpus), "index": str(paths.index), **report.to_json()}))
     else:
-        print(
-            _render("cli_build.txt.j2", report=report, corpus=_corpus_label(paths), index=paths.index), end=""
+        from index.corpus import INTERNAL_ERROR
+
+        summary = _render(
+            "cli_build.txt.j2",
+            report=report,
+            corpus=_corpus_label(paths),
+            index=paths.index,
+            internal_error=INTERNAL_ERROR,
         )
+        print(summary, end="")
     return 0
 
 
