@@ -209,7 +209,16 @@ def _print_build(args: argparse.Namespace, paths: Paths, where: str, report: Any
     if args.json:
         print(json.dumps({"corpus": str(paths.corpus), "index": where, **report.to_json()}))
     else:
-        print(_render("cli_build.txt.j2", report=report, corpus=_corpus_label(paths), index=where), end="")
+        from index.corpus import INTERNAL_ERROR
+
+        summary = _render(
+            "cli_build.txt.j2",
+            report=report,
+            corpus=_corpus_label(paths),
+            index=where,
+            internal_error=INTERNAL_ERROR,
+        )
+        print(summary, end="")
 
 
 def cmd_publish(args: argparse.Namespace) -> int:

@@ -254,3 +254,19 @@ def test_errors_never_echo_direction_overrides(paths: list[str]) -> None:
     run = citebot("search", *paths, "--doc", "inv\u202eoice.txt", "Patriot")
     line = one_line_error(run)
     assert "\u202e" not in line and "No document called" in line
+
+
+def test_build_summary_counts_files_lost_to_our_bugs(
+    paths: list[str], corpus_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+    from index import corpus
+
+    def broken(doc: str, text: str) -> object:
+        raise KeyError("our bug")
+
+    monkeypatch.setitem(corpus._READERS, ".txt", broken)
+    (corpus_dir / "extra.md").write_text("Extra\n\nPuffins nest on cliffs.\n", "utf-8")
+    assert main(["index", "build", *paths]) == 0
+    out = capsys.readouterr().out
+    assert "2 files skipped" in out and "2 files failed on a bug of citebot's" in out
