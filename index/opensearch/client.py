@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 
 def connect(config: OpenSearchConfig) -> OpenSearch:
     """A client with bounded timeouts and retries (no request is sent yet)."""
+    # citebot reports each failure itself, in one line. The client's own log lines would repeat it
+    # with a traceback, and its trace logger writes request bodies (corpus text) at INFO.
+    logging.getLogger("opensearch").setLevel(logging.ERROR)
+    logging.getLogger("opensearchpy.trace").setLevel(logging.WARNING)
     auth = (config.user, config.password or "") if config.user else None
     return OpenSearch(
         hosts=[config.url],
