@@ -69,3 +69,22 @@ async def test_ask_on_opensearch_then_the_service_becomes_unavailable(
     )
     assert failed.content.count("\n") == 0
     assert handled_errors(env) == ["SearchUnavailable"]
+
+
+async def test_reindex_on_opensearch_swaps_in_a_new_build(
+    env: simcord.Env,
+    bot: Citebot,
+    settings: Settings,
+    channel: simcord.ChannelHandle,
+    admin: simcord.MemberActor,
+) -> None:
+    config = settings.opensearch_config()
+    client = connect(config)
+    before = sorted(client.indices.get_alias(name=config.prefix))
+    result = await admin.slash(channel, "reindex")
+    embed = reply_of(result).embeds[0]
+    assert embed.title == "Index rebuilt"
+    after = sorted(client.indices.get_alias(name=config.prefix))
+    assert after != before and not client.indices.exists(index=before)
+    answered = reply_of(await admin.slash(channel, "ask", question=QUESTION))
+    assert "sale process does not affect" in text_of(answered)
