@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 
 def connect(config: OpenSearchConfig) -> OpenSearch:
     """A client with bounded timeouts and retries (no request is sent yet)."""
+    # citebot reports each failure itself, in one line. The client's own log lines would repeat it
+    # with a traceback, and its trace logger writes request bodies (corpus text) at INFO.
+    logging.getLogger("opensearch").setLevel(logging.ERROR)
+    logging.getLogger("opensearchpy.trace").setLevel(logging.WARNING)
     auth = (config.user, config.password or "") if config.user else None
     return OpenSearch(
         hosts=[config.url],
@@ -64,9 +68,21 @@ def _describe(config: OpenSearchConfig, doing: str, err: os_errors.TransportErro
         return f"{where} rejected citebot's index mapping or settings ({kind}) while {doing}."
     if err.status_code == 429:
         return f"{where} is overloaded (too many requests) and refused {doing}; try again later."
-    if kind in ("search_phase_execution_exception", "no_shard_available_action_exception"):
-        return f"{where} has no copy of some of the index right now (a node is down) while {doing}."
-    return f"{where} failed while {doing} ({kind or err.status_code})."
+    if kind in _NOT_SERVED:
+        return f"{where} is unavailable: part of the index is not being served right now ({doing}, {kind})."
+    return f"{where} is unavailable ({doing} failed: {kind or err.status_code})."
+
+
+# Errors that mean "no copy of (part of) the index can answer now": a node is down, or the index closed.
+_NOT_SERVED = frozenset(
+    {
+        "search_phase_execution_exception",
+        "no_shard_available_action_exception",
+        "unavailable_shards_exception",
+        "index_closed_exception",
+        "cluster_block_exception_index_closed",
+    }
+)
 
 
 def _error_type(err: os_errors.TransportError) -> str:

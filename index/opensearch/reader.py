@@ -9,12 +9,13 @@ Records read once are kept in small caches: documents, passages and quotes never
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from opensearchpy import OpenSearch, helpers
 
@@ -41,18 +42,51 @@ from index.opensearch.config import OpenSearchConfig
 
 _DOC_CACHE = 256
 _PAGE = 1000
+_SCORE_BATCH = 5000
+
+
+class IndexReplaced(IndexMissing):
+    """The version index this reader was pinned to is gone: a newer build replaced it."""
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _following_alias(
+    method: Callable[Concatenate[OpenSearchIndex, P], R],
+) -> Callable[Concatenate[OpenSearchIndex, P], R]:
+    """Run a query; if another process published a newer build meanwhile (and so deleted the one this
+    reader was pinned to), re-pin to what the alias serves now and run it once more."""
+
+    def run(self: OpenSearchIndex, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except IndexReplaced:
+            self._reopen()
+            return method(self, *args, **kwargs)
+
+    run.__name__, run.__doc__ = method.__name__, method.__doc__
+    return run
 
 
 class OpenSearchIndex:
-    """One published build on the cluster. Thread-safe for reading."""
+    """One published build on the cluster. Thread-safe for reading. The bot-facing queries (ask,
+    search, support, passage, documents) follow the alias when a newer build replaces this one."""
 
     def __init__(self, client: OpenSearch, config: OpenSearchConfig) -> None:
         self._client, self._config = client, config
-        serving = serving_indexes(client, config)
+        self._lock = threading.Lock()
+        self._reopen_lock = threading.Lock()
+        self.report: BuildReport | None = None
+        self._load()
+
+    def _load(self) -> None:
+        serving = serving_indexes(self._client, self._config)
         if not serving:
             raise IndexMissing(
-                f"No citebot index '{config.prefix}' on the search service at {config.safe_url}: "
-                "run `citebot index build`."
+                f"No citebot index '{self._config.prefix}' on the search service at "
+                f"{self._config.safe_url}: run `citebot index build`."
             )
         self.name = serving[0]
         meta = self._get(layout.META)
@@ -60,21 +94,37 @@ class OpenSearchIndex:
             raise IndexMissing(f"{self.name} has no publish record: rebuild it with `citebot index build`.")
         self.manifest: dict[str, Any] = meta["data"]
         stored = self.manifest.get("report")
-        self.report: BuildReport | None = _report_from_json(stored) if stored else None
+        self.report = _report_from_json(stored) if stored else None
         self._df = self._load_df()
         self._vocab = sorted(self._df)
         self._passages = sum(self._df_counts())
         self._speaker_keys = sorted(self._terms_of_field(layout.SPEAKER, "word"))
-        self._lock = threading.Lock()
         self._docs: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._chunks: dict[int, Chunk] = {}
         self._quotes: dict[int, Quote] = {}
         self._names: dict[str, int] = {}
 
+    def _reopen(self) -> None:
+        stale = self.name
+        with self._reopen_lock:
+            if self.name == stale:  # another thread may have re-pinned already
+                self._load()
+
     # --- requests -------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _pinned(self, doing: str) -> Iterator[None]:
+        """Like ``client.failures``; a missing index is one a newer build replaced."""
+        try:
+            with failures(self._config, doing):
+                yield
+        except IndexMissing as err:
+            raise IndexReplaced(
+                "The index was replaced by a newer build while reading it; ask again."
+            ) from err
+
     def _search(self, body: dict[str, Any], doing: str, **params: Any) -> list[dict[str, Any]]:
-        with failures(self._config, doing):
+        with self._pinned(doing):
             found = self._client.search(index=self.name, body=body, **params)
         hits: list[dict[str, Any]] = found["hits"]["hits"]
         return hits
@@ -86,7 +136,7 @@ class OpenSearchIndex:
     def _mget(self, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         if not record_ids:
             return {}
-        with failures(self._config, "reading records"):
+        with self._pinned("reading records"):
             found = self._client.mget(index=self.name, body={"ids": list(record_ids)})
         return {d["_id"]: d["_source"] for d in found["docs"] if d.get("found")}
 
@@ -95,7 +145,7 @@ class OpenSearchIndex:
         body: dict[str, Any] = {"query": {"term": {"kind": kind}}}
         if fields is not None:
             body["_source"] = list(fields)
-        with failures(self._config, f"reading the {kind} records"):
+        with self._pinned(f"reading the {kind} records"):
             for hit in helpers.scan(self._client, query=body, index=self.name, size=_PAGE, scroll="2m"):
                 yield hit["_source"]
 
@@ -165,16 +215,18 @@ class OpenSearchIndex:
     def passage_scores(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> list[float]:
         terms = [t for t in terms if t in self._df]
         wanted = sorted(set(chunk_ids))
-        if not terms or not wanted:
-            return [0.0] * len(chunk_ids)
-        body = {
-            "query": self._passage_query(terms, [{"terms": {"chunk_id": wanted}}]),
-            "size": len(wanted),
-            "_source": ["chunk_id"],
-            "track_total_hits": False,
-        }
-        hits = self._search(body, "scoring passages", search_type="dfs_query_then_fetch")
-        scores = {int(h["_source"]["chunk_id"]): float(h["_score"]) for h in hits}
+        scores: dict[int, float] = {}
+        # In batches: one search returns at most index.max_result_window (10,000) hits.
+        for lo in range(0, len(wanted) if terms else 0, _SCORE_BATCH):
+            batch = wanted[lo : lo + _SCORE_BATCH]
+            body = {
+                "query": self._passage_query(terms, [{"terms": {"chunk_id": batch}}]),
+                "size": len(batch),
+                "_source": ["chunk_id"],
+                "track_total_hits": False,
+            }
+            hits = self._search(body, "scoring passages", search_type="dfs_query_then_fetch")
+            scores.update((int(h["_source"]["chunk_id"]), float(h["_score"])) for h in hits)
         return [scores.get(c, 0.0) for c in chunk_ids]
 
     def _remember_chunk(self, chunk_id: int, source: dict[str, Any]) -> None:
@@ -198,6 +250,7 @@ class OpenSearchIndex:
         position = bisect_right(data["chunk_starts"], offset) - 1
         return int(data["chunk_ids"][max(position, 0)])
 
+    @_following_alias
     def search(self, query: str, k: int = 10, *, doc: str | None = None) -> list[Hit]:
         """Passages ranked by BM25 for ``query`` (optionally within one document)."""
         return self.search_terms(query_terms(query), k, doc=doc)
@@ -236,6 +289,7 @@ class OpenSearchIndex:
             matches=matches,
         )
 
+    @_following_alias
     def passage(self, doc: str, paragraph: int) -> Hit:
         """Paragraph ``paragraph`` (1-based) of a document, verbatim."""
         i = self.doc_index(doc)
@@ -319,6 +373,7 @@ class OpenSearchIndex:
     def sentences_of(self, doc_index: int) -> list[Span]:
         return [Span(s, e) for s, e in self._doc(doc_index)["data"]["sentences"]]
 
+    @_following_alias
     def documents(self) -> list[DocumentInfo]:
         fields = ["doc_index", "doc", "title", "data.url", "data.size", "data.paragraphs"]
         records = sorted(self._scan(layout.DOCUMENT, fields), key=lambda r: int(r["doc_index"]))
@@ -395,11 +450,13 @@ class OpenSearchIndex:
 
     # --- answering ----------------------------------------------------------------------------------
 
+    @_following_alias
     def ask(self, question: str) -> Answer:
         from index.answer import answer_question
 
         return answer_question(self, question)
 
+    @_following_alias
     def support(self, claim: str, k: int = 3) -> Answer:
         from index.answer import find_support
 
