@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from docfiles import docx_bytes, pdf_bytes
+from docfiles import docx_bytes, pdf_bomb, pdf_bytes
 
 from bot.state import State, StateUnreadable
 from bot.uploads import (
@@ -16,6 +16,7 @@ from bot.uploads import (
     UploadRefused,
     check_upload,
     corpus_file,
+    read_isolated,
     remove_file,
     safe_stem,
     sniff_suffix,
@@ -59,6 +60,18 @@ def test_checked_uploads_are_read_in_full() -> None:
         check_upload("a.txt", b"x" * 11, 10)
     with pytest.raises(UploadRefused, match="empty"):
         check_upload("a.txt", b"  \n", LIMIT)
+
+
+def test_reading_an_upload_is_held_to_time_and_memory() -> None:
+    """The reader runs in a child process: a file that needs more than the limits is refused, and
+    the bot's own process never pays for it."""
+    pdf = pdf_bytes([["A harmless line of text for the reader."]])
+    read_isolated(".pdf", pdf, seconds=30, memory=100 * 1024 * 1024)  # within the limits: no error
+    with pytest.raises(UploadRefused, match="took too long"):
+        read_isolated(".pdf", pdf, seconds=0.001, memory=100 * 1024 * 1024)
+    # A stream that inflates to 70 MB (under pypdf's own cap) in a child allowed 100 MB in all.
+    with pytest.raises(UploadRefused, match="too much memory"):
+        read_isolated(".pdf", pdf_bomb(70), seconds=30, memory=100 * 1024 * 1024)
 
 
 def test_store_never_replaces_and_refuses_duplicates(tmp_path: Path) -> None:
