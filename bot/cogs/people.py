@@ -140,6 +140,7 @@ class People(commands.Cog):
     @app_commands.describe(name="Only people whose name matches this")
     async def speakers(self, interaction: discord.Interaction[Citebot], name: str | None = None) -> None:
         """List the people quoted in the documents, how often, and where."""
+        self.bot.cooldowns.check(interaction.user.id)
         everyone = await self.directory.speakers()
         shown = match_speakers(everyone, name, limit=len(everyone)) if name and name.strip() else everyone
         titles = {d.doc: d.title for d in self.bot.service.documents}
@@ -156,6 +157,7 @@ class People(commands.Cog):
     ) -> None:
         """Everything one person said in the documents, newest document first, verbatim and cited."""
         topic = topic.strip()[:TOPIC_LIMIT] if topic and topic.strip() else None
+        self.bot.cooldowns.check(interaction.user.id)
         person = find_speaker(await self.directory.speakers(), speaker)  # a mistake is answered privately
         await interaction.response.defer(thinking=True)
         hits = await self.directory.quotes(person, topic)
