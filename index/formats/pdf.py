@@ -142,9 +142,17 @@ def _check_contents(page: PageObject) -> None:
 
 
 def _metadata_title(reader: PdfReader) -> str:
+    """The title in the PDF's metadata, unless it is a tool's placeholder ("Microsoft Word -
+    report.docx", "Untitled"): then the first line of text serves better."""
     metadata = getattr(reader, "metadata", None)
     title = getattr(metadata, "title", None) if metadata is not None else None
-    return clean_line(title) if isinstance(title, str) else ""
+    title = clean_line(title) if isinstance(title, str) else ""
+    if _PLACEHOLDER_TITLE.match(title):
+        return ""
+    return title
+
+
+_PLACEHOLDER_TITLE = re.compile(r"^(?:microsoft \w+ - .*|untitled\b.*|.*\.(?:docx?|odt|rtf|tex|pdf))$", re.I)
 
 
 def _why(err: BaseException) -> str:
