@@ -66,12 +66,12 @@ def test_reading_an_upload_is_held_to_time_and_memory() -> None:
     """The reader runs in a child process: a file that needs more than the limits is refused, and
     the bot's own process never pays for it."""
     pdf = pdf_bytes([["A harmless line of text for the reader."]])
-    read_isolated(".pdf", pdf, seconds=30, memory=100 * 1024 * 1024)  # within the limits: no error
+    read_isolated(".pdf", pdf, seconds=30, memory=60 * 1024 * 1024)  # within the limits: no error
     with pytest.raises(UploadRefused, match="took too long"):
         read_isolated(".pdf", pdf, seconds=0.001, memory=100 * 1024 * 1024)
-    # A stream that inflates to 70 MB (under pypdf's own cap) in a child allowed 100 MB in all.
+    # A stream that inflates to 30 MB (under the reader's cap) in a child allowed 60 MB in all.
     with pytest.raises(UploadRefused, match="too much memory"):
-        read_isolated(".pdf", pdf_bomb(70), seconds=30, memory=100 * 1024 * 1024)
+        read_isolated(".pdf", pdf_bomb(30), seconds=30, memory=60 * 1024 * 1024)
 
 
 def test_store_never_replaces_and_refuses_duplicates(tmp_path: Path) -> None:
