@@ -90,7 +90,7 @@ class Citebot(commands.Bot):
         self.service = service or IndexService(settings)
         self.templates = templates or create_environment()
         self.cooldowns = UserCooldowns(settings.cooldown_uses, settings.cooldown_seconds)
-        self.state = state or State(
+        self.state = state or State.open_or_replace(
             settings.state_path or self.service.index_dir / STATE_FILE, keep_user_ids=settings.keep_user_ids
         )
         self.engine_slots = GuildSlots(settings.guild_concurrency)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
@@ -39,13 +40,18 @@ async def record_reply(bot: Citebot, question: str, answer: Answer, user_id: int
     """Record what was replied to ``question``; the view to send with it: the feedback buttons for
     an answer, nothing for "no answer"."""
     view = discord.ui.View(timeout=None)
-    if not answer.answered or not answer.answers:
-        await asyncio.to_thread(bot.state.record_unanswered, question, user_id)
+    try:
+        if not answer.answered or not answer.answers:
+            await asyncio.to_thread(bot.state.record_unanswered, question, user_id)
+            return view
+        first = answer.answers[0]
+        answer_id = await asyncio.to_thread(
+            bot.state.record_answer, question, first.doc, first.paragraph, first.speaker, first.text
+        )
+    except sqlite3.Error:
+        # The answer matters more than its bookkeeping: send it without buttons.
+        log.warning("could not record the reply in the state file", exc_info=True)
         return view
-    first = answer.answers[0]
-    answer_id = await asyncio.to_thread(
-        bot.state.record_answer, question, first.doc, first.paragraph, first.speaker, first.text
-    )
     view.add_item(FeedbackButton(answer_id, "h"))
     view.add_item(FeedbackButton(answer_id, "w"))
     return view

@@ -29,7 +29,7 @@ from bot.render import (
 )
 from bot.state import AuditEntry
 from index.errors import UnknownDocument
-from index.models import Answer, BuildReport, Document, DocumentInfo, Hit
+from index.models import Answer, BuildReport, Document, DocumentInfo, Hit, page_at
 
 ALLOWED_MENTIONS = discord.AllowedMentions.none()
 
@@ -279,8 +279,13 @@ def source_embed(env: jinja2.Environment, document: Document, paragraph: int | N
         title=clip_escaped(document.title.strip() or document.doc, EMBED_TITLE_LIMIT),
         url=document.url,
         description=description,
-        footer=clip(document.doc, 200),
+        footer=clip(document.doc, 200) + _page_note(document, number),
     )
+
+
+def _page_note(document: Document, paragraph: int) -> str:
+    page = page_at(document.pages, document.paragraphs[paragraph - 1].start)
+    return f" · p. {page}" if page is not None else ""
 
 
 def reindex_embed(

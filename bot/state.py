@@ -9,6 +9,7 @@ Pure Python and sqlite3: the ``citebot gaps`` command reads the same file withou
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
@@ -16,6 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from index.errors import CitebotError
+
+log = logging.getLogger(__name__)
 
 STATE_FILE = "citebot-state.sqlite3"
 WRONG_REASONS = {
@@ -130,6 +135,10 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+class StateUnreadable(CitebotError):
+    """The state file exists but is not a database this code can use."""
+
+
 class State:
     """The SQLite file. Safe to share between threads (one connection, behind a lock)."""
 
@@ -138,9 +147,28 @@ class State:
         self.keep_user_ids = keep_user_ids
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as err:
+            self._db.close()
+            raise StateUnreadable(f"The state file {path} is damaged or not citebot's ({err}).") from None
         self._lock = threading.Lock()
+        # Votes already counted in this process, so that clicking twice counts once even when user
+        # ids are not stored (with them, the table itself is checked).
+        self._voted: dict[tuple[int, int, str], int] = {}
+
+    @classmethod
+    def open_or_replace(cls, path: Path, *, keep_user_ids: bool = False) -> State:
+        """The state at ``path``; a damaged file is moved aside (kept for inspection) and a new one
+        started, so that a bad file never stops the bot."""
+        try:
+            return cls(path, keep_user_ids=keep_user_ids)
+        except StateUnreadable as err:
+            aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}")
+            path.replace(aside)
+            log.warning("state file unreadable, starting a new one reason=%s moved_to=%s", err, aside)
+            return cls(path, keep_user_ids=keep_user_ids)
 
     def close(self) -> None:
         with self._lock:
@@ -207,15 +235,33 @@ class State:
             )
 
     def record_feedback(self, answer_id: int, verdict: str, user_id: int | None) -> int | None:
-        """A Helpful/Wrong vote on an answer; its id (to add a reason to), None if no such answer."""
+        """A Helpful/Wrong vote on an answer; its id (to add a reason to), None if no such answer.
+        The same person's same vote on the same answer counts once."""
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone() is None:
                 return None
+            if user_id is not None:
+                earlier = self._earlier_vote(db, answer_id, verdict, user_id)
+                if earlier is not None:
+                    return earlier
             cursor = db.execute(
                 "INSERT INTO feedback (at, answer_id, verdict, user_id) VALUES (?, ?, ?, ?)",
                 (_now(), answer_id, verdict, self._user(user_id)),
             )
-            return int(cursor.lastrowid or 0)
+            vote = int(cursor.lastrowid or 0)
+            if user_id is not None:
+                self._voted[(answer_id, user_id, verdict)] = vote
+            return vote
+
+    def _earlier_vote(self, db: sqlite3.Connection, answer_id: int, verdict: str, user_id: int) -> int | None:
+        earlier = self._voted.get((answer_id, user_id, verdict))
+        if earlier is not None or not self.keep_user_ids:
+            return earlier
+        row = db.execute(
+            "SELECT MAX(id) FROM feedback WHERE answer_id = ? AND verdict = ? AND user_id = ?",
+            (answer_id, verdict, user_id),
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else None
 
     def record_reason(self, feedback_id: int, reason: str) -> bool:
         if reason not in WRONG_REASONS:

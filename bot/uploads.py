@@ -1,19 +1,23 @@
 """Files from Discord into the corpus folder, and out of it, without trusting anything the user sent.
 
 The type of an upload is decided from its bytes (a PDF header, a Word archive, UTF-8 text), never
-from its name; the file is then read by the same reader the index uses, so an encrypted, damaged,
-scanned or bomb-like file is refused before it is stored. The stored name is built from letters,
-digits, ``-`` and ``_`` of the uploaded name, under ``uploads/`` in the corpus folder, and a file
-is created there only if the name is free (``os.link`` never replaces a file). Removing a document
-moves its file to ``.removed/`` in the corpus folder (ignored by the index), so a mistake can be
-undone by hand.
+from its name; the file is then read by the same reader the index uses, in a child process with a
+time and memory limit, so an encrypted, damaged, scanned or bomb-like file is refused before it is
+stored, and a file made to hang or bloat the parser cannot take the bot with it. The stored name
+is built from letters, digits, ``-`` and ``_`` of the uploaded name, under ``uploads/`` in the
+corpus folder, and a file is created there only if the name is free (``os.link`` never replaces a
+file). Removing a document moves its file to ``.removed/`` in the corpus folder (ignored by the
+index), so a mistake can be undone by hand.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
+import subprocess
+import sys
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -26,6 +30,9 @@ UPLOAD_DIR = "uploads"
 REMOVED_DIR = ".removed"
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 _STEM_LIMIT = 80
+# What reading one upload may take (in a child process): time, and address space.
+READ_SECONDS = 60.0
+READ_MEMORY_BYTES = 1536 * 1024 * 1024
 
 
 class UploadRefused(CitebotError):
@@ -79,22 +86,66 @@ def check_name(filename: str) -> None:
         raise UploadRefused("the file name looks like a path; rename the file and upload it again")
 
 
-def check_upload(filename: str, data: bytes, max_bytes: int) -> CheckedUpload:
+def check_upload(
+    filename: str,
+    data: bytes,
+    max_bytes: int,
+    *,
+    seconds: float = READ_SECONDS,
+    memory: int = READ_MEMORY_BYTES,
+) -> CheckedUpload:
     """``data`` checked as a document: name, size, type from the bytes, and a full read by the
-    index's reader (so that what is stored will index). CPU-bound: call it in a worker thread."""
+    index's reader (so that what is stored will index), done in a child process held to
+    ``seconds`` of time and ``memory`` bytes. Blocking: call it in a worker thread."""
     check_name(filename)
     if len(data) > max_bytes:
         raise UploadRefused(f"too large ({len(data):,} bytes; the limit is {max_bytes:,})")
     if not data.strip():
         raise UploadRefused("the file is empty")
     suffix = sniff_suffix(data, filename)
-    reader = READERS.get(suffix)
-    try:
-        if reader is not None:
-            reader(filename, data)
-    except FileSkipped as err:
-        raise UploadRefused(str(err)) from None
+    if suffix in READERS:
+        read_isolated(suffix, data, seconds=seconds, memory=memory)
     return CheckedUpload(safe_stem(filename), suffix, data, hashlib.sha256(data).hexdigest())
+
+
+def read_isolated(suffix: str, data: bytes, *, seconds: float, memory: int) -> None:
+    """Read ``data`` with the index's reader for ``suffix`` in a child process (``python -m
+    bot.uploads``) that is killed after ``seconds`` and may not map more than ``memory`` bytes:
+    a hostile file can hang or bloat a parser, never the bot. UploadRefused says why it failed."""
+    command = [sys.executable, "-m", "bot.uploads", suffix, str(memory), str(math.ceil(seconds) + 1)]
+    try:
+        done = subprocess.run(command, input=data, capture_output=True, timeout=seconds, check=False)
+    except subprocess.TimeoutExpired:
+        raise UploadRefused(
+            f"took too long to read (over {seconds:g} s; a hostile or very complex file?)"
+        ) from None
+    verdict = done.stdout.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+    if done.returncode == 0 and verdict[0] == "ok":
+        return
+    if verdict[0].startswith("refused: "):
+        raise UploadRefused(verdict[0].removeprefix("refused: "))
+    if verdict[0] == "memory" or done.returncode < 0:
+        raise UploadRefused("needs too much memory or time to read (a hostile or very complex file?)")
+    raise UploadRefused("could not be read (the reader failed on it)")
+
+
+def _child(suffix: str, memory: int, cpu_seconds: int) -> int:
+    """The child side of :func:`read_isolated`: limits first, then read stdin, print a verdict."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+    data = sys.stdin.buffer.read()
+    try:
+        READERS[suffix]("upload" + suffix, data)
+    except FileSkipped as err:
+        print(f"refused: {' '.join(str(err).split())}")
+        return 0
+    except MemoryError:
+        print("memory")
+        return 1
+    print("ok")
+    return 0
 
 
 def store_upload(corpus_dir: Path, upload: CheckedUpload) -> str:
@@ -159,3 +210,7 @@ def remove_file(corpus_dir: Path, doc: str) -> Path:
     target = removed / f"{stamp}-{time.monotonic_ns() % 1_000_000:06d}-{path.name}"
     os.replace(path, target)
     return target
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))

@@ -1,9 +1,10 @@
 """Who is quoted: attributed quotes grouped by speaker, one entry per person.
 
 A person is written many ways: "Ibrahim Kalin", "Kalın", "KALIN". Names are folded (case and
-accents) and a one-word name is folded onto the only full name that ends with it ("Kalin" onto
-"Ibrahim Kalin"); when two full names share that surname it stays an entry of its own rather than
-be given to the wrong person. Only speakers named as such are listed (a first word in capitals):
+accents) and a shorter name is folded onto the only fuller name that ends with the same word and
+holds all its words ("Kalin" onto "Ibrahim Kalin", "Tayyip Erdogan" onto "Recep Tayyip
+Erdogan"); when two fuller names fit (a surname shared by two people) it stays an entry of its own
+rather than be given to the wrong person. Only speakers named as such are listed (a first word in capitals):
 "a senior official" or "the ministry" are attributions, not names. The grouping is a pure function
 of the quotes, so that an entity layer (ids that know one person's name forms) can replace
 :func:`group_speakers` without changing its callers.
@@ -85,16 +86,19 @@ def group_speakers(quotes: Sequence[Quote]) -> list[Speaker]:
 
 
 def _fold_surnames(keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], tuple[str, ...]]:
-    """One-word names mapped onto the one full name ending with that word (none when ambiguous)."""
-    full_by_last: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    """Shorter names mapped onto the one fuller name they are part of ("Kalin" and "Tayyip Erdogan"
+    onto "Ibrahim Kalin" and "Recep Tayyip Erdogan"): same last word, and every word found in the
+    fuller name. When two fuller names fit ("Merkel": "Angela Merkel", "Hans Merkel"), none is
+    chosen."""
+    by_last: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     for key in keys:
-        if len(key) > 1:
-            full_by_last[key[-1]].add(key)
+        by_last[key[-1]].append(key)
     merged = {}
     for key in keys:
-        owners = full_by_last.get(key[0], set()) if len(key) == 1 else set()
-        if len(owners) == 1:
-            merged[key] = next(iter(owners))
+        fuller = [other for other in by_last[key[-1]] if len(other) > len(key) and set(key) <= set(other)]
+        widest = [f for f in fuller if not any(len(g) > len(f) and set(f) <= set(g) for g in fuller)]
+        if len(widest) == 1:
+            merged[key] = widest[0]
     return merged
 
 

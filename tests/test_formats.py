@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from docfiles import ENCRYPTED_PDF, REAL_PDF, docx_bytes, pdf_bomb, pdf_bytes, zip_bomb_docx
+from fpdf import FPDF
 
 from index import build_index
 from index.corpus import load_file, scan_corpus
@@ -79,6 +80,16 @@ def test_pdf_pages_are_kept_and_scans_reported(report: tuple[Document, list[str]
     assert page_text(doc, 3) == ""
     assert page_text(doc, 4).startswith('"The well-known quay will be open')
     assert skipped == ["report.pdf#page=3: no text layer (a scanned page?); not searchable"]
+
+
+def test_placeholder_titles_give_way_to_the_first_line() -> None:
+    pdf = FPDF()
+    pdf.set_title("Microsoft Word - draft3.docx")
+    pdf.set_font("Helvetica", size=11)
+    pdf.add_page()
+    pdf.text(20, 30, "Harbour works begin")
+    (doc,), _ = read_pdf("draft.pdf", bytes(pdf.output()))
+    assert doc.title == "Harbour works begin"
 
 
 def test_running_lines_need_to_repeat() -> None:

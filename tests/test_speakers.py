@@ -37,6 +37,12 @@ Hans Merkel said the harvest was poor.
 THIRD_ARTICLE = """Weather
 
 Merkel said the weather was fine.
+
+Recep Tayyip Erdogan said the talks were useful.
+
+Tayyip Erdogan said Ankara would wait.
+
+Erdoğan said nothing more.
 """
 
 
@@ -76,6 +82,9 @@ def test_one_person_many_name_forms(people: tuple[Path, Path, Index]) -> None:
     # Two full names end in Merkel: the bare surname is given to neither.
     assert speakers["merkel"].count == 1
     assert speakers["angela merkel"].count == 1 and speakers["hans merkel"].count == 1
+    # Every shorter form of one fuller name is that person.
+    erdogan = speakers["recep tayyip erdogan"]
+    assert erdogan.count == 3 and set(erdogan.forms) == {"Recep Tayyip Erdogan", "Tayyip Erdogan", "Erdoğan"}
     # A role is not a name.
     assert not any("officials" in key for key in speakers)
 

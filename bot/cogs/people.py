@@ -16,7 +16,6 @@ from bot.people_replies import quotes_embed, quotes_page, speakers_embed
 from bot.render import AUTOCOMPLETE_CHOICES, CHOICE_NAME_LIMIT, CHOICE_VALUE_LIMIT, clip
 from bot.replies import ALLOWED_MENTIONS
 from index.errors import CitebotError
-from index.models import Hit
 from index.speakers import Speaker, find_speaker, group_speakers, match_speakers, speaker_quotes
 
 if TYPE_CHECKING:
@@ -40,21 +39,22 @@ class SpeakerDirectory:
         # The live engine is an index.Index; the service's Protocol names only what answering needs.
         return cast("Index", self.bot.service.engine)
 
-    async def speakers(self) -> list[Speaker]:
+    async def snapshot(self) -> tuple[Index, list[Speaker]]:
+        """The current index and its speakers, together: a speaker's quote ids mean something only
+        in the index they were grouped from (a reindex may swap it at any await)."""
         index = self._index()
         async with self._lock:
             if self._for is not index:
                 self._speakers = await asyncio.to_thread(lambda: group_speakers(index.quotes()))
                 self._for = index
-            return self._speakers
+            return index, self._speakers
+
+    async def speakers(self) -> list[Speaker]:
+        return (await self.snapshot())[1]
 
     @property
     def loaded(self) -> bool:
         return self._for is not None
-
-    async def quotes(self, speaker: Speaker, topic: str | None) -> list[Hit]:
-        index = self._index()
-        return await asyncio.to_thread(speaker_quotes, index, speaker, topic)
 
 
 PageRenderer = Callable[[int], tuple[discord.Embed, int, int]]
@@ -140,6 +140,7 @@ class People(commands.Cog):
     @app_commands.describe(name="Only people whose name matches this")
     async def speakers(self, interaction: discord.Interaction[Citebot], name: str | None = None) -> None:
         """List the people quoted in the documents, how often, and where."""
+        self.bot.cooldowns.check(interaction.user.id)
         everyone = await self.directory.speakers()
         shown = match_speakers(everyone, name, limit=len(everyone)) if name and name.strip() else everyone
         titles = {d.doc: d.title for d in self.bot.service.documents}
@@ -156,9 +157,11 @@ class People(commands.Cog):
     ) -> None:
         """Everything one person said in the documents, newest document first, verbatim and cited."""
         topic = topic.strip()[:TOPIC_LIMIT] if topic and topic.strip() else None
-        person = find_speaker(await self.directory.speakers(), speaker)  # a mistake is answered privately
+        self.bot.cooldowns.check(interaction.user.id)
+        index, everyone = await self.directory.snapshot()
+        person = find_speaker(everyone, speaker)  # a mistake is answered privately
         await interaction.response.defer(thinking=True)
-        hits = await self.directory.quotes(person, topic)
+        hits = await asyncio.to_thread(speaker_quotes, index, person, topic)
 
         def render(page: int) -> tuple[discord.Embed, int, int]:
             result = quotes_page(person, topic, hits, page)

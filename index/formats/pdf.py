@@ -7,7 +7,7 @@ shorter than the page's usual line ends its paragraph (as the last line of a pri
 does). Each page's span of the resulting text is kept, so that a citation can name the page. A
 page without a text layer (a scanned image) is reported as skipped; encrypted, corrupt and
 bomb-like files are refused within bounded time and memory (pypdf caps every decompressed stream;
-the page count, the extracted text and the time spent are capped here).
+to 32 MB here; the page count, the extracted text and the time spent are capped too).
 """
 
 from __future__ import annotations
@@ -32,6 +32,19 @@ if TYPE_CHECKING:
 MAX_PAGES = 5000
 MAX_TEXT_CHARS = 20_000_000
 MAX_SECONDS = 120.0
+MAX_STREAM_BYTES = 32 * 1024 * 1024
+_STREAM_LIMITS = {
+    name: MAX_STREAM_BYTES
+    for name in (
+        "maximum_declared_stream_length",
+        "array_based_stream_maximum_output_length",
+        "lzw_maximum_output_length",
+        "run_length_maximum_output_length",
+        "zlib_maximum_output_length",
+        "brotli_maximum_output_length",
+        "image_maximum_buffer_size",
+    )
+}
 # A line this much shorter than the page's usual line ends a paragraph.
 _SHORT_LINE = 0.8
 # Running headers and footers are short; long repeated lines are content (a refrain, a table).
@@ -69,8 +82,13 @@ def read_pdf(
     clock: Callable[[], float] = time.monotonic,
 ) -> tuple[list[Document], list[SkippedFile]]:
     """The document in a PDF file's bytes, and its pages without text (reported as skipped)."""
-    reader = _open(data)
-    title, page_lines = _extract(reader, max_pages, max_chars, clock() + max_seconds, clock)
+    import pypdf
+
+    # Tighter than pypdf's defaults (75 MB a stream): a page's text never needs that much, and a
+    # bomb is refused with less memory spent on it.
+    with pypdf.apply_configuration(pypdf.get_configuration().with_overwrites(**_STREAM_LIMITS)):
+        reader = _open(data)
+        title, page_lines = _extract(reader, max_pages, max_chars, clock() + max_seconds, clock)
     blank = [n for n, lines in enumerate(page_lines, start=1) if not lines]
     if len(blank) == len(page_lines):
         raise FileSkipped("no text layer on any page (a scanned PDF?); run OCR on it first")
@@ -142,9 +160,17 @@ def _check_contents(page: PageObject) -> None:
 
 
 def _metadata_title(reader: PdfReader) -> str:
+    """The title in the PDF's metadata, unless it is a tool's placeholder ("Microsoft Word -
+    report.docx", "Untitled"): then the first line of text serves better."""
     metadata = getattr(reader, "metadata", None)
     title = getattr(metadata, "title", None) if metadata is not None else None
-    return clean_line(title) if isinstance(title, str) else ""
+    title = clean_line(title) if isinstance(title, str) else ""
+    if _PLACEHOLDER_TITLE.match(title):
+        return ""
+    return title
+
+
+_PLACEHOLDER_TITLE = re.compile(r"^(?:microsoft \w+ - .*|untitled\b.*|.*\.(?:docx?|odt|rtf|tex|pdf))$", re.I)
 
 
 def _why(err: BaseException) -> str:

@@ -77,6 +77,10 @@ async def test_admin_adds_a_pdf_and_a_docx_and_they_are_answered_from(
     # Answered from at once, verbatim, with the page.
     found = reply_of(await alice.slash(channel, "search", query="zeppelin mooring mast"))
     assert "p. 2, ¶" in text_of(found)
+    passage = reply_of(
+        await alice.slash(channel, "source", document="uploads/Harbour_report.pdf", paragraph=2)
+    )
+    assert passage.embeds[0].footer.text == "uploads/Harbour_report.pdf · p. 2"
     lens = reply_of(await alice.slash(channel, "search", query="lens Oslo"))
     assert "Lens memo" in text_of(lens)
     # The audit log says who added what, and /sources shows it.

@@ -156,3 +156,12 @@ async def test_feedback_buttons_work_after_a_restart(
     thanks = reply_of(await alice.click(answered.message, label="Helpful"))
     assert thanks.content == "Thanks, noted."
     assert fresh.state.gaps().wrong == []
+
+
+async def test_an_unwritable_state_file_costs_the_buttons_not_the_answer(
+    env: simcord.Env, bot: Citebot, channel: simcord.ChannelHandle, alice: simcord.MemberActor
+) -> None:
+    bot.state.close()  # as when the disk is gone: every write fails
+    answered = reply_of(await alice.slash(channel, "ask", question=KALIN_QUESTION))
+    assert "Ibrahim Kalin" in text_of(answered)
+    assert not answered.components
