@@ -36,8 +36,10 @@ def reported_content(sentence: Parsed, cue: Cue, speaker: Span | None) -> Span |
     if clause:
         found = _span_of(sentence, clause[:1])
         return _from_cue(sentence, i, found) if found is not None else None
+    inverted = speaker is not None and speaker.start > tokens[i].start
     if (
-        i > 0
+        inverted
+        and i > 0
         and tokens[i - 1].text == ","
         and cue.kind == "say"
         and tokens[i - 1].start > sentence.span.start

@@ -116,12 +116,17 @@ def _surface_mention(sentence: Parsed, lo: int, head: int, how: str) -> Mention 
     """The mention made of the words lo..head (after "according to", or after an inverted cue)."""
     tokens = sentence.tokens
     owner = None
+    owner_span: Span | None = None
+    first = lo
     for k in range(lo, head):
         if tokens[k].text in ("'s", "’s"):
             run = _name_run(sentence, k - 1) if k > lo else None
             owner = _text_of(sentence, run) if run is not None else owner
+            owner_span = run if run is not None else owner_span
             lo = k + 1  # "Putin's press secretary Dmitry Peskov": Peskov speaks, for Putin
     name = _name_run(sentence, head, lo)
+    if name is None and owner is not None and tokens[head].lemma.lower() in documents():
+        name = owner_span  # "Cornyn's statement added": the statement's author speaks
     if name is not None and _text_of(sentence, name).lower() in not_speakers():
         return None
     roles = frozenset(
@@ -130,7 +135,7 @@ def _surface_mention(sentence: Parsed, lo: int, head: int, how: str) -> Mention 
         if tokens[k].pos == "NOUN" or _is_title(tokens[k].text)
     )
     definite = tokens[lo].text.lower() == "the" and name is None and bool(roles)
-    return Mention(tokens[lo].start, tokens[head].end, name, roles, False, definite, owner, how)
+    return Mention(tokens[first].start, tokens[head].end, name, roles, False, definite, owner, how)
 
 
 def _text_of(sentence: Parsed, span: Span) -> str:
