@@ -317,6 +317,8 @@ def _parsed_attributions(
         attribution = _Attribution(phrase, label, cue_span)
         if content is None and not marks:
             content = _reported_content(text, sentence.span, attribution)  # the words beside the cue
+        if not marks and cue.kind == "say" and not _holds_a_verb(sentence, content):
+            continue  # "denied, in a statement to the ABC": a phrase, not a report
         found.append(
             _Attribution(
                 phrase,
@@ -343,10 +345,18 @@ def _parsed_attributions(
         lemma = surface_forms().get(rule.cue)
         if rule.cue not in _PHRASE_CUES and (lemma is None or lemma in weak_verbs()):
             continue  # not a verb of the lexicon ("revealed"), or one that needs a quotation
-        if not any(s.start < rule.cue_span.end and rule.cue_span.start < s.end for s in seen):
-            found.append(rule)
+        if any(s.start < rule.cue_span.end and rule.cue_span.start < s.end for s in seen):
+            continue
+        found.append(rule)
     found.sort(key=lambda a: a.cue_span.start)
     return found
+
+
+def _holds_a_verb(sentence: Parsed, content: Span | None) -> bool:
+    """Reported speech is a clause: some verb stands in it."""
+    if content is None:
+        return False
+    return any(t.pos in ("VERB", "AUX") and content.start <= t.start < content.end for t in sentence.tokens)
 
 
 def _takes_a_thing(sentence: Parsed, cue: int) -> bool:
@@ -852,12 +862,26 @@ def _make_quotes(
     )
     # Quoted words make a direct quote; one or two scare-quoted words ('some "elements" in Aso Rock')
     # inside reported speech do not: then the reported clause is the quote.
-    spoken = [m for m in marks if len(text[m.start : m.end].split()) >= _SCARE_QUOTE_WORDS]
+    spoken = [
+        m
+        for m in marks
+        if len(text[m.start : m.end].split()) >= _SCARE_QUOTE_WORDS
+        and not _is_title_after_preposition(text, m)
+    ]
     if spoken:
         inner = [_inner(text, m) for m in spoken]
         return [_with_span(template, text, span, "direct") for span in inner]
     content = attribution.content or _reported_content(text, unit, attribution)
     return [_with_span(template, text, content, "reported")] if content.end > content.start else []
+
+
+_TITLE_PREPOSITIONS = frozenset("on in at from of for by to with about titled entitled".split())
+
+
+def _is_title_after_preposition(text: str, mark: Span) -> bool:
+    """'says on "The Internet Explorer 6 Countdown"': a name in quotation marks, not words said."""
+    before = text[max(0, mark.start - 12) : mark.start].split()
+    return bool(before) and before[-1].lower() in _TITLE_PREPOSITIONS
 
 
 def _with_span(template: Quote, text: str, span: Span, kind: QuoteKind) -> Quote:
