@@ -345,7 +345,11 @@ def _mention(sentence: Parsed, head: int, how: str, cue: int) -> Mention | None:
         if token.text.lower() not in _PERSONAL:
             return None
         return Mention(token.start, token.end, None, frozenset(), True, False, None, how)
+    if token.tag == "VBG" or not (token.text[:1].isalnum()):
+        return None  # "Discussing …", "-service attack": not a speaker
     lo, hi = _phrase_bounds(sentence, head)
+    while lo < hi and tokens[lo].pos == "PUNCT":
+        lo += 1
     if lo <= cue <= hi:  # the speaker's words never include the cue ("Paris claims")
         lo, hi = (cue + 1, hi) if head > cue else (lo, cue - 1)
     mention = _surface_mention(sentence, lo, hi, how)
@@ -356,6 +360,8 @@ def _mention(sentence: Parsed, head: int, how: str, cue: int) -> Mention | None:
     appos = [j for j in sentence.children(head) if tokens[j].dep == "appos"]
     name = next((n for n in (_name_run(sentence, j) for j in appos) if n is not None), None)
     start = mention.start
+    if name is None:
+        name = _name_in_apposition_after(sentence, hi)  # "The secretary general of CEI, Nunzio Galantino,"
     if name is None and lo >= 2 and tokens[lo - 1].text == ",":
         before = _name_run(sentence, lo - 2)
         first = _first_token(sentence, before) if before is not None else None
@@ -364,6 +370,25 @@ def _mention(sentence: Parsed, head: int, how: str, cue: int) -> Mention | None:
     if name is None:
         return mention
     return Mention(start, mention.end, name, mention.roles, False, False, mention.speaks_for, how)
+
+
+def _name_in_apposition_after(sentence: Parsed, hi: int) -> Span | None:
+    """A name set off by commas right after a role (an "of …" phrase or a parenthesis may come first)."""
+    tokens = sentence.tokens
+    k = hi + 1
+    for _ in range(8):  # "of CEI (Italian Episcopal Conference)"
+        if k >= len(tokens) or tokens[k].text == ",":
+            break
+        if tokens[k].pos in ("VERB", "AUX"):
+            return None
+        k += 1
+    if k + 1 >= len(tokens) or tokens[k].text != "," or tokens[k + 1].pos != "PROPN":
+        return None
+    run = _name_run(sentence, k + 1)
+    end = next((j for j in range(k + 1, len(tokens)) if tokens[j].end >= run.end), None) if run else None
+    if run is None or end is None or end + 1 >= len(tokens) or tokens[end + 1].text != ",":
+        return None
+    return run
 
 
 def _first_token(sentence: Parsed, span: Span) -> int | None:
