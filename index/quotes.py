@@ -29,7 +29,7 @@ from index.attribution.content import reported_content
 from index.attribution.cues import find_cues, may_hold_cue, surface_forms, weak_verbs
 from index.attribution.entities import NameIndex
 from index.attribution.parse import Parsed, ParseFn, load_parser, parse_spans
-from index.attribution.speakers import Mention, find_speaker, role_nouns
+from index.attribution.speakers import Mention, agentless_passive, find_speaker, role_nouns
 from index.models import Quote, QuoteKind, Span
 from index.sentences import ABBREVIATIONS, split_sentences
 
@@ -201,8 +201,10 @@ def find_quotes(
             if sentence is not None and sentence.span == unit:
                 rules = _attributions(text, unit, inside, people.names)
                 attributions = _parsed_attributions(text, sentence, inside, rules)
+            elif parse_fn is not None and not inside and not may_hold_cue(text, unit.start, unit.end):
+                attributions = []  # no quotation, no cue of the lexicon: nothing was said here
             else:
-                attributions = _attributions(text, unit, inside, people.names)
+                attributions = _attributions(text, unit, inside, people.names)  # unparsed: the rules
             unit_first = len(quotes)
             if attributions:
                 owned = _marks_by_cue(inside, attributions)
@@ -293,13 +295,16 @@ def _parsed_attributions(
     Where the parse finds a cue but no speaker (news layouts such as '…, Ang Ky, chief of the town,
     said.' parse badly), the rules' speaker for the same cue is taken."""
     found: list[_Attribution] = []
+    judged: list[Span] = []  # cues the parse read as naming nobody ("she was told to …")
     for cue in find_cues(sentence, marks):
         token = sentence.tokens[cue.token]
+        if agentless_passive(sentence, cue):
+            judged.append(Span(token.start, token.end))
         end = sentence.tokens[cue.token + 1].end if cue.kind == "according" else token.end
         cue_span = Span(token.start, end)
         mention = find_speaker(sentence, cue, marks)
         phrase = _phrase_of(mention) if mention is not None else None
-        if phrase is None:
+        if phrase is None and not agentless_passive(sentence, cue):
             same = [r for r in rules if r.cue_span.start < cue_span.end and cue_span.start < r.cue_span.end]
             phrase = same[0].speaker if same else None
         if phrase is None:
@@ -340,7 +345,9 @@ def _parsed_attributions(
         )
     ]
     # Cues the parse does not see as verbs ("as reported by", "quoted ... as saying") keep the rules'.
-    seen = [Span(min(a.cue_span.start, a.speaker.start), max(a.cue_span.end, a.speaker.end)) for a in found]
+    seen = judged + [
+        Span(min(a.cue_span.start, a.speaker.start), max(a.cue_span.end, a.speaker.end)) for a in found
+    ]
     for rule in rules:
         lemma = surface_forms().get(rule.cue)
         if rule.cue not in _PHRASE_CUES and (lemma is None or lemma in weak_verbs()):

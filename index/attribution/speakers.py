@@ -143,6 +143,12 @@ def _text_of(sentence: Parsed, span: Span) -> str:
     return sentence.text[span.start - base : span.end - base]
 
 
+def agentless_passive(sentence: Parsed, cue: Cue) -> bool:
+    """'She was told to disconnect': a passive cue with no "by" agent names no speaker, and no
+    other reading should supply one."""
+    return _passive(sentence, cue.token) and _agent(sentence, cue.token) is None
+
+
 def _inside(sentence: Parsed, i: int, quoted: Sequence[Span]) -> bool:
     at = sentence.tokens[i].start
     return any(q.start <= at < q.end for q in quoted)
@@ -202,6 +208,10 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
                 return quoted_one, "quoted"
         if dep == "acl" and _can_speak(sentence, parent):
             return parent, "participle"  # "with spokesman X saying ...", "a statement saying ..."
+        if dep == "acl" and tokens[parent].head != parent:
+            # "defended the record whilst promising …": the participle goes with the clause's subject
+            i, how = tokens[parent].head, "participle"
+            continue
         if dep in _CLIMB and parent != i:
             i, how = parent, _CLIMB[dep]
             continue
@@ -262,8 +272,10 @@ def _apposition(sentence: Parsed, first: int, last: int) -> bool:
 
 
 def _subject(sentence: Parsed, i: int) -> int | None:
+    """The nominal subject of ``i`` ("Discussing his concern, X said": the gerund is no subject)."""
     for j in sentence.children(i):
-        if sentence.tokens[j].dep in ("nsubj", "nsubj:outer"):
+        token = sentence.tokens[j]
+        if token.dep in ("nsubj", "nsubj:outer") and token.tag != "VBG" and token.pos != "VERB":
             return j
     return None
 
