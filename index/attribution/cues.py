@@ -144,8 +144,8 @@ def _used_as_verb(sentence: Parsed, i: int) -> bool:
         token.pos == "NOUN"
         and token.text.endswith("s")
         and 0 < i < len(tokens) - 1
-        and tokens[i - 1].pos in ("PROPN", "PRON")
-        and (tokens[i + 1].pos in ("PRON", "DET") or tokens[i + 1].text.lower() == "that")
+        and (tokens[i - 1].pos in ("PROPN", "PRON") or tokens[i - 1].tag == "NN")
+        and (tokens[i + 1].pos in ("PRON", "DET", "PROPN") or tokens[i + 1].text.lower() == "that")
     ):
         return True
     # Headlines in title case ("Villagers Say They Lack Food") are often tagged as proper nouns;

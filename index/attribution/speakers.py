@@ -168,6 +168,13 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
     tokens = sentence.tokens
     if cue.kind == "according":
         return _according_source(sentence, cue.token)
+    before = cue.token - 1
+    if (
+        tokens[cue.token].pos == "NOUN"
+        and before >= 0
+        and _subject_like(tokens[before].pos, tokens[before].tag)
+    ):
+        return before, "adjacent"  # "Australian woman claims Church …": the cue was read as a noun
     invertible = cue.lemma not in addressee_verbs()
     if invertible and _follows_quotation(sentence, cue.token, quoted):
         inverted = _after_cue(sentence, cue.token)
@@ -220,9 +227,13 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
     if inverted is not None:
         return inverted, "inverted"
     before = cue.token - 1
-    if before >= 0 and tokens[before].pos in ("PROPN", "PRON") and own_subject is None:
+    if before >= 0 and _subject_like(tokens[before].pos, tokens[before].tag) and own_subject is None:
         return before, "adjacent"  # "Paris claims she ...", where "claims" was read as a noun
     return None
+
+
+def _subject_like(pos: str, tag: str) -> bool:
+    return pos in ("PROPN", "PRON") or tag == "NN"
 
 
 def _can_speak(sentence: Parsed, i: int) -> bool:
@@ -273,11 +284,15 @@ def _apposition(sentence: Parsed, first: int, last: int) -> bool:
 
 def _subject(sentence: Parsed, i: int) -> int | None:
     """The nominal subject of ``i`` ("Discussing his concern, X said": the gerund is no subject)."""
-    for j in sentence.children(i):
-        token = sentence.tokens[j]
-        if token.dep in ("nsubj", "nsubj:outer") and token.tag != "VBG" and token.pos != "VERB":
-            return j
-    return None
+    subjects = [
+        j
+        for j in sentence.children(i)
+        if sentence.tokens[j].dep in ("nsubj", "nsubj:outer")
+        and sentence.tokens[j].tag != "VBG"
+        and sentence.tokens[j].pos != "VERB"
+    ]
+    # A parse may give two; the one nearest the verb is its subject.
+    return min(subjects, key=lambda j: abs(j - i)) if subjects else None
 
 
 def _object(sentence: Parsed, i: int) -> int | None:
