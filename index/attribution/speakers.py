@@ -249,11 +249,12 @@ def _named_before_final_cue(sentence: Parsed, cue: int) -> int | None:
     tokens = sentence.tokens
     after = cue + 1
     ends = after >= len(tokens) or (tokens[after].pos == "PUNCT" and tokens[after].text in (".", "!", "?"))
-    if not ends and not (after < len(tokens) and tokens[after].pos in ("ADV", "ADP", "NOUN", "PROPN")):
-        return None  # "said on Monday." is fine; "said the plan ..." is not this layout
-    if not ends and any(t.pos in ("VERB", "AUX") for t in tokens[after:]):
-        return None
     if cue < 2 or tokens[cue - 1].text != ",":
+        return None
+    if not ends and not (after < len(tokens) and tokens[after].pos in ("ADV", "ADP", "NOUN", "PROPN")):
+        # 'Director Suleiman al-Amr, in remarks to TV, said "…"': the name opens the sentence
+        return _opening_name_before(sentence, cue)
+    if not ends and any(t.pos in ("VERB", "AUX") for t in tokens[after:]):
         return None
     segments: list[tuple[int, int]] = []  # comma-delimited stretches going left: (first, last)
     last = cue - 2
@@ -274,6 +275,22 @@ def _named_before_final_cue(sentence: Parsed, cue: int) -> int | None:
                 return None
             return last
     return None
+
+
+def _opening_name_before(sentence: Parsed, cue: int) -> int | None:
+    """'<role> Name, <phrase without a verb>, said …': the name that ends the sentence's first
+    comma-delimited stretch, when only a verbless phrase stands between it and the cue."""
+    tokens = sentence.tokens
+    commas = [k for k in range(cue) if tokens[k].text == ","]
+    if len(commas) != 2 or commas[1] != cue - 1:
+        return None
+    first_comma = commas[0]
+    if not _apposition(sentence, first_comma + 1, cue - 2):
+        return None
+    last = first_comma - 1
+    if last < 0 or tokens[last].pos != "PROPN" or any(t.pos in ("VERB", "AUX") for t in tokens[:first_comma]):
+        return None
+    return last
 
 
 def _apposition(sentence: Parsed, first: int, last: int) -> bool:
