@@ -306,7 +306,7 @@ def _parsed_attributions(
         phrase = _phrase_of(mention) if mention is not None else None
         if phrase is None and not agentless_passive(sentence, cue):
             same = [r for r in rules if r.cue_span.start < cue_span.end and cue_span.start < r.cue_span.end]
-            phrase = same[0].speaker if same else None
+            phrase = next((r.speaker for r in same if not _gerund(text, r.speaker)), None)
         if phrase is None:
             continue
         content = reported_content(sentence, cue, Span(phrase.start, phrase.end))
@@ -376,6 +376,12 @@ def _takes_a_thing(sentence: Parsed, cue: int) -> bool:
         return False
     after = max(sentence.subtree(objects[0]))
     return not any(t.pos in ("VERB", "AUX") for t in tokens[after + 1 :])
+
+
+def _gerund(text: str, phrase: _Phrase) -> bool:
+    """'Discussing his concern, X said': a lone -ing word the rules took for a name."""
+    written = text[phrase.start : phrase.end].split()
+    return len(written) == 1 and written[0].lower().endswith("ing")
 
 
 def _has_clause(sentence: Parsed, cue: int, speaker_start: int) -> bool:

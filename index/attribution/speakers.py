@@ -307,6 +307,7 @@ def _subject(sentence: Parsed, i: int) -> int | None:
         if sentence.tokens[j].dep in ("nsubj", "nsubj:outer")
         and sentence.tokens[j].tag != "VBG"
         and sentence.tokens[j].pos != "VERB"
+        and not _gerund_with_object(sentence, j)
     ]
     # A parse may give two; the one nearest the verb is its subject.
     return min(subjects, key=lambda j: abs(j - i)) if subjects else None
@@ -317,6 +318,14 @@ def _object(sentence: Parsed, i: int) -> int | None:
         if sentence.tokens[j].dep in ("obj", "iobj"):
             return j
     return None
+
+
+def _gerund_with_object(sentence: Parsed, j: int) -> bool:
+    """'Discussing his concern, …' tagged as a name: an -ing word with an object is a verb."""
+    token = sentence.tokens[j]
+    return token.text.lower().endswith("ing") and any(
+        sentence.tokens[k].dep == "obj" for k in sentence.children(j)
+    )
 
 
 def _passive(sentence: Parsed, i: int) -> bool:
