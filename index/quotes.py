@@ -29,7 +29,7 @@ from index.attribution.content import reported_content
 from index.attribution.cues import find_cues, may_hold_cue, surface_forms, weak_verbs
 from index.attribution.entities import NameIndex
 from index.attribution.parse import Parsed, ParseFn, load_parser, parse_spans
-from index.attribution.speakers import Mention, agentless_passive, find_speaker, role_nouns
+from index.attribution.speakers import Mention, agentless_passive, documents, find_speaker, role_nouns
 from index.models import Quote, QuoteKind, Span
 from index.sentences import ABBREVIATIONS, split_sentences
 
@@ -303,6 +303,8 @@ def _parsed_attributions(
         end = sentence.tokens[cue.token + 1].end if cue.kind == "according" else token.end
         cue_span = Span(token.start, end)
         mention = find_speaker(sentence, cue, marks)
+        if cue.kind == "according" and mention is not None and not _can_be_a_source(mention):
+            continue  # "act according to the law": a law is not a source of words
         phrase = _phrase_of(mention) if mention is not None else None
         if phrase is None and not agentless_passive(sentence, cue):
             same = [r for r in rules if r.cue_span.start < cue_span.end and cue_span.start < r.cue_span.end]
@@ -376,6 +378,11 @@ def _takes_a_thing(sentence: Parsed, cue: int) -> bool:
         return False
     after = max(sentence.subtree(objects[0]))
     return not any(t.pos in ("VERB", "AUX") for t in tokens[after + 1 :])
+
+
+def _can_be_a_source(mention: Mention) -> bool:
+    """A name, a pronoun, or a noun for people, groups or documents ("police", "the report")."""
+    return mention.name is not None or mention.pronoun or bool(mention.roles & (ROLE_NOUNS | documents()))
 
 
 def _gerund(text: str, phrase: _Phrase) -> bool:
