@@ -308,7 +308,7 @@ def _parsed_attributions(
         phrase = _phrase_of(mention) if mention is not None else None
         if phrase is None and not agentless_passive(sentence, cue):
             same = [r for r in rules if r.cue_span.start < cue_span.end and cue_span.start < r.cue_span.end]
-            phrase = next((r.speaker for r in same if not _gerund(text, r.speaker)), None)
+            phrase = next((r.speaker for r in same if _names_someone(text, r.speaker)), None)
         if phrase is None:
             continue
         content = reported_content(sentence, cue, Span(phrase.start, phrase.end))
@@ -356,6 +356,8 @@ def _parsed_attributions(
             continue  # not a verb of the lexicon ("revealed"), or one that needs a quotation
         if any(s.start < rule.cue_span.end and rule.cue_span.start < s.end for s in seen):
             continue
+        if not _names_someone(text, rule.speaker):
+            continue
         found.append(rule)
     found.sort(key=lambda a: a.cue_span.start)
     return found
@@ -385,10 +387,15 @@ def _can_be_a_source(mention: Mention) -> bool:
     return mention.name is not None or mention.pronoun or bool(mention.roles & (ROLE_NOUNS | documents()))
 
 
-def _gerund(text: str, phrase: _Phrase) -> bool:
-    """'Discussing his concern, X said': a lone -ing word the rules took for a name."""
+def _names_someone(text: str, phrase: _Phrase) -> bool:
+    """A speaker the rules read where the parse found none must name someone: a pronoun, a
+    capitalized name or a noun for people ("a part", "service attack" do not; nor a lone -ing word,
+    as in 'Discussing his concern, X said')."""
     written = text[phrase.start : phrase.end].split()
-    return len(written) == 1 and written[0].lower().endswith("ing")
+    if not written or (len(written) == 1 and written[0].lower().endswith("ing")):
+        return False
+    folded = {fold(w).removesuffix("'s").removesuffix("’s").strip(".,") for w in written}
+    return phrase.pronoun or any(w[:1].isupper() for w in written) or bool(folded & ROLE_NOUNS)
 
 
 def _has_clause(sentence: Parsed, cue: int, speaker_start: int) -> bool:

@@ -199,6 +199,11 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
         subject = _subject(sentence, i)
         if subject is not None and _inside(sentence, subject, quoted):
             break  # the subject of the quoted words, not of the cue
+        if i != cue.token and tokens[i].dep == "ccomp" and tokens[i].head != i:
+            # climbed into a reported clause ("theorized that an attack had occurred, and wrote"):
+            # its subject is what was reported, not who reported it
+            i = tokens[i].head
+            continue
         if subject is not None:
             head = subject
             if tokens[head].text.lower() in _RELATIVE and tokens[i].dep == "acl:relcl":
