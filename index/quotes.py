@@ -29,7 +29,7 @@ from index.attribution.content import reported_content
 from index.attribution.cues import find_cues, may_hold_cue, surface_forms, weak_verbs
 from index.attribution.entities import NameIndex
 from index.attribution.parse import Parsed, ParseFn, load_parser, parse_spans
-from index.attribution.speakers import Mention, find_speaker, role_nouns
+from index.attribution.speakers import Mention, agentless_passive, documents, find_speaker, role_nouns
 from index.models import Quote, QuoteKind, Span
 from index.sentences import ABBREVIATIONS, split_sentences
 
@@ -201,8 +201,10 @@ def find_quotes(
             if sentence is not None and sentence.span == unit:
                 rules = _attributions(text, unit, inside, people.names)
                 attributions = _parsed_attributions(text, sentence, inside, rules)
+            elif parse_fn is not None and not inside and not may_hold_cue(text, unit.start, unit.end):
+                attributions = []  # no quotation, no cue of the lexicon: nothing was said here
             else:
-                attributions = _attributions(text, unit, inside, people.names)
+                attributions = _attributions(text, unit, inside, people.names)  # unparsed: the rules
             unit_first = len(quotes)
             if attributions:
                 owned = _marks_by_cue(inside, attributions)
@@ -293,15 +295,20 @@ def _parsed_attributions(
     Where the parse finds a cue but no speaker (news layouts such as '…, Ang Ky, chief of the town,
     said.' parse badly), the rules' speaker for the same cue is taken."""
     found: list[_Attribution] = []
+    judged: list[Span] = []  # cues the parse read as naming nobody ("she was told to …")
     for cue in find_cues(sentence, marks):
         token = sentence.tokens[cue.token]
+        if agentless_passive(sentence, cue):
+            judged.append(Span(token.start, token.end))
         end = sentence.tokens[cue.token + 1].end if cue.kind == "according" else token.end
         cue_span = Span(token.start, end)
         mention = find_speaker(sentence, cue, marks)
+        if cue.kind == "according" and mention is not None and not _can_be_a_source(mention):
+            continue  # "act according to the law": a law is not a source of words
         phrase = _phrase_of(mention) if mention is not None else None
-        if phrase is None:
+        if phrase is None and not agentless_passive(sentence, cue):
             same = [r for r in rules if r.cue_span.start < cue_span.end and cue_span.start < r.cue_span.end]
-            phrase = same[0].speaker if same else None
+            phrase = next((r.speaker for r in same if _names_someone(text, r.speaker)), None)
         if phrase is None:
             continue
         content = reported_content(sentence, cue, Span(phrase.start, phrase.end))
@@ -317,6 +324,8 @@ def _parsed_attributions(
         attribution = _Attribution(phrase, label, cue_span)
         if content is None and not marks:
             content = _reported_content(text, sentence.span, attribution)  # the words beside the cue
+        if not marks and cue.kind == "say" and not _holds_a_verb(sentence, content):
+            continue  # "denied, in a statement to the ABC": a phrase, not a report
         found.append(
             _Attribution(
                 phrase,
@@ -338,15 +347,27 @@ def _parsed_attributions(
         )
     ]
     # Cues the parse does not see as verbs ("as reported by", "quoted ... as saying") keep the rules'.
-    seen = [Span(min(a.cue_span.start, a.speaker.start), max(a.cue_span.end, a.speaker.end)) for a in found]
+    seen = judged + [
+        Span(min(a.cue_span.start, a.speaker.start), max(a.cue_span.end, a.speaker.end)) for a in found
+    ]
     for rule in rules:
         lemma = surface_forms().get(rule.cue)
         if rule.cue not in _PHRASE_CUES and (lemma is None or lemma in weak_verbs()):
             continue  # not a verb of the lexicon ("revealed"), or one that needs a quotation
-        if not any(s.start < rule.cue_span.end and rule.cue_span.start < s.end for s in seen):
-            found.append(rule)
+        if any(s.start < rule.cue_span.end and rule.cue_span.start < s.end for s in seen):
+            continue
+        if not _names_someone(text, rule.speaker):
+            continue
+        found.append(rule)
     found.sort(key=lambda a: a.cue_span.start)
     return found
+
+
+def _holds_a_verb(sentence: Parsed, content: Span | None) -> bool:
+    """Reported speech is a clause: some verb stands in it."""
+    if content is None:
+        return False
+    return any(t.pos in ("VERB", "AUX") and content.start <= t.start < content.end for t in sentence.tokens)
 
 
 def _takes_a_thing(sentence: Parsed, cue: int) -> bool:
@@ -359,6 +380,22 @@ def _takes_a_thing(sentence: Parsed, cue: int) -> bool:
         return False
     after = max(sentence.subtree(objects[0]))
     return not any(t.pos in ("VERB", "AUX") for t in tokens[after + 1 :])
+
+
+def _can_be_a_source(mention: Mention) -> bool:
+    """A name, a pronoun, or a noun for people, groups or documents ("police", "the report")."""
+    return mention.name is not None or mention.pronoun or bool(mention.roles & (ROLE_NOUNS | documents()))
+
+
+def _names_someone(text: str, phrase: _Phrase) -> bool:
+    """A speaker the rules read where the parse found none must name someone: a pronoun, a
+    capitalized name or a noun for people ("a part", "service attack" do not; nor a lone -ing word,
+    as in 'Discussing his concern, X said')."""
+    written = text[phrase.start : phrase.end].split()
+    if not written or (len(written) == 1 and written[0].lower().endswith("ing")):
+        return False
+    folded = {fold(w).removesuffix("'s").removesuffix("’s").strip(".,") for w in written}
+    return phrase.pronoun or any(w[:1].isupper() for w in written) or bool(folded & ROLE_NOUNS)
 
 
 def _has_clause(sentence: Parsed, cue: int, speaker_start: int) -> bool:
@@ -852,12 +889,26 @@ def _make_quotes(
     )
     # Quoted words make a direct quote; one or two scare-quoted words ('some "elements" in Aso Rock')
     # inside reported speech do not: then the reported clause is the quote.
-    spoken = [m for m in marks if len(text[m.start : m.end].split()) >= _SCARE_QUOTE_WORDS]
+    spoken = [
+        m
+        for m in marks
+        if len(text[m.start : m.end].split()) >= _SCARE_QUOTE_WORDS
+        and not _is_title_after_preposition(text, m)
+    ]
     if spoken:
         inner = [_inner(text, m) for m in spoken]
         return [_with_span(template, text, span, "direct") for span in inner]
     content = attribution.content or _reported_content(text, unit, attribution)
     return [_with_span(template, text, content, "reported")] if content.end > content.start else []
+
+
+_TITLE_PREPOSITIONS = frozenset("on in at from of for by to with about titled entitled".split())
+
+
+def _is_title_after_preposition(text: str, mark: Span) -> bool:
+    """'says on "The Internet Explorer 6 Countdown"': a name in quotation marks, not words said."""
+    before = text[max(0, mark.start - 12) : mark.start].split()
+    return bool(before) and before[-1].lower() in _TITLE_PREPOSITIONS
 
 
 def _with_span(template: Quote, text: str, span: Span, kind: QuoteKind) -> Quote:

@@ -22,7 +22,10 @@ def reported_content(sentence: Parsed, cue: Cue, speaker: Span | None) -> Span |
     tokens = sentence.tokens
     i = cue.token
     if cue.kind == "according":
-        return _around(sentence, _according_phrase(sentence, i))
+        phrase = _according_phrase(sentence, i)
+        if speaker is not None and speaker.end > phrase.end:
+            phrase = Span(phrase.start, speaker.end)  # the parse ended the phrase inside the name
+        return _around(sentence, phrase)
     children = sentence.children(i)
     if cue.kind == "request":
         parts = [j for j in children if tokens[j].dep in ("obj", "iobj", "xcomp", "ccomp")]
@@ -36,8 +39,10 @@ def reported_content(sentence: Parsed, cue: Cue, speaker: Span | None) -> Span |
     if clause:
         found = _span_of(sentence, clause[:1])
         return _from_cue(sentence, i, found) if found is not None else None
+    inverted = speaker is not None and speaker.start > tokens[i].start
     if (
-        i > 0
+        inverted
+        and i > 0
         and tokens[i - 1].text == ","
         and cue.kind == "say"
         and tokens[i - 1].start > sentence.span.start

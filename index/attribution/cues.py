@@ -106,6 +106,12 @@ def find_cues(sentence: Parsed, quoted: Sequence[Span]) -> list[Cue]:
             continue
         if any(tokens[j].text.lower() in _NEGATIONS for j in sentence.children(i)):
             continue  # "officials have not said why"
+        if token.tag == "VBN" and token.dep == "acl":
+            continue  # "the screen print called …", "a blog written by X": a description, not a report
+        if token.tag == "VB" and any(
+            tokens[j].text.lower() == "to" and tokens[j].dep == "mark" for j in sentence.children(i)
+        ):
+            continue  # "founded to encourage interest": a purpose, not a report
         kind = kinds[lemma]
         if kind == "naming" and not _names_something(sentence, i, quoted):
             continue
@@ -144,8 +150,8 @@ def _used_as_verb(sentence: Parsed, i: int) -> bool:
         token.pos == "NOUN"
         and token.text.endswith("s")
         and 0 < i < len(tokens) - 1
-        and tokens[i - 1].pos in ("PROPN", "PRON")
-        and (tokens[i + 1].pos in ("PRON", "DET") or tokens[i + 1].text.lower() == "that")
+        and (tokens[i - 1].pos in ("PROPN", "PRON") or tokens[i - 1].tag == "NN")
+        and (tokens[i + 1].pos in ("PRON", "DET", "PROPN") or tokens[i + 1].text.lower() == "that")
     ):
         return True
     # Headlines in title case ("Villagers Say They Lack Food") are often tagged as proper nouns;

@@ -128,7 +128,7 @@ class NameIndex:
 _WORD = re.compile(r"[A-Za-z][\w’'-]*")
 
 
-_CLAUSE_END = re.compile(r"[.;:!?()\"“”\n]")
+_CLAUSE_END = re.compile(r"[.;:!?\"“”\n]")
 
 
 def _described_as(text: str, start: int, end: int) -> set[str]:

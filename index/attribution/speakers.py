@@ -116,12 +116,17 @@ def _surface_mention(sentence: Parsed, lo: int, head: int, how: str) -> Mention 
     """The mention made of the words lo..head (after "according to", or after an inverted cue)."""
     tokens = sentence.tokens
     owner = None
+    owner_span: Span | None = None
+    first = lo
     for k in range(lo, head):
         if tokens[k].text in ("'s", "’s"):
             run = _name_run(sentence, k - 1) if k > lo else None
             owner = _text_of(sentence, run) if run is not None else owner
+            owner_span = run if run is not None else owner_span
             lo = k + 1  # "Putin's press secretary Dmitry Peskov": Peskov speaks, for Putin
     name = _name_run(sentence, head, lo)
+    if name is None and owner is not None and tokens[head].lemma.lower() in documents():
+        name = owner_span  # "Cornyn's statement added": the statement's author speaks
     if name is not None and _text_of(sentence, name).lower() in not_speakers():
         return None
     roles = frozenset(
@@ -130,12 +135,18 @@ def _surface_mention(sentence: Parsed, lo: int, head: int, how: str) -> Mention 
         if tokens[k].pos == "NOUN" or _is_title(tokens[k].text)
     )
     definite = tokens[lo].text.lower() == "the" and name is None and bool(roles)
-    return Mention(tokens[lo].start, tokens[head].end, name, roles, False, definite, owner, how)
+    return Mention(tokens[first].start, tokens[head].end, name, roles, False, definite, owner, how)
 
 
 def _text_of(sentence: Parsed, span: Span) -> str:
     base = sentence.span.start
     return sentence.text[span.start - base : span.end - base]
+
+
+def agentless_passive(sentence: Parsed, cue: Cue) -> bool:
+    """'She was told to disconnect': a passive cue with no "by" agent names no speaker, and no
+    other reading should supply one."""
+    return _passive(sentence, cue.token) and _agent(sentence, cue.token) is None
 
 
 def _inside(sentence: Parsed, i: int, quoted: Sequence[Span]) -> bool:
@@ -157,6 +168,13 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
     tokens = sentence.tokens
     if cue.kind == "according":
         return _according_source(sentence, cue.token)
+    before = cue.token - 1
+    if (
+        tokens[cue.token].pos == "NOUN"
+        and before >= 0
+        and _subject_like(tokens[before].pos, tokens[before].tag)
+    ):
+        return before, "adjacent"  # "Australian woman claims Church …": the cue was read as a noun
     invertible = cue.lemma not in addressee_verbs()
     if invertible and _follows_quotation(sentence, cue.token, quoted):
         inverted = _after_cue(sentence, cue.token)
@@ -181,6 +199,11 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
         subject = _subject(sentence, i)
         if subject is not None and _inside(sentence, subject, quoted):
             break  # the subject of the quoted words, not of the cue
+        if i != cue.token and tokens[i].dep == "ccomp" and tokens[i].head != i:
+            # climbed into a reported clause ("theorized that an attack had occurred, and wrote"):
+            # its subject is what was reported, not who reported it
+            i = tokens[i].head
+            continue
         if subject is not None:
             head = subject
             if tokens[head].text.lower() in _RELATIVE and tokens[i].dep == "acl:relcl":
@@ -197,6 +220,10 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
                 return quoted_one, "quoted"
         if dep == "acl" and _can_speak(sentence, parent):
             return parent, "participle"  # "with spokesman X saying ...", "a statement saying ..."
+        if dep == "acl" and tokens[parent].head != parent:
+            # "defended the record whilst promising …": the participle goes with the clause's subject
+            i, how = tokens[parent].head, "participle"
+            continue
         if dep in _CLIMB and parent != i:
             i, how = parent, _CLIMB[dep]
             continue
@@ -205,9 +232,13 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
     if inverted is not None:
         return inverted, "inverted"
     before = cue.token - 1
-    if before >= 0 and tokens[before].pos in ("PROPN", "PRON") and own_subject is None:
+    if before >= 0 and _subject_like(tokens[before].pos, tokens[before].tag) and own_subject is None:
         return before, "adjacent"  # "Paris claims she ...", where "claims" was read as a noun
     return None
+
+
+def _subject_like(pos: str, tag: str) -> bool:
+    return pos in ("PROPN", "PRON") or tag == "NN"
 
 
 def _can_speak(sentence: Parsed, i: int) -> bool:
@@ -223,11 +254,12 @@ def _named_before_final_cue(sentence: Parsed, cue: int) -> int | None:
     tokens = sentence.tokens
     after = cue + 1
     ends = after >= len(tokens) or (tokens[after].pos == "PUNCT" and tokens[after].text in (".", "!", "?"))
-    if not ends and not (after < len(tokens) and tokens[after].pos in ("ADV", "ADP", "NOUN", "PROPN")):
-        return None  # "said on Monday." is fine; "said the plan ..." is not this layout
-    if not ends and any(t.pos in ("VERB", "AUX") for t in tokens[after:]):
-        return None
     if cue < 2 or tokens[cue - 1].text != ",":
+        return None
+    if not ends and not (after < len(tokens) and tokens[after].pos in ("ADV", "ADP", "NOUN", "PROPN")):
+        # 'Director Suleiman al-Amr, in remarks to TV, said "…"': the name opens the sentence
+        return _opening_name_before(sentence, cue)
+    if not ends and any(t.pos in ("VERB", "AUX") for t in tokens[after:]):
         return None
     segments: list[tuple[int, int]] = []  # comma-delimited stretches going left: (first, last)
     last = cue - 2
@@ -250,6 +282,22 @@ def _named_before_final_cue(sentence: Parsed, cue: int) -> int | None:
     return None
 
 
+def _opening_name_before(sentence: Parsed, cue: int) -> int | None:
+    """'<role> Name, <phrase without a verb>, said …': the name that ends the sentence's first
+    comma-delimited stretch, when only a verbless phrase stands between it and the cue."""
+    tokens = sentence.tokens
+    commas = [k for k in range(cue) if tokens[k].text == ","]
+    if len(commas) != 2 or commas[1] != cue - 1:
+        return None
+    first_comma = commas[0]
+    if not _apposition(sentence, first_comma + 1, cue - 2):
+        return None
+    last = first_comma - 1
+    if last < 0 or tokens[last].pos != "PROPN" or any(t.pos in ("VERB", "AUX") for t in tokens[:first_comma]):
+        return None
+    return last
+
+
 def _apposition(sentence: Parsed, first: int, last: int) -> bool:
     """'chief of Stoung town', 'an official with …', '92': a description, not a clause."""
     words = sentence.tokens[first : last + 1]
@@ -257,10 +305,17 @@ def _apposition(sentence: Parsed, first: int, last: int) -> bool:
 
 
 def _subject(sentence: Parsed, i: int) -> int | None:
-    for j in sentence.children(i):
-        if sentence.tokens[j].dep in ("nsubj", "nsubj:outer"):
-            return j
-    return None
+    """The nominal subject of ``i`` ("Discussing his concern, X said": the gerund is no subject)."""
+    subjects = [
+        j
+        for j in sentence.children(i)
+        if sentence.tokens[j].dep in ("nsubj", "nsubj:outer")
+        and sentence.tokens[j].tag != "VBG"
+        and sentence.tokens[j].pos != "VERB"
+        and not _gerund_with_object(sentence, j)
+    ]
+    # A parse may give two; the one nearest the verb is its subject.
+    return min(subjects, key=lambda j: abs(j - i)) if subjects else None
 
 
 def _object(sentence: Parsed, i: int) -> int | None:
@@ -268,6 +323,14 @@ def _object(sentence: Parsed, i: int) -> int | None:
         if sentence.tokens[j].dep in ("obj", "iobj"):
             return j
     return None
+
+
+def _gerund_with_object(sentence: Parsed, j: int) -> bool:
+    """'Discussing his concern, …' tagged as a name: an -ing word with an object is a verb."""
+    token = sentence.tokens[j]
+    return token.text.lower().endswith("ing") and any(
+        sentence.tokens[k].dep == "obj" for k in sentence.children(j)
+    )
 
 
 def _passive(sentence: Parsed, i: int) -> bool:
@@ -340,7 +403,11 @@ def _mention(sentence: Parsed, head: int, how: str, cue: int) -> Mention | None:
         if token.text.lower() not in _PERSONAL:
             return None
         return Mention(token.start, token.end, None, frozenset(), True, False, None, how)
+    if token.tag == "VBG" or not (token.text[:1].isalnum()):
+        return None  # "Discussing …", "-service attack": not a speaker
     lo, hi = _phrase_bounds(sentence, head)
+    while lo < hi and tokens[lo].pos == "PUNCT":
+        lo += 1
     if lo <= cue <= hi:  # the speaker's words never include the cue ("Paris claims")
         lo, hi = (cue + 1, hi) if head > cue else (lo, cue - 1)
     mention = _surface_mention(sentence, lo, hi, how)
@@ -351,6 +418,8 @@ def _mention(sentence: Parsed, head: int, how: str, cue: int) -> Mention | None:
     appos = [j for j in sentence.children(head) if tokens[j].dep == "appos"]
     name = next((n for n in (_name_run(sentence, j) for j in appos) if n is not None), None)
     start = mention.start
+    if name is None:
+        name = _name_in_apposition_after(sentence, hi)  # "The secretary general of CEI, Nunzio Galantino,"
     if name is None and lo >= 2 and tokens[lo - 1].text == ",":
         before = _name_run(sentence, lo - 2)
         first = _first_token(sentence, before) if before is not None else None
@@ -359,6 +428,25 @@ def _mention(sentence: Parsed, head: int, how: str, cue: int) -> Mention | None:
     if name is None:
         return mention
     return Mention(start, mention.end, name, mention.roles, False, False, mention.speaks_for, how)
+
+
+def _name_in_apposition_after(sentence: Parsed, hi: int) -> Span | None:
+    """A name set off by commas right after a role (an "of …" phrase or a parenthesis may come first)."""
+    tokens = sentence.tokens
+    k = hi + 1
+    for _ in range(8):  # "of CEI (Italian Episcopal Conference)"
+        if k >= len(tokens) or tokens[k].text == ",":
+            break
+        if tokens[k].pos in ("VERB", "AUX"):
+            return None
+        k += 1
+    if k + 1 >= len(tokens) or tokens[k].text != "," or tokens[k + 1].pos != "PROPN":
+        return None
+    run = _name_run(sentence, k + 1)
+    end = next((j for j in range(k + 1, len(tokens)) if tokens[j].end >= run.end), None) if run else None
+    if run is None or end is None or end + 1 >= len(tokens) or tokens[end + 1].text != ",":
+        return None
+    return run
 
 
 def _first_token(sentence: Parsed, span: Span) -> int | None:

@@ -101,9 +101,12 @@ def train(ud: Path, out: Path, steps: int, seed: int) -> dict[str, Any]:
         )
         meta.pop("performance", None)
         meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        card = (out / "README.md").read_text(encoding="utf-8") if (out / "README.md").exists() else None
         if out.exists():
             shutil.rmtree(out)
         shutil.copytree(best, out)
+        if card is not None:  # the model card (licence, attribution) stays; update its scores by hand
+            (out / "README.md").write_text(card, encoding="utf-8")
     return scores
 
 

@@ -50,6 +50,49 @@ def test_speaker_and_cue_come_from_the_parse(text: str, speaker: str, cue: str |
     assert text[quote.start : quote.end] == quote.text
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"The town has no capacity" to help farmers, Ang Ky, chief of Stoung town, said.', "Ang Ky"),
+        (
+            "People suffer most once they contract AIDS, said Sum Kim Sean, an official with the agency.",
+            "Sum Kim Sean",
+        ),
+        (
+            (
+                "Civil Defense director General Suleiman al-Amr, in remarks to television, "
+                'said "All were taken away."'
+            ),
+            "Suleiman al-Amr",
+        ),
+        (
+            (
+                "The secretary general of CEI (Italian Episcopal Conference), Nunzio Galantino, "
+                'has called it "a danger".'
+            ),
+            "Nunzio Galantino",
+        ),
+        ("Australian woman claims Church of Scientology imprisoned her for twelve years", "Australian woman"),
+        (
+            'Discussing his concern, Malaysia\'s Prime Minister, Najib Razak said, "We are in contact."',
+            "Najib Razak",
+        ),
+    ],
+)
+def test_news_layouts_the_treebanks_lack(text: str, speaker: str) -> None:
+    found = quotes_of(text)
+    assert [q.speaker for q in found][:1] == [speaker], found
+
+
+def test_an_agentless_passive_cue_names_nobody() -> None:
+    assert quotes_of("In 1995, at age seventeen, she was told to disconnect from her mother.") == []
+
+
+def test_a_quoted_title_after_a_preposition_is_not_speech() -> None:
+    text = '"It is time to say goodbye," Microsoft says on "The Internet Explorer 6 Countdown".'
+    assert [q.text for q in quotes_of(text)] == ["It is time to say goodbye,"]
+
+
 def test_two_apostrophes_work_as_quote_marks() -> None:
     text = "''We will not give up,'' said Ibrahim Kalin, the spokesman."
     [quote] = quotes_of(text)

@@ -21,12 +21,12 @@ _ARTICLE = (
     "Perlich, a police sergeant, told reporters the inquiry goes on, and she said it was lean. "
 )
 _GROWTH = 8
-_LINEAR_BOUND = 2.5 * _GROWTH  # quadratic work would give about 64
+_LINEAR_BOUND = 3 * _GROWTH  # quadratic work would give about 64
 
 
 def _seconds(run: Callable[[], object]) -> float:
     best = float("inf")
-    for _ in range(3):
+    for _ in range(5):
         start = time.perf_counter()
         run()
         best = min(best, time.perf_counter() - start)
@@ -58,11 +58,11 @@ def _one_paragraph(copies: int) -> tuple[str, list[Span]]:
 
 
 def test_rule_layer_scales_linearly_over_many_paragraphs() -> None:
-    assert _ratio(_paragraphs, None, 40) < _LINEAR_BOUND
+    assert _ratio(_paragraphs, None, 80) < _LINEAR_BOUND
 
 
 def test_rule_layer_scales_linearly_within_one_huge_paragraph() -> None:
-    assert _ratio(_one_paragraph, None, 40) < _LINEAR_BOUND
+    assert _ratio(_one_paragraph, None, 80) < _LINEAR_BOUND
 
 
 def test_parsed_attribution_scales_linearly() -> None:
