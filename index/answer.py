@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from index.analysis import STOP_WORDS, analyze, fold, terms_of_word, words
@@ -638,11 +639,10 @@ def _quotes_in_top_passages(index: Index, terms: Terms) -> list[Quote]:
 def _on_topic_first(index: Index, quotes: Sequence[Quote], terms: Terms, keep: int = 200) -> list[Quote]:
     """A prolific speaker's quotes narrowed to those in passages that share the topic's terms."""
     scores = index.scorer.get_scores(terms.query())
-    scored = [
-        (float(scores[index.chunk_at(index.doc_index(q.doc), q.sentence_start)]), i)
-        for i, q in enumerate(quotes)
-    ]
-    best = sorted((s for s in scored if s[0] > 0), reverse=True)[:keep]
+    chunks = index.chunks_at([index.doc_index(q.doc) for q in quotes], [q.sentence_start for q in quotes])
+    quote_scores = scores[chunks]
+    scored = [(float(quote_scores[i]), int(i)) for i in np.flatnonzero(quote_scores > 0)]
+    best = sorted(scored, reverse=True)[:keep]
     return [quotes[i] for _, i in sorted(best, key=lambda s: s[1])]
 
 
