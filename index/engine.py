@@ -364,6 +364,8 @@ class Index:
         self._quotes: list[Quote] | None = None
         self._vocab: list[str] | None = None
         self._name_table: NameTable | None = None
+        self._known_docs: dict[str, int] = {}  # paths already resolved (by quotes decoded)
+        self._chunk_keys: npt.NDArray[np.int64] | None = None
         self._speakers: dict[str, list[int]] | None = None
         self._speaker_keys: list[str] | None = None
 
@@ -449,6 +451,9 @@ class Index:
 
     def doc_index(self, doc: str) -> int:
         """The position of a document, by its path, or by a unique title or file name."""
+        known = self._known_docs.get(doc)
+        if known is not None:
+            return known
         if self._name_table is None:
             self._name_table = NameTable(self.generation, self._verifier)
         found = self._name_table.lookup(doc)
@@ -515,6 +520,7 @@ class Index:
             record = self._quote_blob.record(i)
             doc_index = int(np.searchsorted(self._a["quote_ptr"], i, side="right") - 1)
             cached = Quote(doc=self.meta(doc_index)["doc"], **record)
+            self._known_docs[cached.doc] = doc_index  # answers look a quote's document up again
             if len(self._quote_cache) < _QUOTE_CACHE:  # a prolific speaker is asked about again
                 self._quote_cache[i] = cached
         return cached
@@ -586,6 +592,16 @@ class Index:
         lo, hi = int(self._a["chunk_ptr"][doc_index]), int(self._a["chunk_ptr"][doc_index + 1])
         position = int(np.searchsorted(self._a["chunk_start"][lo:hi], offset, side="right")) - 1
         return lo + max(position, 0)
+
+    def chunks_at(self, doc_indices: Sequence[int], offsets: Sequence[int]) -> npt.NDArray[np.int64]:
+        """``chunk_at`` for many (document, offset) pairs at once."""
+        docs = np.asarray(doc_indices, dtype=np.int64)
+        if self._chunk_keys is None:
+            # Chunks in document order, then by start: one sorted key each (texts are under 4 GB).
+            self._chunk_keys = (self._a["chunk_doc"].astype(np.int64) << 32) | self._a["chunk_start"]
+        wanted = (docs << 32) | np.asarray(offsets, dtype=np.int64)
+        at: npt.NDArray[np.int64] = np.searchsorted(self._chunk_keys, wanted, side="right") - 1
+        return np.maximum(at, self._a["chunk_ptr"][docs].astype(np.int64))
 
     def chunk_ids_of(self, doc_index: int) -> npt.NDArray[np.int64]:
         lo, hi = int(self._a["chunk_ptr"][doc_index]), int(self._a["chunk_ptr"][doc_index + 1])

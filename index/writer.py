@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index import store
-from index.bm25 import BM25Scorer
+from index.bm25 import BM25Scorer, pack_postings
 from index.chunking import ParsedDocument
 from index.models import Chunk, Document, Quote, Span
 from index.names import name_table, write_names
@@ -197,6 +197,8 @@ class GenerationWriter:
         self._docs = _Blob(staged, "docs.jsonl", "docs_offsets")
         self._quotes = _Blob(staged, "quotes.jsonl", "quotes_offsets")
         self._names: list[tuple[str, str]] = []
+        self._postings_path = staged / "postings.spill"
+        self._postings: IO[bytes] = open(self._postings_path, "wb")  # noqa: SIM115 (closed in finish)
         self._parts: dict[str, list[npt.NDArray[Any]]] = {}
         self._speakers: dict[str, array[int]] = {}
         self._term_ids: dict[str, int] = {}
@@ -232,11 +234,12 @@ class GenerationWriter:
         self._append("chunk_count", batch.chunk_count)
         self._append("quote_count", batch.quote_count)
         self._append("chunk_lengths", batch.chunk_lengths.astype(np.int32))
-        self._append("post_chunk", (batch.postings[:, 0] + self._chunks).astype(np.int32))
-        self._append(
-            "post_term", to_global[batch.postings[:, 1]] if len(to_global) else np.zeros(0, np.int32)
-        )
-        self._append("post_tf", batch.postings[:, 2].astype(np.int32))
+        if len(batch.postings):
+            # Postings go to disk at once, packed; the scorer reads them back in one piece.
+            packed = pack_postings(
+                to_global[batch.postings[:, 1]], batch.postings[:, 0] + self._chunks, batch.postings[:, 2]
+            )
+            packed.tofile(self._postings)
         self._chunks += len(batch.chunk_lengths)
 
     def _append(self, name: str, values: npt.NDArray[Any]) -> None:
@@ -270,13 +273,11 @@ class GenerationWriter:
         store.write_json(staged / "speakers.json", {w: ids.tolist() for w, ids in self._speakers.items()})
         self._speakers = {}
         vocabulary = list(self._term_ids)
-        scorer = BM25Scorer.from_postings(
-            vocabulary,
-            self._take("post_term", np.int32),
-            self._take("post_chunk", np.int32),
-            self._take("post_tf", np.int32),
-            self._take("chunk_lengths", np.int32),
-        )
+        self._postings.close()
+        keys = np.fromfile(self._postings_path, dtype=np.int64)
+        self._postings_path.unlink()
+        scorer = BM25Scorer.from_packed(vocabulary, keys, self._take("chunk_lengths", np.int32))
+        del keys
         (staged / "bm25").mkdir()
         scorer.save(staged / "bm25")
         store.write_json(staged / "vocab.json", sorted(vocabulary))

@@ -53,3 +53,13 @@ def test_documents_are_found_by_name_without_decoding_records(tmp_path: Path) ->
     # The table says what decoding every record says: each path finds its own document.
     for i in range(len(reopened)):
         assert reopened.doc_index(reopened.meta(i)["doc"]) == i
+
+
+def test_chunks_at_agrees_with_chunk_at(sample_index: Index) -> None:
+    pairs = [
+        (d, offset)
+        for d in range(len(sample_index))
+        for offset in range(0, len(sample_index.text(d)) + 50, 37)
+    ]
+    found = sample_index.chunks_at([d for d, _ in pairs], [o for _, o in pairs])
+    assert found.tolist() == [sample_index.chunk_at(d, o) for d, o in pairs]
