@@ -256,11 +256,14 @@ def _named_before_final_cue(sentence: Parsed, cue: int) -> int | None:
     ends = after >= len(tokens) or (tokens[after].pos == "PUNCT" and tokens[after].text in (".", "!", "?"))
     if cue < 2 or tokens[cue - 1].text != ",":
         return None
-    if not ends and not (after < len(tokens) and tokens[after].pos in ("ADV", "ADP", "NOUN", "PROPN")):
+    short_tail = (
+        after < len(tokens)
+        and tokens[after].pos in ("ADV", "ADP", "NOUN", "PROPN")
+        and not any(t.pos in ("VERB", "AUX") for t in tokens[after:])
+    )  # "…, Ang Ky said on Monday."
+    if not ends and not short_tail:
         # 'Director Suleiman al-Amr, in remarks to TV, said "…"': the name opens the sentence
         return _opening_name_before(sentence, cue)
-    if not ends and any(t.pos in ("VERB", "AUX") for t in tokens[after:]):
-        return None
     segments: list[tuple[int, int]] = []  # comma-delimited stretches going left: (first, last)
     last = cue - 2
     k = last
@@ -287,11 +290,13 @@ def _opening_name_before(sentence: Parsed, cue: int) -> int | None:
     comma-delimited stretch, when only a verbless phrase stands between it and the cue."""
     tokens = sentence.tokens
     commas = [k for k in range(cue) if tokens[k].text == ","]
-    if len(commas) != 2 or commas[1] != cue - 1:
+    if len(commas) < 2 or commas[-1] != cue - 1:
         return None
     first_comma = commas[0]
-    if not _apposition(sentence, first_comma + 1, cue - 2):
-        return None
+    between = tokens[first_comma + 1 : cue - 1]
+    relative = next((k for k, t in enumerate(between) if t.text.lower() in ("who", "which")), len(between))
+    if len(between) > 30 or any(t.pos in ("VERB", "AUX") for t in between[:relative]):
+        return None  # only a description (with its own "who …" or "which …" clause) may stand between
     last = first_comma - 1
     if last < 0 or tokens[last].pos != "PROPN" or any(t.pos in ("VERB", "AUX") for t in tokens[:first_comma]):
         return None
