@@ -96,6 +96,11 @@ def find_speaker(sentence: Parsed, cue: Cue, quoted: Sequence[Span] = ()) -> Men
     if how in ("according", "inverted") and sentence.tokens[head].pos != "PRON":
         return _surface_mention(sentence, cue.token + (2 if how == "according" else 1), head, how)
     mention = _mention(sentence, head, how, cue.token)
+    before = cue.token - 1
+    unnamed = mention is not None and mention.name is None and not mention.pronoun
+    if unnamed and before > head and sentence.tokens[before].pos == "PROPN":
+        # "Battambang deputy governor and the committee's chief Siem Sim says": the name by the verb
+        mention = _mention(sentence, before, how, cue.token) or mention
     if mention is not None and how == "quoted":
         mention = replace(mention, relay=_relay(sentence, cue.token))
     return mention
