@@ -409,7 +409,7 @@ def _mention(sentence: Parsed, head: int, how: str, cue: int) -> Mention | None:
     (parsers trained on little news often split "spokesman Hogan Gidley" or "Jerome Powell")."""
     tokens = sentence.tokens
     token = tokens[head]
-    if token.pos == "PRON":
+    if token.pos == "PRON" and not _acronym(token.text):
         if token.text.lower() not in _PERSONAL:
             return None
         return Mention(token.start, token.end, None, frozenset(), True, False, None, how)
@@ -530,7 +530,9 @@ def _is_title(word: str) -> bool:
 def _name_run(sentence: Parsed, head: int, floor: int = 0) -> Span | None:
     """The run of proper nouns that holds ``head``, titles left out: 'Hogan Gidley', 'El-Rufai'."""
     tokens = sentence.tokens
-    if tokens[head].pos != "PROPN" and not (tokens[head].text[:1].isupper() and tokens[head].pos == "X"):
+    if tokens[head].pos != "PROPN" and not (
+        (tokens[head].text[:1].isupper() and tokens[head].pos == "X") or _acronym(tokens[head].text)
+    ):
         return None
     lo = hi = head
     while (
@@ -548,6 +550,11 @@ def _name_run(sentence: Parsed, head: int, floor: int = 0) -> Span | None:
     if _is_title(tokens[lo].text) and lo == hi:
         return None  # a bare title ("the President") is a role, not a name
     return Span(tokens[lo].start, tokens[hi].end)
+
+
+def _acronym(word: str) -> bool:
+    """'WHO', 'CPJ': an organisation's letters, whatever the tagger made of them."""
+    return len(word) >= 2 and word.isalpha() and word.isupper()
 
 
 def _name_word(pos: str, text: str) -> bool:
