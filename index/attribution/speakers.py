@@ -188,6 +188,9 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
     agent = _agent(sentence, cue.token) if tokens[cue.token].tag == "VBN" else None
     if agent is not None:
         return agent, "agent"  # "as reported by City News"
+    relative = _relative_antecedent(sentence, cue.token)
+    if relative is not None:
+        return relative, "relative"  # "Devocht, who had told Montalvo …": Devocht
     own_subject = _subject(sentence, cue.token)
     if own_subject is None or _inside(sentence, own_subject, quoted):
         layout = _named_before_final_cue(sentence, cue.token)
@@ -244,6 +247,17 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
 
 def _subject_like(pos: str, tag: str) -> bool:
     return pos in ("PROPN", "PRON") or tag == "NN"
+
+
+def _relative_antecedent(sentence: Parsed, cue: int) -> int | None:
+    """'Name, who (had) said …': the name before the relative pronoun that opens the cue's clause."""
+    tokens = sentence.tokens
+    k = cue - 1
+    while k >= 0 and (tokens[k].pos in ("AUX", "ADV", "PART") and tokens[k].text.lower() != "who"):
+        k -= 1
+    if k < 2 or tokens[k].text.lower() != "who" or tokens[k - 1].text != ",":
+        return None
+    return k - 2 if tokens[k - 2].pos == "PROPN" else None
 
 
 def _can_speak(sentence: Parsed, i: int) -> bool:
