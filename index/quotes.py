@@ -296,6 +296,7 @@ def _parsed_attributions(
     said.' parse badly), the rules' speaker for the same cue is taken."""
     found: list[_Attribution] = []
     judged: list[Span] = []  # cues the parse read as naming nobody ("she was told to …")
+    parsed_reports: list[Span] = []  # reported clauses the parse delimited (not guessed beside a cue)
     for cue in find_cues(sentence, marks):
         token = sentence.tokens[cue.token]
         if agentless_passive(sentence, cue):
@@ -322,8 +323,12 @@ def _parsed_attributions(
         elif mention is not None and mention.how == "quoted":
             label = "quoted as " + label
         attribution = _Attribution(phrase, label, cue_span)
+        if content is not None:
+            parsed_reports.append(content)
         if content is None and not marks:
             content = _reported_content(text, sentence.span, attribution)  # the words beside the cue
+            if content.end <= cue_span.start and _ends_sentence(sentence, cue.token):
+                parsed_reports.append(content)  # "…, officials said.": all before is the report
         if not marks and cue.kind == "say" and not _holds_a_verb(sentence, content):
             continue  # "denied, in a statement to the ABC": a phrase, not a report
         found.append(
@@ -341,10 +346,7 @@ def _parsed_attributions(
     found = [
         a
         for a in found
-        if not any(
-            b is not a and b.content is not None and b.content.start <= a.cue_span.start < b.content.end
-            for b in found
-        )
+        if not any(report.start <= a.cue_span.start < report.end for report in parsed_reports)
     ]
     # Cues the parse does not see as verbs ("as reported by", "quoted ... as saying") keep the rules'.
     seen = judged + [
@@ -380,6 +382,12 @@ def _takes_a_thing(sentence: Parsed, cue: int) -> bool:
         return False
     after = max(sentence.subtree(objects[0]))
     return not any(t.pos in ("VERB", "AUX") for t in tokens[after + 1 :])
+
+
+def _ends_sentence(sentence: Parsed, cue: int) -> bool:
+    """Only the speaker and punctuation follow the cue ('…, officials said.', '…, said Ang Ky.')."""
+    rest = sentence.tokens[cue + 1 :]
+    return len([t for t in rest if t.pos != "PUNCT"]) <= 4 and not any(t.pos in ("VERB", "AUX") for t in rest)
 
 
 def _can_be_a_source(mention: Mention) -> bool:
