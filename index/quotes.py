@@ -192,9 +192,23 @@ def find_quotes(
         para_units = list(units[number]) if units is not None else _units(text, para, marks)
         candidates.append((number, marks, para_units))
     mark_starts = {number: [m.start for m in marks] for number, marks, _ in candidates}
-    parsed = _parse_candidates(text, candidates, parse_fn)
+    wanted = _wanted_units(text, candidates) if parse_fn is not None else []
+    shown = _shown_text(text, wanted) if wanted else text
+    parsed: dict[int, Parsed] = {}
+    next_window = 0  # parse in windows of units, so a 4 MB text never holds all its parses at once
     for number, marks, para_units in candidates:
         starts = mark_starts[number]
+        if (
+            parse_fn is not None
+            and next_window < len(wanted)
+            and wanted[next_window].start < para_units[-1].end
+        ):
+            window = wanted[next_window : next_window + _PARSE_WINDOW]
+            while next_window + len(window) < len(wanted) and window[-1].end < para_units[-1].end:
+                window = wanted[next_window : next_window + len(window) + _PARSE_WINDOW]
+            next_window += len(window)
+            kept = {start: p for start, p in parsed.items() if start >= para_units[0].start}
+            parsed = kept | _parse_units(text, shown, window, parse_fn)
         for unit in para_units:
             inside = _marks_within(marks, starts, unit)
             sentence = parsed.get(unit.start)
@@ -243,12 +257,11 @@ def _marks_within(marks: Sequence[Span], starts: Sequence[int], unit: Span) -> l
     return out
 
 
-def _parse_candidates(
-    text: str, candidates: Sequence[tuple[int, list[Span], list[Span]]], parse_fn: ParseFn | None
-) -> dict[int, Parsed]:
-    """Parse, in one batch, the units that may hold an attribution: a quotation or a cue form."""
-    if parse_fn is None:
-        return {}
+_PARSE_WINDOW = 256  # sentences parsed (and kept) at a time
+
+
+def _wanted_units(text: str, candidates: Sequence[tuple[int, list[Span], list[Span]]]) -> list[Span]:
+    """The units that may hold an attribution, in text order: a quotation or a cue form."""
     wanted: list[Span] = []
     for _, marks, para_units in candidates:
         starts = [m.start for m in marks]
@@ -257,12 +270,21 @@ def _parse_candidates(
             for unit in para_units
             if _marks_within(marks, starts, unit) or may_hold_cue(text, unit.start, unit.end)
         )
-    # Title-case headlines ("Villagers Say They Lack Food") hide their verbs from the tagger: the
-    # parser sees cue forms lower-cased (same length, so offsets hold).
-    shown = _lower_title_cues(text, wanted).translate(_PLAIN_SPACES)
+    return wanted
+
+
+def _shown_text(text: str, wanted: Sequence[Span]) -> str:
+    """The text as the parser sees it (one copy per document). Title-case headlines ("Villagers Say
+    They Lack Food") hide their verbs from the tagger: their cue forms are lower-cased; odd spaces
+    become plain ones. Same length, so offsets hold."""
+    return _lower_title_cues(text, wanted).translate(_PLAIN_SPACES)
+
+
+def _parse_units(text: str, shown: str, units: Sequence[Span], parse_fn: ParseFn) -> dict[int, Parsed]:
+    """Parse ``units`` in one batch; each Parsed keeps the document's own characters."""
     return {
         p.span.start: replace(p, text=text[p.span.start : p.span.end])
-        for p in parse_spans(shown, wanted, parse_fn)
+        for p in parse_spans(shown, units, parse_fn)
         if p is not None
     }
 
