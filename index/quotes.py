@@ -192,9 +192,23 @@ def find_quotes(
         para_units = list(units[number]) if units is not None else _units(text, para, marks)
         candidates.append((number, marks, para_units))
     mark_starts = {number: [m.start for m in marks] for number, marks, _ in candidates}
-    parsed = _parse_candidates(text, candidates, parse_fn)
+    wanted = _wanted_units(text, candidates) if parse_fn is not None else []
+    shown = _shown_text(text, wanted) if wanted else text
+    parsed: dict[int, Parsed] = {}
+    next_window = 0  # parse in windows of units, so a 4 MB text never holds all its parses at once
     for number, marks, para_units in candidates:
         starts = mark_starts[number]
+        if (
+            parse_fn is not None
+            and next_window < len(wanted)
+            and wanted[next_window].start < para_units[-1].end
+        ):
+            window = wanted[next_window : next_window + _PARSE_WINDOW]
+            while next_window + len(window) < len(wanted) and window[-1].end < para_units[-1].end:
+                window = wanted[next_window : next_window + len(window) + _PARSE_WINDOW]
+            next_window += len(window)
+            kept = {start: p for start, p in parsed.items() if start >= para_units[0].start}
+            parsed = kept | _parse_units(text, shown, window, parse_fn)
         for unit in para_units:
             inside = _marks_within(marks, starts, unit)
             sentence = parsed.get(unit.start)
@@ -243,12 +257,11 @@ def _marks_within(marks: Sequence[Span], starts: Sequence[int], unit: Span) -> l
     return out
 
 
-def _parse_candidates(
-    text: str, candidates: Sequence[tuple[int, list[Span], list[Span]]], parse_fn: ParseFn | None
-) -> dict[int, Parsed]:
-    """Parse, in one batch, the units that may hold an attribution: a quotation or a cue form."""
-    if parse_fn is None:
-        return {}
+_PARSE_WINDOW = 256  # sentences parsed (and kept) at a time
+
+
+def _wanted_units(text: str, candidates: Sequence[tuple[int, list[Span], list[Span]]]) -> list[Span]:
+    """The units that may hold an attribution, in text order: a quotation or a cue form."""
     wanted: list[Span] = []
     for _, marks, para_units in candidates:
         starts = [m.start for m in marks]
@@ -257,12 +270,21 @@ def _parse_candidates(
             for unit in para_units
             if _marks_within(marks, starts, unit) or may_hold_cue(text, unit.start, unit.end)
         )
-    # Title-case headlines ("Villagers Say They Lack Food") hide their verbs from the tagger: the
-    # parser sees cue forms lower-cased (same length, so offsets hold).
-    shown = _lower_title_cues(text, wanted).translate(_PLAIN_SPACES)
+    return wanted
+
+
+def _shown_text(text: str, wanted: Sequence[Span]) -> str:
+    """The text as the parser sees it (one copy per document). Title-case headlines ("Villagers Say
+    They Lack Food") hide their verbs from the tagger: their cue forms are lower-cased; odd spaces
+    become plain ones. Same length, so offsets hold."""
+    return _lower_title_cues(text, wanted).translate(_PLAIN_SPACES)
+
+
+def _parse_units(text: str, shown: str, units: Sequence[Span], parse_fn: ParseFn) -> dict[int, Parsed]:
+    """Parse ``units`` in one batch; each Parsed keeps the document's own characters."""
     return {
         p.span.start: replace(p, text=text[p.span.start : p.span.end])
-        for p in parse_spans(shown, wanted, parse_fn)
+        for p in parse_spans(shown, units, parse_fn)
         if p is not None
     }
 
@@ -296,6 +318,7 @@ def _parsed_attributions(
     said.' parse badly), the rules' speaker for the same cue is taken."""
     found: list[_Attribution] = []
     judged: list[Span] = []  # cues the parse read as naming nobody ("she was told to …")
+    parsed_reports: list[Span] = []  # reported clauses the parse delimited (not guessed beside a cue)
     for cue in find_cues(sentence, marks):
         token = sentence.tokens[cue.token]
         if agentless_passive(sentence, cue):
@@ -322,8 +345,12 @@ def _parsed_attributions(
         elif mention is not None and mention.how == "quoted":
             label = "quoted as " + label
         attribution = _Attribution(phrase, label, cue_span)
+        if content is not None:
+            parsed_reports.append(content)
         if content is None and not marks:
             content = _reported_content(text, sentence.span, attribution)  # the words beside the cue
+            if content.end <= cue_span.start and _ends_sentence(sentence, cue.token):
+                parsed_reports.append(content)  # "…, officials said.": all before is the report
         if not marks and cue.kind == "say" and not _holds_a_verb(sentence, content):
             continue  # "denied, in a statement to the ABC": a phrase, not a report
         found.append(
@@ -341,10 +368,7 @@ def _parsed_attributions(
     found = [
         a
         for a in found
-        if not any(
-            b is not a and b.content is not None and b.content.start <= a.cue_span.start < b.content.end
-            for b in found
-        )
+        if not any(report.start <= a.cue_span.start < report.end for report in parsed_reports)
     ]
     # Cues the parse does not see as verbs ("as reported by", "quoted ... as saying") keep the rules'.
     seen = judged + [
@@ -380,6 +404,12 @@ def _takes_a_thing(sentence: Parsed, cue: int) -> bool:
         return False
     after = max(sentence.subtree(objects[0]))
     return not any(t.pos in ("VERB", "AUX") for t in tokens[after + 1 :])
+
+
+def _ends_sentence(sentence: Parsed, cue: int) -> bool:
+    """Only the speaker and punctuation follow the cue ('…, officials said.', '…, said Ang Ky.')."""
+    rest = sentence.tokens[cue + 1 :]
+    return len([t for t in rest if t.pos != "PUNCT"]) <= 4 and not any(t.pos in ("VERB", "AUX") for t in rest)
 
 
 def _can_be_a_source(mention: Mention) -> bool:

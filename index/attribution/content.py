@@ -10,7 +10,7 @@ handled by their marks).
 
 from __future__ import annotations
 
-from index.attribution.cues import Cue
+from index.attribution.cues import Cue, addressee_verbs
 from index.attribution.parse import Parsed
 from index.models import Span
 
@@ -38,7 +38,8 @@ def reported_content(sentence: Parsed, cue: Cue, speaker: Span | None) -> Span |
     clause = [j for j in children if tokens[j].dep in ("ccomp", "parataxis") and j > i]
     if clause:
         found = _span_of(sentence, clause[:1])
-        return _from_cue(sentence, i, found) if found is not None else None
+        addressed = cue.lemma in addressee_verbs()
+        return _from_cue(sentence, i, found, addressed) if found is not None else None
     inverted = speaker is not None and speaker.start > tokens[i].start
     if (
         inverted
@@ -62,13 +63,23 @@ def reported_content(sentence: Parsed, cue: Cue, speaker: Span | None) -> Span |
     return None
 
 
-def _from_cue(sentence: Parsed, cue: int, clause: Span) -> Span:
+def _from_cue(sentence: Parsed, cue: int, clause: Span, addressed: bool) -> Span:
     """The clause, reaching back to the cue over the words a parse left out of it ('said it
     "needs" ...' parsed with "needs" as the clause's head and "it" elsewhere)."""
     tokens = sentence.tokens
     first = next(k for k, t in enumerate(tokens) if t.start >= clause.start)
+    listener = {
+        j
+        for child in (sentence.children(cue) if addressed else [])
+        if tokens[child].dep in ("obj", "iobj")
+        for j in sentence.subtree(child)
+    }  # "told Montalvo he would …": the listener is not what was said
     k = first
-    while k - 1 > cue and tokens[k - 1].pos in ("PRON", "DET", "NOUN", "PROPN", "ADJ", "NUM", "PUNCT"):
+    while (
+        k - 1 > cue
+        and k - 1 not in listener
+        and tokens[k - 1].pos in ("PRON", "DET", "NOUN", "PROPN", "ADJ", "NUM", "PUNCT")
+    ):
         if tokens[k - 1].text in (",", ";", ":") or tokens[k - 1].text.lower() in _LEADING:
             break
         k -= 1

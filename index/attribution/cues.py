@@ -156,8 +156,11 @@ def _used_as_verb(sentence: Parsed, i: int) -> bool:
         return True
     # Headlines in title case ("Villagers Say They Lack Food") are often tagged as proper nouns;
     # a cue form with a subject of its own is still a verb.
-    return token.pos == "PROPN" and any(
-        sentence.tokens[j].dep.startswith("nsubj") for j in sentence.children(i)
+    # The same holds for any cue form the parse made the head of a subject or a reported clause
+    # ("The WHO recommends that …" with "recommends" tagged as a plural noun).
+    return token.pos in ("PROPN", "NOUN") and any(
+        sentence.tokens[j].dep.startswith("nsubj") or sentence.tokens[j].dep == "ccomp"
+        for j in sentence.children(i)
     )
 
 

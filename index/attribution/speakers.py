@@ -96,6 +96,11 @@ def find_speaker(sentence: Parsed, cue: Cue, quoted: Sequence[Span] = ()) -> Men
     if how in ("according", "inverted") and sentence.tokens[head].pos != "PRON":
         return _surface_mention(sentence, cue.token + (2 if how == "according" else 1), head, how)
     mention = _mention(sentence, head, how, cue.token)
+    before = cue.token - 1
+    unnamed = mention is not None and mention.name is None and not mention.pronoun
+    if unnamed and before > head and sentence.tokens[before].pos == "PROPN":
+        # "Battambang deputy governor and the committee's chief Siem Sim says": the name by the verb
+        mention = _mention(sentence, before, how, cue.token) or mention
     if mention is not None and how == "quoted":
         mention = replace(mention, relay=_relay(sentence, cue.token))
     return mention
@@ -183,6 +188,9 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
     agent = _agent(sentence, cue.token) if tokens[cue.token].tag == "VBN" else None
     if agent is not None:
         return agent, "agent"  # "as reported by City News"
+    relative = _relative_antecedent(sentence, cue.token)
+    if relative is not None:
+        return relative, "relative"  # "Devocht, who had told Montalvo …": Devocht
     own_subject = _subject(sentence, cue.token)
     if own_subject is None or _inside(sentence, own_subject, quoted):
         layout = _named_before_final_cue(sentence, cue.token)
@@ -241,6 +249,17 @@ def _subject_like(pos: str, tag: str) -> bool:
     return pos in ("PROPN", "PRON") or tag == "NN"
 
 
+def _relative_antecedent(sentence: Parsed, cue: int) -> int | None:
+    """'Name, who (had) said …': the name before the relative pronoun that opens the cue's clause."""
+    tokens = sentence.tokens
+    k = cue - 1
+    while k >= 0 and (tokens[k].pos in ("AUX", "ADV", "PART") and tokens[k].text.lower() != "who"):
+        k -= 1
+    if k < 2 or tokens[k].text.lower() != "who" or tokens[k - 1].text != ",":
+        return None
+    return k - 2 if tokens[k - 2].pos == "PROPN" else None
+
+
 def _can_speak(sentence: Parsed, i: int) -> bool:
     """A name, a role or a document: "spokesman X saying", "a statement saying"; not "charges"."""
     token = sentence.tokens[i]
@@ -256,11 +275,14 @@ def _named_before_final_cue(sentence: Parsed, cue: int) -> int | None:
     ends = after >= len(tokens) or (tokens[after].pos == "PUNCT" and tokens[after].text in (".", "!", "?"))
     if cue < 2 or tokens[cue - 1].text != ",":
         return None
-    if not ends and not (after < len(tokens) and tokens[after].pos in ("ADV", "ADP", "NOUN", "PROPN")):
+    short_tail = (
+        after < len(tokens)
+        and tokens[after].pos in ("ADV", "ADP", "NOUN", "PROPN")
+        and not any(t.pos in ("VERB", "AUX") for t in tokens[after:])
+    )  # "…, Ang Ky said on Monday."
+    if not ends and not short_tail:
         # 'Director Suleiman al-Amr, in remarks to TV, said "…"': the name opens the sentence
         return _opening_name_before(sentence, cue)
-    if not ends and any(t.pos in ("VERB", "AUX") for t in tokens[after:]):
-        return None
     segments: list[tuple[int, int]] = []  # comma-delimited stretches going left: (first, last)
     last = cue - 2
     k = last
@@ -287,11 +309,13 @@ def _opening_name_before(sentence: Parsed, cue: int) -> int | None:
     comma-delimited stretch, when only a verbless phrase stands between it and the cue."""
     tokens = sentence.tokens
     commas = [k for k in range(cue) if tokens[k].text == ","]
-    if len(commas) != 2 or commas[1] != cue - 1:
+    if len(commas) < 2 or commas[-1] != cue - 1:
         return None
     first_comma = commas[0]
-    if not _apposition(sentence, first_comma + 1, cue - 2):
-        return None
+    between = tokens[first_comma + 1 : cue - 1]
+    relative = next((k for k, t in enumerate(between) if t.text.lower() in ("who", "which")), len(between))
+    if len(between) > 30 or any(t.pos in ("VERB", "AUX") for t in between[:relative]):
+        return None  # only a description (with its own "who …" or "which …" clause) may stand between
     last = first_comma - 1
     if last < 0 or tokens[last].pos != "PROPN" or any(t.pos in ("VERB", "AUX") for t in tokens[:first_comma]):
         return None
@@ -399,7 +423,7 @@ def _mention(sentence: Parsed, head: int, how: str, cue: int) -> Mention | None:
     (parsers trained on little news often split "spokesman Hogan Gidley" or "Jerome Powell")."""
     tokens = sentence.tokens
     token = tokens[head]
-    if token.pos == "PRON":
+    if token.pos == "PRON" and not _acronym(token.text):
         if token.text.lower() not in _PERSONAL:
             return None
         return Mention(token.start, token.end, None, frozenset(), True, False, None, how)
@@ -520,7 +544,9 @@ def _is_title(word: str) -> bool:
 def _name_run(sentence: Parsed, head: int, floor: int = 0) -> Span | None:
     """The run of proper nouns that holds ``head``, titles left out: 'Hogan Gidley', 'El-Rufai'."""
     tokens = sentence.tokens
-    if tokens[head].pos != "PROPN" and not (tokens[head].text[:1].isupper() and tokens[head].pos == "X"):
+    if tokens[head].pos != "PROPN" and not (
+        (tokens[head].text[:1].isupper() and tokens[head].pos == "X") or _acronym(tokens[head].text)
+    ):
         return None
     lo = hi = head
     while (
@@ -538,6 +564,11 @@ def _name_run(sentence: Parsed, head: int, floor: int = 0) -> Span | None:
     if _is_title(tokens[lo].text) and lo == hi:
         return None  # a bare title ("the President") is a role, not a name
     return Span(tokens[lo].start, tokens[hi].end)
+
+
+def _acronym(word: str) -> bool:
+    """'WHO', 'CPJ': an organisation's letters, whatever the tagger made of them."""
+    return len(word) >= 2 and word.isalpha() and word.isupper()
 
 
 def _name_word(pos: str, text: str) -> bool:

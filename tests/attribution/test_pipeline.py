@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from index import quotes as quotes_module
 from index.attribution.cues import find_cues, lexicon, may_hold_cue, surface_forms
 from index.attribution.entities import NameIndex
 from index.attribution.parse import MAX_PARSE_CHARS, load_parser, model_version, parse_spans
@@ -181,3 +182,17 @@ def test_one_person_under_every_variant_of_the_name() -> None:
     assert names.expand("Kalın") == "Ibrahim Kalin"
     assert names.expand("CPJ") == "Committee to Protect Journalists"
     assert names.by_role(frozenset({"spokesman"}), len(text)) == "Ibrahim Kalin"
+
+
+def test_parsing_in_small_windows_attributes_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "\n\n".join(
+        [
+            '"We will not give up," said Ibrahim Kalin. "It is over," he added. Officials said it failed.',
+            "The mayor arrived late.",
+            "According to the Committee to Protect Journalists (CPJ), reporters were held.",
+            '"Prices will rise," Anna Berg, chief of the bank, said. She said rates would follow.',
+        ]
+    )
+    whole = quotes_of(text)
+    monkeypatch.setattr(quotes_module, "_PARSE_WINDOW", 1)
+    assert quotes_of(text) == whole and len(whole) >= 5
