@@ -292,7 +292,7 @@ def pipeline_fingerprint() -> str:
     for name in ("corpus", "sentences", "analysis", "quotes", "chunking", "bm25", "writer"):
         digest.update((here / f"{name}.py").read_bytes())
     # The words each quote is found by (its speaker's names, roles, relay, whom it speaks for).
-    digest.update((here / "answering" / "speakers.py").read_bytes())
+    digest.update((here / "answering" / "naming.py").read_bytes())
     digest.update((here / "data" / "answering" / "relay_noise.txt").read_bytes())
     for path in sorted((here / "formats").glob("*.py")):
         digest.update(path.read_bytes())

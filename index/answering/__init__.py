@@ -21,9 +21,10 @@ from index.answering import candidates as find
 from index.answering import checks
 from index.answering.candidates import Candidate
 from index.answering.compose import MAX_ANSWERS, answered, no_answer
+from index.answering.naming import speaker_words
 from index.answering.question import Question, parse_question, read_claim, read_question
 from index.answering.ranking import rank
-from index.answering.speakers import quotes_by, speaker_matches, speaker_words
+from index.answering.speakers import quotes_by, speaker_matches
 from index.errors import BadQuery
 from index.models import Answer
 

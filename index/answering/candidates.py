@@ -5,13 +5,15 @@ checks and ranking read the result."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from index.analysis import analyze
 from index.answering.question import Question
 from index.answering.speakers import quotes_by
-from index.answering.terms import Terms, sentence_terms
+from index.answering.terms import Terms
 from index.models import Quote, Span
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ class Candidate:
     span: Span
     text: str  # the document's text[span.start:span.end]
     terms: frozenset[str]  # its analyzed terms
+    counts: Mapping[str, int] = field(default_factory=dict)  # how often each term occurs in it
     speaker: str | None = None
     cue: str | None = None
     retrieval_rank: int | None = None  # rank of its passage, when BM25 found it
@@ -79,8 +82,9 @@ def attributions(reader: Reader, quotes: Iterable[Quote]) -> list[Candidate]:
         for span in _runs(text, group):
             if (doc_index, span.start, span.end) not in made:
                 words = text[span.start : span.end]
+                counts = Counter(analyze(words))
                 made[(doc_index, span.start, span.end)] = Candidate(
-                    doc_index, span, words, frozenset(sentence_terms(words)), first.speaker, first.cue
+                    doc_index, span, words, frozenset(counts), counts, first.speaker, first.cue
                 )
     return sorted(made.values(), key=lambda c: (c.doc_index, c.span.start))
 
@@ -129,9 +133,8 @@ def sentences_about(reader: Reader, terms: Terms) -> list[Candidate]:
             if (chunk.doc_index, sentence.start, sentence.end) in found:
                 continue
             words = text[sentence.start : sentence.end]
-            one = Candidate(
-                chunk.doc_index, sentence, words, frozenset(sentence_terms(words)), retrieval_rank=rank
-            )
+            counts = Counter(analyze(words))
+            one = Candidate(chunk.doc_index, sentence, words, frozenset(counts), counts, retrieval_rank=rank)
             found[(chunk.doc_index, sentence.start, sentence.end)] = one
             pair = _with_next_sentence(text, sentences, i, terms, one)
             if pair is not None:
@@ -150,13 +153,15 @@ def _with_next_sentence(
     following = sentences[i + 1]
     if "\n\n" in text[one.span.end : following.start].replace("\r", "").replace(" ", ""):
         return None  # another paragraph
-    more = sentence_terms(text[following.start : following.end])
+    more_counts = Counter(analyze(text[following.start : following.end]))
+    more = set(more_counts)
     if not terms.matched(more) - terms.matched(have):
         return None
     if terms.coverage(have | more) < coverage + _PAIR_GAIN:
         return None
     span = Span(one.span.start, following.end)
     words = text[span.start : span.end]
+    counts = Counter(one.counts) + more_counts
     return Candidate(
-        one.doc_index, span, words, frozenset(have | more), retrieval_rank=one.retrieval_rank, pair=True
+        one.doc_index, span, words, frozenset(counts), counts, retrieval_rank=one.retrieval_rank, pair=True
     )

@@ -16,6 +16,10 @@ _SAME_CUE_BONUS = 0.1
 _RETRIEVAL_BONUS = 0.05
 # Two sentences rank below one sentence that covers as much.
 _PAIR_PENALTY = 0.1
+# Between candidates that cover as much, the one that keeps coming back to the topic's words
+# ("Commanders ... to command") ranks first; never enough to outweigh a covered term.
+_REPEAT_BONUS = 0.005
+_REPEATS_COUNTED = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +43,8 @@ def _score(q: Question, c: Candidate, asked_cue: tuple[str, ...]) -> float:
         score += _RETRIEVAL_BONUS / (1 + c.retrieval_rank)
     if c.pair:
         score -= _PAIR_PENALTY
-    return score
+    repeats = sum(max(0, c.counts.get(form, 0) - 1) for forms in q.terms.variants.values() for form in forms)
+    return score + _REPEAT_BONUS * min(repeats, _REPEATS_COUNTED)
 
 
 def _asked_cue(q: Question) -> tuple[str, ...]:

@@ -1,38 +1,22 @@
-"""Who a question asks about, matched against who the corpus quotes.
-
-``speaker_words`` is also what the index is built with (each quote is found by these words), so
-the build and the question agree on how a speaker can be named.
-"""
+"""Who a question asks about, matched against who the corpus quotes (found through the words
+``index.answering.naming.speaker_words`` indexed each quote under)."""
 
 from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Sequence, Set
+from collections.abc import Iterable, Sequence, Set
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
 from index.analysis import STOP_WORDS, fold, terms_of_word, words
 from index.answering import lexicon
+from index.answering.naming import ARTICLES, speaker_words
 from index.models import Quote
 
 if TYPE_CHECKING:
     from index.reader import Reader
-
-_ARTICLES = frozenset(["the", "a", "an"])
-
-
-def speaker_words(quote: Quote) -> set[str]:
-    """Folded words naming who said it: the resolved name, the words as written, the roles the
-    document gives them ("the commune chief" finds Mith Salang), the relay (a question about what
-    TASS reported finds the aide TASS quoted) and whom they speak for ("the Kremlin" finds its
-    spokesman; see ``speaker_matches`` for why "Putin" does not find his)."""
-    said = set(words(quote.speaker or "")) | set(words(quote.speaker_as_written or ""))
-    said |= set(words(quote.speaker_roles or ""))
-    said |= set(words(quote.relay or "")) - lexicon.word_set("relay_noise.txt")
-    said |= set(words(quote.speaks_for or ""))
-    return said - _ARTICLES
 
 
 def quotes_by(reader: Reader, name: str) -> list[Quote]:
@@ -61,6 +45,10 @@ def quotes_by(reader: Reader, name: str) -> list[Quote]:
             kept[i] = q
     for i, q in _named_in_full(reader, name):
         kept[i] = q
+    if not kept:
+        kept.update(_role_around_the_mention(reader, name))
+    for i, q in _same_speaker_elsewhere(reader, kept.values()):
+        kept[i] = q
     for i, q in _described_elsewhere(
         reader, name, [q for i, q in zip(ids, quotes, strict=True) if i not in kept]
     ):
@@ -80,12 +68,56 @@ def _named_in_full(reader: Reader, name: str) -> list[tuple[int, Quote]]:
     spells: dict[str, bool] = {}  # document -> does it spell the name out (read once each)
     for i in reader.speaker_words.get(head, ()):
         quote = reader.quote(i)
-        if [w for w in words(quote.speaker or "") if w not in _ARTICLES] != [head]:
+        if [w for w in words(quote.speaker or "") if w not in ARTICLES] != [head]:
             continue
         if quote.doc not in spells:
             spells[quote.doc] = spelled in " ".join(words(reader.text(reader.doc_index(quote.doc))))
         if spells[quote.doc]:
             out.append((i, quote))
+    return out
+
+
+def _role_around_the_mention(reader: Reader, name: str) -> dict[int, Quote]:
+    """A role asked with words the quote's speaker record lacks but its mention stands in: "the
+    Afghan team's coach" for "According to the Afghan team's coach, Alireza Mehraban, ...", "the
+    secretary general of CEI" for "The secretary general of CEI (...) has called ...". One asked
+    word must name the speaker; the others must be the words just before the mention or an "of
+    ..." just after it (never words of what was said)."""
+    asked = name_words(name)
+    if len(asked) < 2:
+        return {}
+    found: dict[int, Quote] = {}
+    for word in dict.fromkeys(asked):
+        for i in reader.speaker_words.get(word, ()):
+            quote = reader.quote(i)
+            if i in found or quote.speaker_start is None or quote.speaker_end is None:
+                continue
+            text = reader.text(reader.doc_index(quote.doc))
+            around = _mention_context(text, quote.speaker_start, quote.speaker_end)
+            if speaker_matches(name, quote, around):
+                found[i] = quote
+    return found
+
+
+def _mention_context(text: str, start: int, end: int) -> set[str]:
+    """The words of the noun phrase around a speaker mention: up to four words before it in the
+    same clause, and an "of ..." after it up to the next punctuation."""
+    before = re.split(r"[.,;:!?()\[\]\"“”\n]", text[max(0, start - 80) : start])[-1]
+    after = re.match(r"\s+of\s+([^.,;:!?()\[\]\"“”\n]{1,60})", text[end : end + 80])
+    return set(words(before)[-4:]) | (set(words(after.group(1))) if after else set())
+
+
+def _same_speaker_elsewhere(reader: Reader, found: Iterable[Quote]) -> list[tuple[int, Quote]]:
+    """The other quotes the document gives to a speaker already found: "KCNA said" finds the
+    quotes where "it" was resolved to the Korean Central News Agency."""
+    people = {(q.doc, q.speaker) for q in found if q.speaker}
+    surnames = {surname for _, speaker in people if (surname := _surname(speaker))}
+    out = []
+    for surname in surnames:  # each once: a prolific speaker's quotes are read once, not per document
+        for i in reader.speaker_words.get(surname, ()):
+            quote = reader.quote(i)
+            if (quote.doc, quote.speaker) in people:
+                out.append((i, quote))
     return out
 
 
@@ -201,7 +233,7 @@ def name_words(name: str) -> list[str]:
     """Words of an asked name that identify someone. A title before a name drops out ("President
     Erdogan" is "Erdogan", who may be quoted without it); a role without a name stays whole ("the
     Turkish president" must not match any Turkish speaker)."""
-    raw = [w for w in name.split() if fold(w).strip(".,'’") not in _ARTICLES]
+    raw = [w for w in name.split() if fold(w).strip(".,'’") not in ARTICLES]
     titles = lexicon.word_set("name_titles.txt")
     kept: list[str] = []
     for i, word in enumerate(raw):

@@ -102,3 +102,21 @@ def test_a_refusal_says_what_the_closest_quote_lacks(tmp_path: Path) -> None:
     answer = index.ask("What did Okafor say about the harbour deadline?")
     assert not answer.answered
     assert answer.reason is not None and "“deadline”" in answer.reason
+
+
+def test_a_role_asked_with_the_words_around_the_mention(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.txt").write_text(
+        "Robots\n\n"
+        "According to the Afghan team's coach, Alireza Mehraban, in their first matchup, the robot "
+        "scored two points for the alliance.\n\n"
+        "The team's sponsor said the visas arrived late.\n",
+        "utf-8",
+    )
+    index = build_index(tmp_path / "corpus", tmp_path / "index")
+    answer = index.ask("What did the Afghan team's coach say about the first matchup?")
+    assert answer.answered and "first matchup" in answer.answers[0].text
+    # The words around the mention name whose coach; what was said ("alliance") never does.
+    assert not index.ask("What did the Iranian team's coach say about the first matchup?").answered
+    assert not index.ask("What did the alliance coach say about the first matchup?").answered
+    assert not index.ask("What did the Afghan coach say about the visas?").answered
