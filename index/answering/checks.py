@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from index.analysis import fold, words
 from index.answering import lexicon
 from index.answering.candidates import Candidate
-from index.answering.question import NEGATION, Question
+from index.answering.question import Question, negated
 from index.answering.speakers import is_person_in_doc
 from index.answering.terms import sentence_terms
 from index.models import paragraph_at
@@ -121,7 +121,7 @@ def states_the_figures(_reader: Reader, q: Question, c: Candidate) -> str | None
 def same_polarity(_reader: Reader, q: Question, c: Candidate) -> str | None:
     """A claim and its support are both negated or both not ("X did not resign" is not supported by
     "X resigned")."""
-    return None if bool(NEGATION.search(c.text)) == q.negated else "it says the opposite"
+    return None if negated(c.text) == q.negated else "it says the opposite"
 
 
 def first_failure(reader: Reader, q: Question, c: Candidate, checks: Sequence[Check]) -> str | None:
@@ -157,12 +157,11 @@ class _KindPatterns:
         months = lexicon.alternatives("months.txt")
         self.date = re.compile(
             rf"\b(?:(?:{months})\.?\s+\d{{1,2}}\b|\d{{1,2}}\s+(?:{months})\b|(?:1[5-9]|20)\d\d\b|"
-            r"\d{1,2}/\d{1,2}\b|(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|today|"
-            r"yesterday|tomorrow|tonight|"
+            rf"\d{{1,2}}/\d{{1,2}}\b|(?:{lexicon.alternatives('time_words.txt')})\b|"
             r"(?:last|next|this|coming)\s+(?:week|month|year|spring|summer|autumn|fall|winter|weekend)|"
             r"\d+\s+(?:days?|weeks?|months?|years?|hours?)\s+(?:ago|later|earlier)|"
             rf"(?:in|since|by|until|from)\s+(?:{months})\b|"
-            r"\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am|pm)\b|(?:morning|afternoon|evening|night)\b)",
+            r"\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am|pm)\b)",
             re.I,
         )
         self.number = re.compile(

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-from index.analysis import STOP_WORDS, analyze, fold
+from index.analysis import STOP_WORDS, analyze, fold, words
 from index.answering import lexicon
 from index.answering.terms import Terms, content_terms
 from index.errors import BadQuery
@@ -68,12 +68,19 @@ def read_claim(reader: Reader, claim: str) -> Question:
         "search",
         topic=claim,
         numbers=frozenset(re.findall(r"\d+(?:[.,]\d+)?", claim)),
-        negated=bool(NEGATION.search(claim)),
+        negated=negated(claim),
     )
     return replace(parsed, terms=content_terms(reader, claim))
 
 
-NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without)\b|n[’']t\b", re.I)
+def negated(text: str) -> bool:
+    """Does ``text`` negate what it says ("not", "never", "didn't")?"""
+    return bool(_negation().search(text))
+
+
+@functools.cache
+def _negation() -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{lexicon.alternatives('negations.txt')})\b|n[’']t\b", re.I)
 
 
 def parse_question(question: str) -> Question:
@@ -133,9 +140,8 @@ def _patterns() -> _Patterns:
         did_say=re.compile(rf"^(?:{aux})\s+(?P<body>.+)$", re.I),
         speech_verb=re.compile(rf"(?<=\s)(?P<verb>{speech})\b(?![’']s\b)", re.I),
         view=re.compile(
-            r"^what\s+(?:is|was|are|were)\s+(?P<speaker>.+?)(?:'s|’s)\s+(?:view|views|position|stance|"
-            r"comment|comments|response|reaction|statement|statements|opinion|take)\s+"
-            r"(?:on|about|of|regarding)\s+(?P<rest>.+)$",
+            r"^what\s+(?:is|was|are|were)\s+(?P<speaker>.+?)(?:'s|’s)\s+"
+            rf"(?:{lexicon.alternatives('opinion_nouns.txt')})\s+(?:on|about|of|regarding)\s+(?P<rest>.+)$",
             re.I,
         ),
         quotes_by=re.compile(
@@ -166,7 +172,7 @@ def _speaker_and_verb(body: str) -> tuple[str, str, str] | None:
     for m in _patterns().speech_verb.finditer(" " + body):
         speaker = body[: m.start() - 1].strip()
         before = fold(speaker.split()[-1]) if speaker else ""
-        if not speaker or before in _DETERMINERS or before.endswith(("'s", "’s")):
+        if not speaker or before in lexicon.word_set("determiners.txt") or before.endswith(("'s", "’s")):
             continue  # a noun: "the report", "his statement"
         if _looks_like_speaker(speaker):
             return speaker, m.group("verb"), body[m.end() - 1 :]
@@ -174,15 +180,12 @@ def _speaker_and_verb(body: str) -> tuple[str, str, str] | None:
     return None
 
 
-_DETERMINERS = frozenset("the a an his her their its our my your this that these those".split())
-
-
 def _looks_like_speaker(phrase: str) -> bool:
     """'the minister' or 'Kalin' can speak; 'it', 'the article' ('what does the article say about
     X' asks the corpus) or a long clause cannot."""
     folded = fold(phrase).split()
     return (
-        bool(folded)
+        bool(words(phrase))  # "'" names no one
         and len(folded) <= _LONGEST_SPEAKER
         and folded[-1] not in lexicon.word_set("not_speakers.txt")
     )
@@ -194,10 +197,10 @@ _LONGEST_SPEAKER = 10
 
 def _clean_speaker(phrase: str) -> str:
     """The asked name without possessive or trailing adverbs ("Kalin recently" -> "Kalin")."""
-    words = phrase.strip(" ,").removesuffix("'s").removesuffix("’s").split()
-    while len(words) > 1 and words[-1].lower() in lexicon.word_set("speaker_adverbs.txt"):
-        words.pop()
-    return " ".join(words)
+    parts = phrase.strip(" ,").removesuffix("'s").removesuffix("’s").split()
+    while len(parts) > 1 and parts[-1].lower() in lexicon.word_set("speaker_adverbs.txt"):
+        parts.pop()
+    return " ".join(parts)
 
 
 def _topic(rest: str) -> str:
