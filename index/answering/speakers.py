@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Iterable, Sequence, Set
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
@@ -87,16 +88,22 @@ def _role_around_the_mention(reader: Reader, name: str) -> dict[int, Quote]:
     if len(asked) < 2:
         return {}
     found: dict[int, Quote] = {}
-    for word in dict.fromkeys(asked):
-        for i in reader.speaker_words.get(word, ()):
-            quote = reader.quote(i)
-            if i in found or quote.speaker_start is None or quote.speaker_end is None:
-                continue
-            text = reader.text(reader.doc_index(quote.doc))
-            around = _mention_context(text, quote.speaker_start, quote.speaker_end)
-            if speaker_matches(name, quote, around):
-                found[i] = quote
+    # Each asked word's quotes, rarest word first, at most _ROLE_SCAN of them: a common role word
+    # ("minister") is quoted thousands of times in a large corpus, and each look reads a document.
+    postings = sorted((reader.speaker_words.get(word, ()) for word in dict.fromkeys(asked)), key=len)
+    scanned = islice((i for ids in postings for i in ids), _ROLE_SCAN)
+    for i in dict.fromkeys(scanned):
+        quote = reader.quote(i)
+        if quote.speaker_start is None or quote.speaker_end is None:
+            continue
+        text = reader.text(reader.doc_index(quote.doc))
+        around = _mention_context(text, quote.speaker_start, quote.speaker_end)
+        if speaker_matches(name, quote, around):
+            found[i] = quote
     return found
+
+
+_ROLE_SCAN = 2000
 
 
 def _mention_context(text: str, start: int, end: int) -> set[str]:
