@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from index import store
 from index.analysis import analyze, iter_tokens
+from index.answering import answer_question, find_support
 from index.attribution.parse import model_version
 from index.bm25 import BM25Scorer
 from index.chunking import ParsedDocument
@@ -290,6 +291,9 @@ def pipeline_fingerprint() -> str:
     digest = hashlib.sha256()
     for name in ("corpus", "sentences", "analysis", "quotes", "chunking", "bm25", "writer"):
         digest.update((here / f"{name}.py").read_bytes())
+    # The words each quote is found by (its speaker's names, roles, relay, whom it speaks for).
+    digest.update((here / "answering" / "naming.py").read_bytes())
+    digest.update((here / "data" / "answering" / "relay_noise.txt").read_bytes())
     for path in sorted((here / "formats").glob("*.py")):
         digest.update(path.read_bytes())
     # Attribution: its code, its word lists and the parsing model's version.
@@ -661,13 +665,9 @@ class Index:
         return self.hit(i, paragraphs[paragraph - 1], 0.0)
 
     def ask(self, question: str) -> Answer:
-        from index.answer import answer_question
-
         return answer_question(self, question)
 
     def support(self, claim: str, k: int = 3) -> Answer:
-        from index.answer import find_support
-
         return find_support(self, claim, k=k)
 
 

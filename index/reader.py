@@ -1,4 +1,4 @@
-"""The search-backend seam: exactly what the answer layer (``index.answer``) reads of an index.
+"""The search-backend seam: exactly what the answer layer (``index.answering``) reads of an index.
 
 Two backends implement it: the embedded index (``index.engine.Index``, the default) and the
 OpenSearch one (``index.opensearch``). Ids are ints that the backend hands out: a document's

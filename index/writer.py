@@ -74,7 +74,7 @@ def batch_of(
 ) -> Batch:
     """The compact form of parsed documents (with their terms) from the files ``rels``."""
     from index.analysis import analyze
-    from index.answer import speaker_words
+    from index.answering.naming import speaker_words
 
     batch = Batch(rels=list(rels), notes=list(notes))
     term_ids: dict[str, int] = {}

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from index import Index
 from index.analysis import fold
-from index.answer import parse_question
+from index.answering import parse_question
 from index.errors import BadQuery
 
 SHARED_QA = Path(__file__).resolve().parents[2] / "shared" / "qa" / "seed_questions.jsonl"
@@ -171,10 +171,10 @@ def test_offsets_stay_verbatim_on_any_text(
 
 
 def test_titles_before_names_drop_but_roles_stay_whole(sample_index: Index) -> None:
-    from index.answer import _name_words
+    from index.answering.speakers import name_words
 
-    assert _name_words("President Erdogan") == ["erdogan"]
-    assert _name_words("the Turkish president") == ["turkish", "president"]
+    assert name_words("President Erdogan") == ["erdogan"]
+    assert name_words("the Turkish president") == ["turkish", "president"]
     # "the Turkish president" is not "the Turkish presidential spokesman" nor any Turkish speaker.
     assert not sample_index.ask("What did the Turkish president say?").answered
     assert sample_index.ask("What did the president declare?").answers[0].speaker == "Trump"
@@ -234,10 +234,10 @@ def test_word_forms_meet(sample_index: Index, question: str, needle: str) -> Non
 
 def test_synonyms_are_few_and_safe() -> None:
     from index.analysis import analyze
-    from index.answer import _SYNONYMS
+    from index.answering.terms import synonyms
 
-    assert analyze("killed")[0] in _SYNONYMS[analyze("die")[0]]
-    assert analyze("economy")[0] not in _SYNONYMS.get(analyze("economist")[0], frozenset())
+    assert analyze("killed")[0] in synonyms()[analyze("die")[0]]
+    assert analyze("economy")[0] not in synonyms().get(analyze("economist")[0], frozenset())
 
 
 def test_one_shared_word_of_a_longer_topic_is_not_an_answer(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_index_is_discord_free() -> None:
     """`index` is the engine: it must not pull in the front ends or their libraries."""
     code = (
-        "import sys, index, index.engine, index.answer, index.corpus, index.quotes; "
+        "import sys, index, index.engine, index.answering, index.corpus, index.quotes; "
         "print(sorted({m.split('.')[0] for m in sys.modules}))"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -222,7 +222,7 @@ def _quote_record(quote_id: int, doc_index: int, quote: Quote) -> dict[str, Any]
 
 
 def _speaker_words(quote: Quote) -> set[str]:
-    from index.answer import speaker_words
+    from index.answering.naming import speaker_words
 
     return speaker_words(quote)
 

@@ -452,13 +452,13 @@ class OpenSearchIndex:
 
     @_following_alias
     def ask(self, question: str) -> Answer:
-        from index.answer import answer_question
+        from index.answering import answer_question
 
         return answer_question(self, question)
 
     @_following_alias
     def support(self, claim: str, k: int = 3) -> Answer:
-        from index.answer import find_support
+        from index.answering import find_support
 
         return find_support(self, claim, k=k)
 

@@ -1,0 +1,293 @@
+"""Who a question asks about, matched against who the corpus quotes (found through the words
+``index.answering.naming.speaker_words`` indexed each quote under)."""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Iterable, Sequence, Set
+from itertools import islice
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz, process
+
+from index.analysis import STOP_WORDS, fold, terms_of_word, words
+from index.answering import lexicon
+from index.answering.naming import ARTICLES, speaker_words
+from index.models import Quote
+
+if TYPE_CHECKING:
+    from index.reader import Reader
+
+
+def quotes_by(reader: Reader, name: str) -> list[Quote]:
+    """The quotes whose speaker ``name`` refers to, found through the index of speaker words."""
+    asked = name_words(name)
+    if not asked:
+        return []
+    # The last word (the surname) finds them; matching decides.
+    surname = asked[-1]
+    close = process.extract(surname, reader.speaker_keys, scorer=fuzz.ratio, score_cutoff=80, limit=None)
+    keys = {surname} | {key for key, _, _ in close}
+    ids = sorted({i for key in keys if same_word(surname, key) for i in reader.speaker_words.get(key, ())})
+    quotes = [reader.quote(i) for i in ids]
+    spoken_for = _spoken_for(quotes)
+    # A prolific speaker has thousands of quotes but few ways of being named: decide each once.
+    decided: dict[tuple[str | None, ...], bool] = {}
+    kept: dict[int, Quote] = {}
+    for i, q in zip(ids, quotes, strict=True):
+        key = (q.doc, q.speaker, q.speaker_as_written, q.relay, q.speaker_roles, q.speaks_for)
+        if key not in decided:
+            not_them = spoken_for.get((q.doc, q.speaker), set())
+            decided[key] = speaker_matches(name, q, spoken_for=not_them) or _speaks_for_institution(
+                reader, name, q
+            )
+        if decided[key]:
+            kept[i] = q
+    for i, q in _named_in_full(reader, name):
+        kept[i] = q
+    if not kept:
+        kept.update(_role_around_the_mention(reader, name))
+    for i, q in _same_speaker_elsewhere(reader, kept.values()):
+        kept[i] = q
+    for i, q in _described_elsewhere(
+        reader, name, [q for i, q in zip(ids, quotes, strict=True) if i not in kept]
+    ):
+        kept[i] = q
+    return [kept[i] for i in sorted(kept)]
+
+
+def _named_in_full(reader: Reader, name: str) -> list[tuple[int, Quote]]:
+    """ "The Union of Rationalist Atheists" asked, "The Union" quoted: a name of the form "Head of
+    ..." finds the quotes whose speaker is its head alone, in documents that spell the name out."""
+    m = re.match(r"^(?:the\s+)?(?P<head>[A-Z][\w’'-]*)\s+of\s+\S", name, re.I)
+    if m is None:
+        return []
+    head = fold(m.group("head"))
+    spelled = " ".join(words(name.removeprefix("the ").removeprefix("The ")))
+    out = []
+    spells: dict[str, bool] = {}  # document -> does it spell the name out (read once each)
+    for i in reader.speaker_words.get(head, ()):
+        quote = reader.quote(i)
+        if [w for w in words(quote.speaker or "") if w not in ARTICLES] != [head]:
+            continue
+        if quote.doc not in spells:
+            spells[quote.doc] = spelled in " ".join(words(reader.text(reader.doc_index(quote.doc))))
+        if spells[quote.doc]:
+            out.append((i, quote))
+    return out
+
+
+def _role_around_the_mention(reader: Reader, name: str) -> dict[int, Quote]:
+    """A role asked with words the quote's speaker record lacks but its mention stands in: "the
+    Afghan team's coach" for "According to the Afghan team's coach, Alireza Mehraban, ...", "the
+    secretary general of CEI" for "The secretary general of CEI (...) has called ...". One asked
+    word must name the speaker; the others must be the words just before the mention or an "of
+    ..." just after it (never words of what was said)."""
+    asked = name_words(name)
+    if len(asked) < 2:
+        return {}
+    found: dict[int, Quote] = {}
+    # Each asked word's quotes, rarest word first, at most _ROLE_SCAN of them: a common role word
+    # ("minister") is quoted thousands of times in a large corpus, and each look reads a document.
+    postings = sorted((reader.speaker_words.get(word, ()) for word in dict.fromkeys(asked)), key=len)
+    scanned = islice((i for ids in postings for i in ids), _ROLE_SCAN)
+    for i in dict.fromkeys(scanned):
+        quote = reader.quote(i)
+        if quote.speaker_start is None or quote.speaker_end is None:
+            continue
+        text = reader.text(reader.doc_index(quote.doc))
+        around = _mention_context(text, quote.speaker_start, quote.speaker_end)
+        if speaker_matches(name, quote, around):
+            found[i] = quote
+    return found
+
+
+_ROLE_SCAN = 2000
+
+
+def _mention_context(text: str, start: int, end: int) -> set[str]:
+    """The words of the noun phrase around a speaker mention: up to four words before it in the
+    same clause, and an "of ..." after it up to the next punctuation."""
+    before = re.split(r"[.,;:!?()\[\]\"“”\n]", text[max(0, start - 80) : start])[-1]
+    after = re.match(r"\s+of\s+([^.,;:!?()\[\]\"“”\n]{1,60})", text[end : end + 80])
+    return set(words(before)[-4:]) | (set(words(after.group(1))) if after else set())
+
+
+def _same_speaker_elsewhere(reader: Reader, found: Iterable[Quote]) -> list[tuple[int, Quote]]:
+    """The other quotes the document gives to a speaker already found: "KCNA said" finds the
+    quotes where "it" was resolved to the Korean Central News Agency."""
+    people = {(q.doc, q.speaker) for q in found if q.speaker}
+    surnames = {surname for _, speaker in people if (surname := _surname(speaker))}
+    out = []
+    for surname in surnames:  # each once: a prolific speaker's quotes are read once, not per document
+        for i in reader.speaker_words.get(surname, ()):
+            quote = reader.quote(i)
+            if (quote.doc, quote.speaker) in people:
+                out.append((i, quote))
+    return out
+
+
+def _described_elsewhere(reader: Reader, name: str, unmatched: Sequence[Quote]) -> list[tuple[int, Quote]]:
+    """Quotes of a person the document describes in full elsewhere: "the NASA Administrator" finds
+    the quotes of "Bolden" when one of his mentions is "NASA Administrator Charles Bolden". The
+    mentions of one person are those with the same surname and no conflicting given names
+    ("Ahmed Mohamed" and "Mohamed El-Hassan Mohamed" are two people)."""
+    out: list[tuple[int, Quote]] = []
+    seen: set[tuple[str, str]] = set()
+    for quote in unmatched:
+        surname = _surname(quote.speaker)
+        if surname is None or (quote.doc, surname) in seen:
+            continue
+        seen.add((quote.doc, surname))
+        by_speaker: dict[str, list[tuple[int, Quote]]] = {}
+        for i in reader.speaker_words.get(surname, ()):
+            same = reader.quote(i)
+            if same.doc == quote.doc and _surname(same.speaker) == surname and same.speaker:
+                by_speaker.setdefault(same.speaker, []).append((i, same))
+        # A prolific speaker is quoted many times in few ways: the words of each way, once.
+        ways = {sp: {_naming(q) for _, q in quoted} for sp, quoted in by_speaker.items()}
+        for speaker, quoted in by_speaker.items():
+            person = [other for other in by_speaker if _one_person(speaker, other)]
+            known_as = set().union(*(set().union(*(w for w, _ in ways[other])) for other in person))
+            spoken_for = set().union(*(set().union(*(f for _, f in ways[other])) for other in person))
+            decided: dict[tuple[frozenset[str], frozenset[str]], bool] = {}
+            for i, q in quoted:
+                key = _naming(q)
+                if key not in decided:
+                    decided[key] = speaker_matches(name, q, known_as, spoken_for)
+                if decided[key]:
+                    out.append((i, q))
+    return out
+
+
+def _naming(quote: Quote) -> tuple[frozenset[str], frozenset[str]]:
+    """The words naming a quote's speaker, and the words of whom they speak for."""
+    return frozenset(speaker_words(quote)), frozenset(words(quote.speaks_for or ""))
+
+
+def _surname(speaker: str | None) -> str | None:
+    said = words(speaker or "")
+    return said[-1] if said and (speaker or "")[:1].isupper() else None
+
+
+def _given_names(speaker: str) -> set[str]:
+    return set(words(speaker)[:-1]) - lexicon.word_set("titles.txt", folder="")
+
+
+def _one_person(a: str, b: str) -> bool:
+    """Two names of one document name one person: same surname, given names that do not conflict."""
+    if _surname(a) != _surname(b):
+        return False
+    given_a, given_b = _given_names(a), _given_names(b)
+    return given_a <= given_b or given_b <= given_a
+
+
+def speaker_matches(
+    name: str, quote: Quote, known_as: Set[str] = frozenset(), spoken_for: Set[str] = frozenset()
+) -> bool:
+    """Does ``name`` (as asked) refer to the quote's speaker? Partial names, accents, small typos.
+    ``known_as``: more words the document names the same person with; ``spoken_for``: the words of
+    whom they speak for elsewhere in the document (their roles may hold "putin" from "Putin's press
+    secretary", which must not make them Putin)."""
+    asked = name_words(name)
+    if not asked or _names_whom_they_speak_for(asked, set(words(quote.speaks_for or "")) | spoken_for):
+        return False  # Peskov's words are not Putin's (see _speaks_for_institution)
+    said = speaker_words(quote) | known_as
+    if all(any(same_word(a, s) for s in said) for a in asked):
+        return True
+    # "Jerome Powell" asked, "Mr. Powell" quoted: the surname matches and no first name conflicts.
+    resolved = words(quote.speaker or "")
+    return (
+        len(asked) > 1
+        and len(resolved) == 1
+        and resolved[0][:1].isalpha()
+        and any(same_word(asked[-1], s) for s in resolved)
+        and (quote.speaker or "")[:1].isupper()
+    )
+
+
+def _spoken_for(quotes: Sequence[Quote]) -> dict[tuple[str, str | None], set[str]]:
+    """(document, speaker) -> the words of everyone they speak for in that document."""
+    found: dict[tuple[str, str | None], set[str]] = {}
+    for quote in quotes:
+        if quote.speaks_for:
+            found.setdefault((quote.doc, quote.speaker), set()).update(words(quote.speaks_for))
+    return found
+
+
+def _names_whom_they_speak_for(asked: Sequence[str], said_for: Set[str]) -> bool:
+    """The asked name is the one the speaker speaks for ("Putin"), not the speaker, who may be
+    described through them ("Putin's press secretary", "Tunisia's coach")."""
+    return bool(said_for) and all(any(same_word(a, s) for s in said_for) for a in asked)
+
+
+def _speaks_for_institution(reader: Reader, name: str, quote: Quote) -> bool:
+    """A spokesman's words answer for the institution he speaks for ("what did the Kremlin say"),
+    never for a person ("what did Putin say" is not answered with Peskov's words). Only a name
+    asked with "the" ("the Kremlin", "the ministry") can be an institution: people are not."""
+    if not re.match(r"the\s", name, re.I):
+        return False
+    asked = name_words(name)
+    said_for = words(quote.speaks_for or "")
+    if not asked or not said_for or not all(any(same_word(a, s) for s in said_for) for a in asked):
+        return False
+    doc_index = reader.doc_index(quote.doc)
+    return not any(is_person_in_doc(reader, doc_index, word) for word in asked)
+
+
+def name_words(name: str) -> list[str]:
+    """Words of an asked name that identify someone. A title before a name drops out ("President
+    Erdogan" is "Erdogan", who may be quoted without it); a role without a name stays whole ("the
+    Turkish president" must not match any Turkish speaker)."""
+    raw = [w for w in name.split() if fold(w).strip(".,'’") not in ARTICLES]
+    titles = lexicon.word_set("name_titles.txt")
+    kept: list[str] = []
+    for i, word in enumerate(raw):
+        folded = fold(word).strip(".,'’")
+        before_name = i + 1 < len(raw) and raw[i + 1][:1].isupper()
+        if folded in titles and before_name:
+            continue
+        kept.extend(w.removesuffix("'s").removesuffix("’s") for w in words(word))
+    # "the Governor of Washington": "of" names no one (but "The Who" is all stop words, and stays).
+    return [w for w in kept if w not in STOP_WORDS] or kept
+
+
+def same_word(asked: str, said: str) -> bool:
+    if asked == said:
+        return True
+    if terms_of_word(asked) and terms_of_word(asked) == terms_of_word(said):
+        return True  # official ~ officials
+    return min(len(asked), len(said)) >= 5 and fuzz.ratio(asked, said) >= 88
+
+
+# (document, name) -> whether the document uses the name for a person, per open index: the answer
+# does not change, and the search reads the whole document (20 MB for some).
+_PERSON_IN_DOC: weakref.WeakKeyDictionary[Reader, dict[tuple[int, str], bool]] = weakref.WeakKeyDictionary()
+
+
+def is_person_in_doc(reader: Reader, doc_index: int, name: str) -> bool:
+    known = _PERSON_IN_DOC.setdefault(reader, {})
+    key = (doc_index, name)
+    if key not in known:
+        known[key] = is_person_in(reader.text(doc_index), name)
+    return known[key]
+
+
+def is_person_in(text: str, name: str) -> bool:
+    """Does the text use ``name`` as a person's name: after a first name or a title ("Vladimir
+    Putin", "President Putin")?"""
+    if not name.isalpha():
+        return False  # "S-400s", "F-35": things
+    titles = lexicon.word_set("person_titles.txt")
+    not_first = lexicon.word_set("not_first_names.txt")
+    adjective_endings = tuple(lexicon.word_set("adjective_endings.txt"))
+    pattern = r"\b([A-Z][a-z’'-]+\.?)[ \t]+" + re.escape(name[:1].upper() + name[1:]) + r"\b"
+    for match in re.finditer(pattern, text):
+        before = fold(match.group(1)).strip(".")
+        if before in titles:
+            return True
+        looks_like_first_name = not before.endswith(adjective_endings) and before not in STOP_WORDS
+        if looks_like_first_name and before not in not_first:
+            return True
+    return False
