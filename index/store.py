@@ -37,7 +37,7 @@ import shutil
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -335,29 +335,6 @@ def write_json(path: Path, value: object) -> None:
 
 def write_array(generation: Path, name: str, values: npt.ArrayLike, dtype: npt.DTypeLike) -> None:
     np.save(generation / "arrays" / f"{name}.npy", np.asarray(values, dtype=dtype), allow_pickle=False)
-
-
-def write_records(generation: Path, name: str, records: Iterable[object]) -> int:
-    """One JSON record a line, with the byte offset of each line in ``arrays/<name>_offsets``."""
-    offsets = [0]
-    with open(generation / f"{name}.jsonl", "wb") as handle:
-        for record in records:
-            line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
-            handle.write(line)
-            offsets.append(offsets[-1] + len(line))
-    write_array(generation, f"{name}_offsets", offsets, np.int64)
-    return len(offsets) - 1
-
-
-def write_texts(generation: Path, texts: Iterable[str]) -> None:
-    """Document texts back to back, with the byte offset of each in ``arrays/text_offsets``."""
-    offsets = [0]
-    with open(generation / "texts.bin", "wb") as handle:
-        for text in texts:
-            data = text.encode("utf-8")
-            handle.write(data)
-            offsets.append(offsets[-1] + len(data))
-    write_array(generation, "text_offsets", offsets, np.int64)
 
 
 # --- reading -------------------------------------------------------------------------------------

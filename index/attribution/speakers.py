@@ -22,24 +22,6 @@ from index.models import Span
 _NOMINAL = frozenset({"PROPN", "NOUN", "PRON", "NUM", "X"})
 _PERSONAL = frozenset({"he", "she", "they", "it", "we", "i", "you"})
 _RELATIVE = frozenset({"who", "which", "that"})
-# Dependents that are not part of a speaker's mention ("X, who was there, said"; "X and Y").
-_OUTSIDE_MENTION = frozenset(
-    {
-        "acl",
-        "acl:relcl",
-        "appos",
-        "punct",
-        "advmod",
-        "parataxis",
-        "conj",
-        "cc",
-        "nmod",
-        "dep",
-        "list",
-        "case",
-        "mark",
-    }
-)
 _NP_WORDS = frozenset({"DET", "ADJ", "PROPN", "NOUN", "NUM", "PRON"})
 _CLIMB = {"advcl": "participle", "xcomp": "participle", "conj": "coordination", "ccomp": "clause"}
 
@@ -516,27 +498,6 @@ def sentence_text(sentence: Parsed, span: Span) -> str:
     return " ".join(t.text for t in sentence.tokens if span.start <= t.start and t.end <= span.end)
 
 
-def _mention_tokens(sentence: Parsed, head: int) -> list[int]:
-    """The mention: ``head`` with its modifiers, without relative clauses, appositives or "and Y"."""
-    out = [head]
-    stack = [head]
-    while stack:
-        k = stack.pop()
-        for j in sentence.children(k):
-            if sentence.tokens[j].dep in _OUTSIDE_MENTION:
-                continue
-            out.append(j)
-            stack.append(j)
-    out.sort()
-    # keep the contiguous run around the head (a parse may attach far words)
-    lo = hi = out.index(head)
-    while lo > 0 and out[lo - 1] == out[lo] - 1:
-        lo -= 1
-    while hi + 1 < len(out) and out[hi + 1] == out[hi] + 1:
-        hi += 1
-    return out[lo : hi + 1]
-
-
 def _is_title(word: str) -> bool:
     return word.lower().strip(".") in titles()
 
@@ -573,14 +534,3 @@ def _acronym(word: str) -> bool:
 
 def _name_word(pos: str, text: str) -> bool:
     return pos == "PROPN" or (len(text) == 2 and text.endswith(".") and text[0].isupper())
-
-
-def _owner(sentence: Parsed, head: int) -> str | None:
-    """'Putin's press secretary': the possessor a role belongs to, when it is a name."""
-    tokens = sentence.tokens
-    for j in sentence.children(head):
-        if tokens[j].dep == "nmod:poss" and tokens[j].pos == "PROPN":
-            run = _name_run(sentence, j)
-            if run is not None:
-                return sentence_text(sentence, run)
-    return None
