@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import CitebotError, FileSkipped
-from index.formats import READERS
+from index.formats import BINARY_READERS
 
 UPLOAD_DIR = "uploads"
 REMOVED_DIR = ".removed"
@@ -103,7 +103,7 @@ def check_upload(
     if not data.strip():
         raise UploadRefused("the file is empty")
     suffix = sniff_suffix(data, filename)
-    if suffix in READERS:
+    if suffix in BINARY_READERS:
         read_isolated(suffix, data, seconds=seconds, memory=memory)
     return CheckedUpload(safe_stem(filename), suffix, data, hashlib.sha256(data).hexdigest())
 
@@ -137,7 +137,7 @@ def _child(suffix: str, memory: int, cpu_seconds: int) -> int:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
     data = sys.stdin.buffer.read()
     try:
-        READERS[suffix]("upload" + suffix, data)
+        BINARY_READERS[suffix]("upload" + suffix, data)
     except FileSkipped as err:
         print(f"refused: {' '.join(str(err).split())}")
         return 0

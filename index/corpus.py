@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.errors import CorpusError, FileSkipped
-from index.formats import READERS
+from index.formats import BINARY_READERS
 
 if TYPE_CHECKING:
     from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -36,7 +36,7 @@ from index.models import Document, SkippedFile, Span
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", *READERS)
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", *BINARY_READERS)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # Deeper folders are almost surely a loop or an accident (an unpacked archive bomb); reported, not read.
 MAX_DEPTH = 64
@@ -235,14 +235,14 @@ def load_file(source: SourceFile) -> tuple[list[Document], list[SkippedFile]]:
 
 
 def _documents_of(source: SourceFile, data: bytes) -> tuple[list[Document], list[SkippedFile]]:
-    binary_reader = READERS.get(source.path.suffix.lower())
+    binary_reader = BINARY_READERS.get(source.path.suffix.lower())
     if binary_reader is not None:  # PDF, DOCX: index.formats
         return binary_reader(source.rel, data)
     if b"\x00" in data[:8192]:
         raise FileSkipped("binary file (contains NUL bytes)")
     suffix = source.path.suffix.lower()
     text = _decode_html(data) if suffix in (".html", ".htm") else _decode_utf8(data)
-    reader = _READERS.get(suffix, _read_text)
+    reader = _TEXT_READERS.get(suffix, _read_text)
     documents, problems = reader(source.rel, text)
     documents = [d for d in documents if d.paragraphs]
     if not documents:
@@ -558,8 +558,9 @@ def _lines(numbers: list[int]) -> str:
     return ("line " if len(numbers) == 1 else "lines ") + shown + (f" and {more:,} more" if more > 0 else "")
 
 
-# Suffix -> reader. Another format plugs in here with its own reader function.
-_READERS = {
+# Suffix -> reader of decoded text. Another text format plugs in here; binary formats (PDF, DOCX)
+# are index.formats.BINARY_READERS, which take the bytes.
+_TEXT_READERS = {
     ".txt": _read_text,
     ".md": _read_markdown,
     ".markdown": _read_markdown,

@@ -265,7 +265,7 @@ def test_build_summary_counts_files_lost_to_our_bugs(
     def broken(doc: str, text: str) -> object:
         raise KeyError("our bug")
 
-    monkeypatch.setitem(corpus._READERS, ".txt", broken)
+    monkeypatch.setitem(corpus._TEXT_READERS, ".txt", broken)
     (corpus_dir / "extra.md").write_text("Extra\n\nPuffins nest on cliffs.\n", "utf-8")
     assert main(["index", "build", *paths]) == 0
     out = capsys.readouterr().out

@@ -222,7 +222,7 @@ def test_a_bug_in_a_reader_costs_only_its_file(
     def broken(doc: str, text: str) -> tuple[list[Document], list[SkippedFile]]:
         raise ZeroDivisionError("our bug")
 
-    monkeypatch.setitem(corpus_module._READERS, ".html", broken)
+    monkeypatch.setitem(corpus_module._TEXT_READERS, ".html", broken)
     built = build_index(corpus, tmp_path / "index")
     reasons = {s.path: s.reason for s in built.report.skipped}  # type: ignore[union-attr]
     assert reasons["page.html"] == corpus_module.INTERNAL_ERROR

@@ -28,4 +28,4 @@ def _read_docx(rel: str, data: bytes) -> tuple[list[Document], list[SkippedFile]
 
 
 # Imported on first use: a corpus of text files never pays for pypdf or python-docx.
-READERS: dict[str, Reader] = {".pdf": _read_pdf, ".docx": _read_docx}
+BINARY_READERS: dict[str, Reader] = {".pdf": _read_pdf, ".docx": _read_docx}
