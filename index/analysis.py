@@ -11,7 +11,7 @@ base ("went" -> "go") before Snowball stemming.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -240,6 +240,17 @@ def iter_tokens(text: str, offset: int = 0) -> Iterator[Token]:
         start, end = match.span()
         for term in terms_of_word(match.group()):
             yield Token(term, start + offset, end + offset)
+
+
+def matched_words(text: str, start: int, end: int, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """The (start, end) of each word in ``text[start:end]`` that yields one of ``terms``, once each
+    (a word such as "S-400" yields several terms), in order: what a hit highlights."""
+    wanted = set(terms)
+    spans: dict[tuple[int, int], None] = {}
+    for token in iter_tokens(text[start:end], start):
+        if token.term in wanted:
+            spans[(token.start, token.end)] = None
+    return list(spans)
 
 
 def analyze(text: str) -> list[str]:

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index import store
-from index.analysis import analyze, iter_tokens
+from index.analysis import analyze, matched_words
 from index.answering import answer_question, find_support
 from index.attribution.parse import model_version
 from index.bm25 import BM25Scorer
@@ -625,12 +625,7 @@ class Index:
         """A verbatim Hit for ``span`` of a document, with the spans of ``terms`` marked."""
         text = self.text(doc_index)
         meta = self.meta(doc_index)
-        wanted = set(terms)
-        matches = tuple(
-            Span(t.start, t.end)
-            for t in _dedupe_tokens(iter_tokens(text[span.start : span.end], span.start))
-            if t.term in wanted
-        )
+        matches = tuple(Span(s, e) for s, e in matched_words(text, span.start, span.end, terms))
         return Hit(
             text=text[span.start : span.end],
             doc=meta["doc"],
@@ -716,13 +711,3 @@ def query_terms(query: str) -> list[str]:
     if not terms:
         raise BadQuery("There is nothing to search for in that: try some distinctive words.")
     return terms
-
-
-def _dedupe_tokens(tokens: Iterable[Any]) -> list[Any]:
-    seen: set[tuple[int, int]] = set()
-    out = []
-    for token in tokens:
-        if (token.start, token.end) not in seen:
-            seen.add((token.start, token.end))
-            out.append(token)
-    return out

@@ -19,9 +19,9 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from opensearchpy import OpenSearch, helpers
 
-from index.analysis import iter_tokens
+from index.analysis import matched_words
 from index.corpus import file_stamps
-from index.engine import _dedupe_tokens, pipeline_fingerprint, query_terms
+from index.engine import pipeline_fingerprint, query_terms
 from index.errors import IndexMissing, UnknownDocument
 from index.models import (
     Answer,
@@ -270,12 +270,7 @@ class OpenSearchIndex:
     ) -> Hit:
         record = self._doc(doc_index)
         text = record["data"]["text"]
-        wanted = set(terms)
-        matches = tuple(
-            Span(t.start, t.end)
-            for t in _dedupe_tokens(iter_tokens(text[span.start : span.end], span.start))
-            if t.term in wanted
-        )
+        matches = tuple(Span(s, e) for s, e in matched_words(text, span.start, span.end, terms))
         return Hit(
             text=text[span.start : span.end],
             doc=record["doc"],
