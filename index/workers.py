@@ -50,8 +50,9 @@ class Outcome:
 # --- parsing one document (both sides) ---------------------------------------------------------
 
 
-class _OverBudget(Exception):
-    pass
+class _OverBudget(BaseException):
+    """The document's time is up. A BaseException, like KeyboardInterrupt, so that code which falls
+    back on any Exception (the attribution's parse falls back to its rules) cannot swallow it."""
 
 
 def parse_one(document: Document, budget_s: float | None, alarm: _Alarm | None = None) -> Outcome:

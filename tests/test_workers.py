@@ -77,6 +77,21 @@ def test_over_budget_documents_are_indexed_without_attribution() -> None:
     assert unlimited.parsed is not None and unlimited.parsed.quotes and unlimited.note is None
 
 
+def test_the_budget_is_not_swallowed_by_the_parse_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import index.quotes
+
+    def slow_parse(sentences: object) -> list[list[tuple[int, int, str, str, str, str, int]]]:
+        time.sleep(5)  # a parse that takes too long: the budget must end it, not the rule fallback
+        return []
+
+    monkeypatch.setattr(index.quotes, "load_parser", lambda: slow_parse)
+    started = time.perf_counter()
+    outcome = parse_one(_documents()[0], budget_s=0.3)
+    assert time.perf_counter() - started < 3
+    assert outcome.parsed is not None and not outcome.parsed.quotes
+    assert outcome.note is not None and "without quote attribution" in outcome.note
+
+
 def test_a_slow_document_in_a_worker_is_indexed_without_attribution() -> None:
     ((batch,),) = parse_in_workers([Job(["a.txt"], _documents()[:1])], 2, 1e-9)
     assert batch.texts and len(batch.chunk_lengths) and not batch.quote_lines
