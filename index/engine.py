@@ -231,7 +231,10 @@ def _parsed_batches(
     to_parse = sum(s.size for s in sources if reused(s) is None)
     total = max(1, sum(s.size for s in sources))
     workers = min(os.cpu_count() or 1, 8)
-    if workers < 2 or to_parse < _PARALLEL_CHARS:
+    # The budget is a signal, which only a process's main thread receives: a build started from
+    # another thread (the bot's reindex) parses in worker processes, however little, so it holds.
+    budget_holds_here = budget_s is None or threading.current_thread() is threading.main_thread()
+    if to_parse == 0 or (budget_holds_here and (workers < 2 or to_parse < _PARALLEL_CHARS)):
         parts: Iterator[list[Batch]] = (
             [item if isinstance(item, Batch) else parse_job(item, budget_s)] for item in items()
         )

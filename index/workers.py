@@ -81,8 +81,8 @@ def _with_terms(parsed: ParsedDocument) -> ParsedDocument:
 
 class _Alarm:
     """Interrupts a parse that overruns its budget with _OverBudget (SIGALRM). Only the main
-    thread of a process can be interrupted, so elsewhere (a build in the bot's worker thread) the
-    budget is not enforced. The handler is installed once for many documents."""
+    thread of a process can be interrupted, so a build started from another thread (the bot's
+    reindex) parses in worker processes instead. The handler is installed once for many documents."""
 
     def __init__(self) -> None:
         self._usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
@@ -158,10 +158,7 @@ class _Worker:
 
     def send(self, task: _Task, budget_s: float | None) -> bool:
         self.task = task
-        documents = [
-            (d.doc, d.title, d.text, [(p.start, p.end) for p in d.paragraphs], d.url)
-            for d in task.job.documents
-        ]
+        documents = [_plain(d) for d in task.job.documents]
         try:
             _write_frame(self.stdin, (list(task.job.rels), documents, budget_s))
         except (BrokenPipeError, OSError):
@@ -312,25 +309,27 @@ def serve() -> None:
             rels, documents, budget_s = _read_frame(channel_in)
         except EOFError:
             return
-        job = Job(
-            rels, [Document(d, t, x, tuple(Span(s, e) for s, e in p), u) for d, t, x, p, u in documents]
-        )
+        job = Job(rels, [_document(plain) for plain in documents])
         try:
             _write_frame(channel_out, parse_job(job, budget_s))
         except BrokenPipeError:
             return
 
 
-_Plain = tuple[str, str, str, list[tuple[int, int]], str | None]
+# A Document as plain values for the pipe: every field, pages included (a PDF cites its pages).
+_Plain = tuple[str, str, str, list[tuple[int, int]], str | None, list[tuple[int, int]]]
 
 
 def _plain(d: Document) -> _Plain:
-    return d.doc, d.title, d.text, [(p.start, p.end) for p in d.paragraphs], d.url
+    spans = [(p.start, p.end) for p in d.paragraphs]
+    return d.doc, d.title, d.text, spans, d.url, [(p.start, p.end) for p in d.pages]
 
 
 def _document(plain: _Plain) -> Document:
-    doc, title, text, paragraphs, url = plain
-    return Document(doc, title, text, tuple(Span(s, e) for s, e in paragraphs), url)
+    doc, title, text, paragraphs, url, pages = plain
+    return Document(
+        doc, title, text, tuple(Span(s, e) for s, e in paragraphs), url, tuple(Span(s, e) for s, e in pages)
+    )
 
 
 def _exit_with_parent(parent: int) -> None:

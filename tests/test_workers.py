@@ -92,6 +92,30 @@ def test_the_budget_is_not_swallowed_by_the_parse_fallback(monkeypatch: pytest.M
     assert outcome.note is not None and "without quote attribution" in outcome.note
 
 
+def test_a_document_comes_back_from_a_worker_with_every_field() -> None:
+    text = "Report\n\nPage one says little.\n\nPage two: \u201cWe are done,\u201d Lopez said.\n"
+    paragraphs = (Span(0, 6), Span(8, 29), Span(31, len(text) - 1))
+    paged = Document(
+        "r.pdf", "Report", text, paragraphs, "https://example.org/r", (Span(0, 29), Span(31, len(text)))
+    )
+    ((batch,),) = parse_in_workers([Job(["r.pdf"], [paged])], 2, None)
+    assert documents_of(batch) == [paged]
+
+
+def test_the_budget_holds_for_a_build_started_from_another_thread(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(_documents()[0].text, "utf-8")
+    built: list[object] = []
+    thread = threading.Thread(
+        target=lambda: built.append(build_index(corpus, tmp_path / "index", file_budget_s=1e-9).report)
+    )
+    thread.start()  # as the bot's reindex does: no SIGALRM reaches this thread
+    thread.join(120)
+    (report,) = built
+    assert [s.reason for s in report.skipped] == ["indexed without quote attribution: it took over 1e-09 s"]  # type: ignore[attr-defined]
+
+
 def test_a_slow_document_in_a_worker_is_indexed_without_attribution() -> None:
     ((batch,),) = parse_in_workers([Job(["a.txt"], _documents()[:1])], 2, 1e-9)
     assert batch.texts and len(batch.chunk_lengths) and not batch.quote_lines
