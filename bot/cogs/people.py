@@ -36,8 +36,12 @@ class SpeakerDirectory:
         self._lock = asyncio.Lock()
 
     def _index(self) -> Index:
-        # The live engine is an index.Index; the service's Protocol names only what answering needs.
-        return cast("Index", self.bot.service.engine)
+        # The embedded engine is an index.Index; the service's Protocol names only what answering
+        # needs, and the OpenSearch reader cannot list every quote yet.
+        engine = self.bot.service.engine
+        if not hasattr(engine, "quotes"):
+            raise CitebotError("Speaker listings need the embedded index; this bot searches OpenSearch.")
+        return cast("Index", engine)
 
     async def snapshot(self) -> tuple[Index, list[Speaker]]:
         """The current index and its speakers, together: a speaker's quote ids mean something only

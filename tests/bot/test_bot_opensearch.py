@@ -88,3 +88,11 @@ async def test_reindex_on_opensearch_swaps_in_a_new_build(
     assert after != before and not client.indices.exists(index=before)
     answered = reply_of(await admin.slash(channel, "ask", question=QUESTION))
     assert "sale process does not affect" in text_of(answered)
+
+
+async def test_speakers_on_opensearch_say_they_need_the_embedded_index(
+    env: simcord.Env, bot: Citebot, channel: simcord.ChannelHandle, alice: simcord.MemberActor
+) -> None:
+    reply = reply_of(await alice.slash(channel, "speakers"))
+    assert reply.ephemeral and "need the embedded index" in reply.content
+    assert handled_errors(env) == []  # answered by the command itself: no error reached the handler
