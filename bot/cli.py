@@ -162,6 +162,17 @@ def _corpus_label(paths: Paths) -> str:
 # --- commands ---------------------------------------------------------------------------------------
 
 
+def _budget(value: str) -> float:
+    """``--file-budget``: seconds, 0 for no limit."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not seconds >= 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError("give a number of seconds, or 0 for no limit")
+    return seconds
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     paths = resolve_paths(args.corpus, args.index)
     if _uses_opensearch():
@@ -173,9 +184,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     from index import build_index
 
     with _progress(sys.stderr) as progress:
-        report = build_index(paths.corpus, paths.index, progress=progress, repair=args.repair).report
-    assert report is not None
-    _print_build(args, paths, str(paths.index), report)
+        # 0 is no limit; not given, the engine's default
+        budget = {} if args.file_budget is None else {"file_budget_s": args.file_budget or None}
+        built = build_index(paths.corpus, paths.index, progress=progress, repair=args.repair, **budget)
+    assert built.report is not None
+    _print_build(args, paths, str(paths.index), built.report)
     return 0
 
 
@@ -437,6 +450,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--repair",
         action="store_true",
         help="rebuild from scratch, trusting nothing in the old index, and fix the index folder's layout",
+    )
+    build.add_argument(
+        "--file-budget",
+        type=_budget,
+        metavar="SECONDS",
+        help="time a document may take to have its quotes attributed before it is indexed without "
+        "them and reported (default 30; 0: no limit)",
     )
     build.set_defaults(func=cmd_build)
     publish = index_sub.add_parser("publish", help="OpenSearch only: serve a build made with --part I/N")

@@ -83,6 +83,18 @@ def test_build_reports_skipped_files(paths: list[str], corpus_dir: Path) -> None
     assert "2 documents" in run.stdout and "bad.txt" in run.stdout
 
 
+def test_build_takes_a_time_budget_per_document(paths: list[str]) -> None:
+    tight = citebot("index", "build", *paths, "--json", "--file-budget", "0.000001")
+    assert tight.returncode == 0, tight.stderr
+    report = json.loads(tight.stdout)
+    assert report["quotes"] == 0
+    assert all("without quote attribution" in s["reason"] for s in report["skipped"]) and report["skipped"]
+    unlimited = citebot("index", "build", *paths, "--json", "--repair", "--file-budget", "0")
+    assert json.loads(unlimited.stdout)["quotes"] > 0 and not json.loads(unlimited.stdout)["skipped"]
+    bad = citebot("index", "build", *paths, "--file-budget", "soon")
+    assert bad.returncode == 2 and "not a number of seconds" in bad.stderr
+
+
 def test_search_json(paths: list[str]) -> None:
     run = citebot("search", *paths, "--json", "-k", "3", "S-400")
     assert run.returncode == 0, run.stderr
