@@ -57,6 +57,14 @@ def write_corpus(root: Path) -> Path:
     return root
 
 
+@pytest.fixture
+def own_corpus(tmp_path: Path) -> Path:
+    """A small corpus of this test's own, free to change: the two sample articles."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(sample_corpus_dir(), corpus)
+    return corpus
+
+
 @pytest.fixture(scope="session")
 def shared_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(corpus_dir, index_dir) of the test corpus, built once; tests must not rebuild it."""

@@ -14,17 +14,9 @@ from conftest import handled_errors, last_bot_message, reply_of, text_of, was_de
 from bot import Settings, create_bot
 from bot.app import Citebot
 from bot.service import Engine, IndexService, ReindexRunning
-from index import build_index, sample_corpus_dir
+from index import build_index
 
 KALIN_QUESTION = "what did Kalin say about Patriots?"
-
-
-@pytest.fixture
-def own_corpus(tmp_path: Path) -> Path:
-    """A small corpus of this test's own, free to change: the two sample articles."""
-    corpus = tmp_path / "corpus"
-    shutil.copytree(sample_corpus_dir(), corpus)
-    return corpus
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ hostile uploads, the audit log and /sources."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from docfiles import docx_bytes, pdf_bytes, zip_bomb_docx
 
 from bot import Settings
 from bot.app import Citebot
-from index import sample_corpus_dir
 
 PDF_PAGES = [
     [
@@ -26,13 +24,6 @@ PDF_PAGES = [
         "on Tuesday.",
     ],
 ]
-
-
-@pytest.fixture
-def own_corpus(tmp_path: Path) -> Path:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(sample_corpus_dir(), corpus)
-    return corpus
 
 
 @pytest.fixture

@@ -12,16 +12,8 @@ from conftest import handled_errors, reply_of, text_of
 
 from bot import Settings
 from bot.app import Citebot
-from index import sample_corpus_dir
 
 KALIN_QUESTION = "what did Kalin say about Patriots?"
-
-
-@pytest.fixture
-def own_corpus(tmp_path: Path) -> Path:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(sample_corpus_dir(), corpus)
-    return corpus
 
 
 @pytest.fixture
