@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from index.analysis import analyze
+from index.answering import kinds
 from index.answering.question import Question
 from index.answering.speakers import quotes_by
 from index.answering.terms import Terms
-from index.models import Quote, Span
+from index.models import Quote, Span, paragraph_at
 
 if TYPE_CHECKING:
     from index.reader import Reader
@@ -52,15 +53,21 @@ def said_by(reader: Reader, q: Question) -> list[Candidate]:
 
 def quoted_about(reader: Reader, q: Question) -> list[Candidate]:
     """Attributed quotes inside the passages BM25 ranks highest for the topic."""
-    quotes: list[Quote] = []
+    quotes: dict[tuple[str, int, int, int], Quote] = {}
+    passages: dict[int, list[Span]] = {}
     for chunk_id, _ in reader.top_passages(q.terms.query(), RETRIEVE):
         chunk = reader.chunk(chunk_id)
-        quotes.extend(
-            quote
-            for quote in reader.doc_quotes(chunk.doc_index)
-            if quote.speaker and quote.sentence_start < chunk.end and chunk.start < quote.sentence_end
-        )
-    return attributions(reader, quotes)
+        passages.setdefault(chunk.doc_index, []).append(Span(chunk.start, chunk.end))
+        # A quotation left open in an earlier paragraph may run on into this passage.
+        reach = chunk.start - _OPEN_QUOTATION_CHARS
+        for quote in reader.doc_quotes(chunk.doc_index):
+            if quote.speaker and quote.sentence_start < chunk.end and reach < quote.sentence_end:
+                quotes[(quote.doc, quote.start, quote.end, quote.sentence_start)] = quote
+    return [
+        c
+        for c in attributions(reader, quotes.values())
+        if any(c.span.start < p.end and p.start < c.span.end for p in passages.get(c.doc_index, ()))
+    ]
 
 
 def attributions(reader: Reader, quotes: Iterable[Quote]) -> list[Candidate]:
@@ -79,12 +86,14 @@ def attributions(reader: Reader, quotes: Iterable[Quote]) -> list[Candidate]:
         doc_index = reader.doc_index(group[0].doc)
         text = reader.text(doc_index)
         first = min(group, key=lambda quote: quote.sentence_start)
-        for span in _runs(text, group):
+        paragraphs = reader.paragraphs_of(doc_index)
+        for run in _runs(text, group):
+            span = _through_open_quotation(text, paragraphs, run)
             if (doc_index, span.start, span.end) not in made:
                 words = text[span.start : span.end]
                 counts = Counter(analyze(words))
                 made[(doc_index, span.start, span.end)] = Candidate(
-                    doc_index, span, words, frozenset(counts), counts, first.speaker, first.cue
+                    doc_index, span, words, _terms(words, counts), counts, first.speaker, first.cue
                 )
     return sorted(made.values(), key=lambda c: (c.doc_index, c.span.start))
 
@@ -104,6 +113,40 @@ def _runs(text: str, group: Sequence[Quote]) -> list[Span]:
                 continue
         runs.append(Span(start, end))
     return runs
+
+
+def _through_open_quotation(text: str, paragraphs: Sequence[Span], run: Span) -> Span:
+    """The run, and the paragraphs its quotation goes on into: news leaves a quotation open at the
+    end of a paragraph that the next one continues ('…said, "We were playing …' / 'If we were …"'),
+    up to the paragraph that closes it, at most ``_OPEN_PARAGRAPHS`` of them."""
+    number = paragraph_at(paragraphs, run.end - 1) if paragraphs else 0
+    if (
+        not number
+        or text[run.end : paragraphs[number - 1].end].strip()
+        or not _left_open(text[run.start : run.end])
+    ):
+        return run
+    end = run.end
+    for para in paragraphs[number : number + _OPEN_PARAGRAPHS]:
+        end = para.end
+        if _closes(text[para.start : para.end]) or end - run.start > _OPEN_QUOTATION_CHARS:
+            break
+    return Span(run.start, end)
+
+
+# A quotation left open runs on over this many more paragraphs at most, and this many characters.
+_OPEN_PARAGRAPHS = 3
+_OPEN_QUOTATION_CHARS = 2000
+
+
+def _left_open(said: str) -> bool:
+    """Does ``said`` open a quotation it does not close?"""
+    return said.count("“") > said.count("”") or said.count('"') % 2 == 1
+
+
+def _closes(said: str) -> bool:
+    """Does this paragraph of a running quotation close it (a closing mark it does not open)?"""
+    return said.count("”") > said.count("“") or said.count('"') % 2 == 1
 
 
 def _on_topic_first(reader: Reader, quotes: Sequence[Quote], terms: Terms) -> list[Quote]:
@@ -134,7 +177,9 @@ def sentences_about(reader: Reader, terms: Terms) -> list[Candidate]:
                 continue
             words = text[sentence.start : sentence.end]
             counts = Counter(analyze(words))
-            one = Candidate(chunk.doc_index, sentence, words, frozenset(counts), counts, retrieval_rank=rank)
+            one = Candidate(
+                chunk.doc_index, sentence, words, _terms(words, counts), counts, retrieval_rank=rank
+            )
             found[(chunk.doc_index, sentence.start, sentence.end)] = one
             pair = _with_next_sentence(text, sentences, i, terms, one)
             if pair is not None:
@@ -154,7 +199,7 @@ def _with_next_sentence(
     if "\n\n" in text[one.span.end : following.start].replace("\r", "").replace(" ", ""):
         return None  # another paragraph
     more_counts = Counter(analyze(text[following.start : following.end]))
-    more = set(more_counts)
+    more = set(_terms(text[following.start : following.end], more_counts))
     if not terms.matched(more) - terms.matched(have):
         return None
     if terms.coverage(have | more) < coverage + _PAIR_GAIN:
@@ -163,5 +208,16 @@ def _with_next_sentence(
     words = text[span.start : span.end]
     counts = Counter(one.counts) + more_counts
     return Candidate(
-        one.doc_index, span, words, frozenset(counts), counts, retrieval_rank=one.retrieval_rank, pair=True
+        one.doc_index,
+        span,
+        words,
+        _terms(words, counts),
+        counts,
+        retrieval_rank=one.retrieval_rank,
+        pair=True,
     )
+
+
+def _terms(text: str, counts: Mapping[str, int]) -> frozenset[str]:
+    """A candidate's analyzed terms, with the markers of the kinds of fact it holds."""
+    return frozenset(counts) | kinds.markers(text)

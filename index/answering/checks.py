@@ -3,14 +3,13 @@ reason it does not, worded to be shown to the user."""
 
 from __future__ import annotations
 
-import functools
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from index.analysis import fold, words
-from index.answering import lexicon
+from index.answering import kinds
 from index.answering.candidates import Candidate
 from index.answering.question import Question, negated
 from index.answering.speakers import is_person_in_doc
@@ -43,9 +42,10 @@ def covers(share: float) -> Check:
 
 
 def holds_focus(_reader: Reader, q: Question, c: Candidate) -> str | None:
-    """The question's rarest term, what it is most specifically about, is in the candidate."""
+    """The question's rarest term, what it is most specifically about, is in the candidate, and
+    some word of the question is said there: a date alone does not answer "the deadline"."""
     focus = q.terms.focus()
-    if focus and q.terms.matched(set(c.terms)) & focus:
+    if focus and q.terms.matched(set(c.terms)) & focus and q.terms.said(set(c.terms)):
         return None
     return f"it does not mention {_shown(q, focus)}" if focus else "the corpus has none of its words"
 
@@ -135,7 +135,7 @@ def first_failure(reader: Reader, q: Question, c: Candidate, checks: Sequence[Ch
 
 def has_kind(text: str, q: Question) -> bool:
     """Does the text hold the kind of fact asked for, beyond what the question already says?"""
-    p = _kind_patterns()
+    p = kinds.patterns()
     asked = set(fold(q.text).split())
     if q.wanted == "date":
         return any(fold(m.group()) not in fold(q.text) for m in p.date.finditer(text)) or (
@@ -150,36 +150,6 @@ def has_kind(text: str, q: Question) -> bool:
     if q.wanted == "name":
         return any(not set(fold(m.group()).split()) <= asked for m in p.name.finditer(text))
     return True
-
-
-class _KindPatterns:
-    def __init__(self) -> None:
-        months = lexicon.alternatives("months.txt")
-        self.date = re.compile(
-            rf"\b(?:(?:{months})\.?\s+\d{{1,2}}\b|\d{{1,2}}\s+(?:{months})\b|(?:1[5-9]|20)\d\d\b|"
-            rf"\d{{1,2}}/\d{{1,2}}\b|(?:{lexicon.alternatives('time_words.txt')})\b|"
-            r"(?:last|next|this|coming)\s+(?:week|month|year|spring|summer|autumn|fall|winter|weekend)|"
-            r"\d+\s+(?:days?|weeks?|months?|years?|hours?)\s+(?:ago|later|earlier)|"
-            rf"(?:in|since|by|until|from)\s+(?:{months})\b|"
-            r"\d{1,2}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am|pm)\b)",
-            re.I,
-        )
-        self.number = re.compile(
-            rf"(?<![\w-])(?:\d[\d,.]*|{lexicon.alternatives('number_words.txt')})\b", re.I
-        )
-        currencies = lexicon.alternatives("currencies.txt")
-        self.money = re.compile(
-            rf"[$€£¥₹]\s?\d|\b\d[\d,.]*\s*(?:{currencies})\b|\b(?:usd|eur|gbp)\s?\d", re.I
-        )
-        self.name = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
-        self.place = re.compile(
-            r"\b(?:in|at|to|from|near|inside|outside)\s+(?:the\s+)?(?:\d{4}\s+)?[A-Z][\w’'-]+"
-        )
-
-
-@functools.cache
-def _kind_patterns() -> _KindPatterns:
-    return _KindPatterns()
 
 
 def _shown(q: Question, terms: set[str]) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from index.analysis import STOP_WORDS, analyze, fold, words
 from index.answering import lexicon
+from index.answering.kinds import Kind
 from index.answering.terms import Terms, content_terms
 from index.errors import BadQuery
 
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from index.reader import Reader
 
 Shape = Literal["say", "who_said", "fact", "search"]
-Kind = Literal["date", "money", "number", "place", "name"]
 
 
 @dataclass(frozen=True, slots=True)

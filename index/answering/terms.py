@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from index.analysis import analyze, iter_tokens, terms_of_word
-from index.answering import lexicon
+from index.answering import kinds, lexicon
 
 if TYPE_CHECKING:
     from index.reader import Reader
@@ -24,6 +24,8 @@ class Terms:
     weights: Mapping[str, float] = field(default_factory=dict)
     variants: Mapping[str, frozenset[str]] = field(default_factory=dict)
     asked: Mapping[str, str] = field(default_factory=dict)  # term -> the word as the question wrote it
+    # Terms that name a kind of fact ("deadline", "number"): a candidate holding that kind matches them.
+    kind_terms: frozenset[str] = frozenset()
 
     @property
     def total(self) -> float:
@@ -31,6 +33,14 @@ class Terms:
 
     def matched(self, sentence_terms: set[str]) -> set[str]:
         return {t for t, forms in self.variants.items() if forms & sentence_terms}
+
+    def said(self, sentence_terms: set[str]) -> set[str]:
+        """The terms matched by a word, not only by holding a kind of fact (a date for "deadline")."""
+        return {
+            t
+            for t, forms in self.variants.items()
+            if any(kinds.is_word(f) and f in sentence_terms for f in forms)
+        }
 
     def coverage(self, sentence_terms: set[str]) -> float:
         total = self.total
@@ -45,7 +55,7 @@ class Terms:
         return {t for t, w in present.items() if w >= 0.9 * top}
 
     def query(self) -> list[str]:
-        return sorted({v for forms in self.variants.values() for v in forms})
+        return sorted({v for forms in self.variants.values() for v in forms if not kinds.is_marker(v)})
 
 
 def content_terms(reader: Reader, text: str, drop: Iterable[str] = ()) -> Terms:
@@ -55,6 +65,7 @@ def content_terms(reader: Reader, text: str, drop: Iterable[str] = ()) -> Terms:
     weights: dict[str, float] = {}
     variants: dict[str, frozenset[str]] = {}
     asked: dict[str, str] = {}
+    kind_terms: set[str] = set()
     for word, term in _terms_with_words(text):
         if term in dropped or term in weights:
             continue
@@ -63,8 +74,12 @@ def content_terms(reader: Reader, text: str, drop: Iterable[str] = ()) -> Terms:
         df = max((reader.term_doc_freq(f) for f in forms), default=0)
         # A term the corpus lacks weighs like the rarest: missing it costs the most.
         weights[term] = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+        kind = kinds.term_kinds().get(term)
+        if kind is not None:
+            forms |= {kinds.marker(kind)}
+            kind_terms.add(term)
         variants[term] = forms
-    return Terms(weights, variants, asked)
+    return Terms(weights, variants, asked, frozenset(kind_terms))
 
 
 def _terms_with_words(text: str) -> list[tuple[str, str]]:
@@ -83,18 +98,17 @@ def sentence_terms(text: str) -> set[str]:
 
 
 def _variants(vocab: Sequence[str], term: str) -> frozenset[str]:
-    """``term``, the vocabulary terms sharing its stem ('deliv' ~ 'deliveri') and its synonyms
-    ('kill' ~ 'die'), as far as the index has them."""
+    """``term``, the vocabulary terms sharing its stem ('deliv' ~ 'deliveri', 'close' ~ 'closur'),
+    its other spelling ('iodiz' ~ 'iodis') and its synonyms ('kill' ~ 'die'), as far as the index
+    has them."""
     found = {other for other in synonyms().get(term, ()) if _in_vocab(vocab, other)}
-    if _in_vocab(vocab, term):
-        found.add(term)
+    found |= {spelling for spelling in _spellings(term) if _in_vocab(vocab, spelling)}
     if len(term) >= 5 and not term.isdigit():
         endings = lexicon.word_set("stem_endings.txt")
-        i = bisect_left(vocab, term[:5])
-        while i < len(vocab) and vocab[i].startswith(term[:5]):
+        i = bisect_left(vocab, term[:4])
+        while i < len(vocab) and vocab[i].startswith(term[:4]):
             other = vocab[i]
-            shorter, longer = sorted((term, other), key=len)
-            if longer.startswith(shorter) and longer[len(shorter) :] in endings:
+            if _same_stem(term, other, endings):
                 found.add(other)
             i += 1
         # A shorter form sorts before the prefix scan: "denial" ~ "deni" (denied).
@@ -103,6 +117,28 @@ def _variants(vocab: Sequence[str], term: str) -> frozenset[str]:
             if base != term and len(base) >= 4 and _in_vocab(vocab, base):
                 found.add(base)
     return frozenset(found)
+
+
+def _same_stem(term: str, other: str, endings: frozenset[str]) -> bool:
+    """Do two stems differ only by an ending ('deliv' ~ 'deliveri'), the shorter one perhaps by
+    its final e ('close' ~ 'closur': close, closure)?"""
+    shorter, longer = sorted((term, other), key=len)
+    bases = (shorter, shorter[:-1]) if shorter.endswith("e") else (shorter,)
+    return any(
+        len(base) >= 4 and longer.startswith(base) and (longer == base or longer[len(base) :] in endings)
+        for base in bases
+    )
+
+
+def _spellings(term: str) -> set[str]:
+    """The term, and its British or American spelling: the analyzer knows the common ones, not
+    every -ise verb ('iodise' stems to 'iodis', 'iodising' to 'iodiz')."""
+    out = {term}
+    if "iz" in term:
+        out.add(term.replace("iz", "is"))
+    if "is" in term[2:]:
+        out.add(term[:2] + term[2:].replace("is", "iz"))
+    return out
 
 
 @functools.cache
