@@ -239,7 +239,8 @@ def find_quotes(
 
 
 def _with_roles(quote: Quote, names: NameIndex) -> Quote:
-    """The quote with the words its document describes the speaker with."""
+    """The quote with the words its document describes the speaker with, and whom they speak for."""
+    quote = names.with_links(quote)
     if not quote.speaker:
         return quote
     described = names.described(quote.speaker)

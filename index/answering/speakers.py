@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Iterable, Sequence, Set
+from dataclasses import replace
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -34,16 +35,24 @@ def quotes_by(reader: Reader, name: str) -> list[Quote]:
     spoken_for = _spoken_for(quotes)
     # A prolific speaker has thousands of quotes but few ways of being named: decide each once.
     decided: dict[tuple[str | None, ...], bool] = {}
+    for_whom: dict[tuple[str | None, ...], str | None] = {}
     kept: dict[int, Quote] = {}
     for i, q in zip(ids, quotes, strict=True):
         key = (q.doc, q.speaker, q.speaker_as_written, q.relay, q.speaker_roles, q.speaks_for)
         if key not in decided:
             not_them = spoken_for.get((q.doc, q.speaker), set())
-            decided[key] = speaker_matches(name, q, spoken_for=not_them) or _speaks_for_institution(
-                reader, name, q
+            served = (
+                None
+                if speaker_matches(name, q, spoken_for=not_them)
+                else _institution_served(reader, name, q)
             )
+            decided[key] = served is None and speaker_matches(name, q, spoken_for=not_them)
+            for_whom[key] = served
         if decided[key]:
             kept[i] = q
+        elif for_whom[key] is not None:
+            # The spokesman's words, shown as his, for the institution asked about.
+            kept[i] = replace(q, speaker=f"{q.speaker or 'a spokesperson'} (for {name})")
     for i, q in _named_in_full(reader, name):
         kept[i] = q
     if not kept:
@@ -192,7 +201,7 @@ def speaker_matches(
     secretary", which must not make them Putin)."""
     asked = name_words(name)
     if not asked or _names_whom_they_speak_for(asked, set(words(quote.speaks_for or "")) | spoken_for):
-        return False  # Peskov's words are not Putin's (see _speaks_for_institution)
+        return False  # Peskov's words are not Putin's (see _institution_served)
     said = speaker_words(quote) | known_as
     if all(any(same_word(a, s) for s in said) for a in asked):
         return True
@@ -222,18 +231,26 @@ def _names_whom_they_speak_for(asked: Sequence[str], said_for: Set[str]) -> bool
     return bool(said_for) and all(any(same_word(a, s) for s in said_for) for a in asked)
 
 
-def _speaks_for_institution(reader: Reader, name: str, quote: Quote) -> bool:
-    """A spokesman's words answer for the institution he speaks for ("what did the Kremlin say"),
-    never for a person ("what did Putin say" is not answered with Peskov's words). Only a name
-    asked with "the" ("the Kremlin", "the ministry") can be an institution: people are not."""
-    if not re.match(r"the\s", name, re.I):
-        return False
+def _institution_served(reader: Reader, name: str, quote: Quote) -> str | None:
+    """The institution, of those the quote's speaker speaks for (``Quote.speaks_for``, recorded at
+    attribution time by ``index.attribution.entities``), that ``name`` asks about: a spokesman's
+    words answer for the institution he speaks for ("what did the Kremlin say"), never for a person
+    ("what did Putin say" is not answered with Peskov's words). Only a name asked with "the" ("the
+    Kremlin", "the ministry") that the document does not use for a person can be an institution."""
+    if not re.match(r"the\s", name, re.I) or not quote.speaks_for:
+        return None
     asked = name_words(name)
-    said_for = words(quote.speaks_for or "")
-    if not asked or not said_for or not all(any(same_word(a, s) for s in said_for) for a in asked):
-        return False
-    doc_index = reader.doc_index(quote.doc)
-    return not any(is_person_in_doc(reader, doc_index, word) for word in asked)
+    if not asked:
+        return None
+    for served in quote.speaks_for.split("; "):
+        said_for = words(served)
+        if said_for and all(any(same_word(a, s) for s in said_for) for a in asked):
+            if asked[-1] in lexicon.word_set("institution_nouns.txt"):
+                return served  # "the Foreign Ministry"
+            doc_index = reader.doc_index(quote.doc)
+            if not any(is_person_in_doc(reader, doc_index, word) for word in asked):
+                return served
+    return None
 
 
 def name_words(name: str) -> list[str]:

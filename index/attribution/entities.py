@@ -4,16 +4,28 @@
 (folded, so accents do not matter) to the fullest name the document gives it. It is built in one
 pass over the document's capitalized runs, so looking a name up costs the same in a 4 MB text as in
 a short one (resolving a name used to search the whole text for every quote).
+
+It also records whom a person speaks for ("speaks for" links), from the words around any of their
+mentions: "Kremlin spokesman Dmitry Peskov" speaks for the Kremlin, "Putin's press secretary Dmitry
+Peskov" for Putin, "Maria Zakharova, a spokeswoman for the Foreign Ministry" for the Foreign
+Ministry, and an unnamed "spokesperson for the ministry" for the ministry. Every quote of that person
+in the document carries the links (``Quote.speaks_for``, several joined by "; "), so the answer
+layer can give an institution its spokesman's words while never giving them to the person he speaks
+for as their own.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from importlib import resources
 
 from index.analysis import STOP_WORDS, fold
+from index.attribution.cues import surface_forms
 from index.attribution.speakers import not_speakers, role_nouns, titles
+from index.models import Quote
 
 # A run of capitalized words (with initials: "John F. Kennedy"), on one line.
 _RUN = re.compile(
@@ -37,6 +49,8 @@ class NameIndex:
     descriptions: dict[str, set[str]] = field(default_factory=dict)
     # role noun -> (offset, full name) of each person the document gives that role
     roles: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    # surname -> whom that person speaks for ("peskov" -> {"Kremlin", "Putin"})
+    links: dict[str, set[str]] = field(default_factory=dict)
     _text: str | None = None
     _by_initials: dict[str, str] | None = None
 
@@ -57,6 +71,9 @@ class NameIndex:
             index.descriptions.setdefault(surname, set()).update(described)
             for role in described & role_nouns():
                 index.roles.setdefault(role, []).append((match.start(), name))
+            spoken_for = speaks_for_around(text, match.start(), match.end())
+            if spoken_for:
+                index.links.setdefault(surname, set()).update(spoken_for)
             seen = variants.setdefault(surname, {})
             count, first = seen.get(name, (0, match.start()))
             seen[name] = (count + 1, first)
@@ -116,6 +133,19 @@ class NameIndex:
         words = name.split()
         return self.descriptions.get(fold(words[-1]), set()) if words else set()
 
+    def with_links(self, quote: Quote) -> Quote:
+        """The quote with whom its speaker speaks for: the links of every mention the document makes
+        of that person, and those read around this quote's own mention (an unnamed "spokesperson for
+        the ministry")."""
+        linked = set(filter(None, (quote.speaks_for or "").split("; ")))
+        if quote.speaker and quote.speaker[:1].isupper():
+            linked |= self.links.get(fold(quote.speaker.split()[-1]), set())
+        if quote.speaker_start is not None and quote.speaker_end is not None and self._text is not None:
+            linked |= speaks_for_around(self._text, quote.speaker_start, quote.speaker_end)
+        speaker = set(fold(quote.speaker or "").split()) - _DETERMINERS
+        linked = {who for who in linked if set(fold(who).split()) - _DETERMINERS != speaker}  # not itself
+        return replace(quote, speaks_for="; ".join(sorted(linked)) or None)
+
     def full_name(self, written: str) -> str | None:
         """'Perlich' -> 'Kevin Perlich'; None for a name the document never gives in full."""
         words = written.split()
@@ -143,6 +173,83 @@ def _described_as(text: str, start: int, end: int) -> set[str]:
         after = re.split(r"[,.;:!?()\"“”\n]", text[end + 2 : end + 90])[0]
     words = _WORD.findall(near)[-5:] + _WORD.findall(after)[:8]
     return {fold(w).removesuffix("'s").removesuffix("’s") for w in words} - STOP_WORDS - _DETERMINERS
+
+
+@functools.cache
+def _spokes_roles() -> str:
+    """The roles of people who speak for someone (``index/data/spokes_roles.txt``) as a regex."""
+    text = resources.files("index.data").joinpath("spokes_roles.txt").read_text(encoding="utf-8")
+    roles = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return "|".join(
+        r"\s+".join(map(re.escape, role.split())) for role in sorted(roles, key=len, reverse=True)
+    )
+
+
+_NAME_WORDS = r"[A-Z][\w’'&.-]*(?:[ \t\xa0]+(?:of|for|and|the|[A-Z][\w’'&.-]*))*(?<![ \t])"
+# "the Foreign Ministry", "the Indonesian military", "the ministry"
+_ORG = rf"(?:the\s+)?(?:{_NAME_WORDS}(?:\s+[a-z][a-z-]+)?|[a-z][a-z-]+)"
+
+
+@functools.cache
+def _link_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """What stands before a name ("Putin's press secretary", "Kremlin spokesman", "a spokesman for
+    the tribunal") and after it (", a spokeswoman for the Foreign Ministry", ", the Kremlin
+    spokesman", ", Putin's press secretary")."""
+    role = rf"(?:{_spokes_roles()})"
+    owner = rf"(?:(?P<owner>{_NAME_WORDS})[’']s\s+(?:[a-z-]+\s+){{0,2}}|(?P<org>{_NAME_WORDS})\s+)"
+    served = rf"(?:\s+(?:for|of|at)\s+(?P<served>{_ORG}))"
+    before = re.compile(rf"(?:{owner}{role}|{role}{served})[,\s]*$")
+    after = re.compile(rf"^,\s+(?:(?:a|an|the)\s+)?(?:{owner}?{role}{served}?)(?=[\s,.;:)]|$)")
+    return before, after
+
+
+# The capitalized words a mention ends with: its name ("Dmitry Peskov" in "Kremlin spokesman Dmitry Peskov").
+_TRAILING_NAME = re.compile(r"(?:[A-Z][\w’'.-]*[ \t\xa0]+)*[A-Z][\w’'.-]*$")
+
+
+def speaks_for_around(text: str, start: int, end: int) -> set[str]:
+    """Whom the person mentioned at text[start:end] speaks for, by the words around the mention."""
+    before, after = _link_patterns()
+    found: set[str] = set()
+    mention = text[start:end]
+    # The words before the name in its clause, the mention's own included ("Kremlin spokesman" in
+    # the mention "Kremlin spokesman Dmitry Peskov").
+    name = _TRAILING_NAME.search(mention)
+    name_start = start + name.start() if name is not None else start
+    clause = _CLAUSE_END.split(text[max(0, name_start - 80) : name_start])[-1]
+    for m in (before.search(clause), after.match(text[end : end + 120])):
+        if m is not None:
+            found.update(_served(m))
+    for m in re.finditer(
+        rf"(?:{_spokes_roles()})\s+(?:for|of|at)\s+(?P<served>{_ORG})", mention + text[end : end + 60]
+    ):
+        if m.start() < len(mention):
+            found.update(_served(m))
+    unnamed = re.fullmatch(rf"(?:a|an|the)\s+(?P<org>[a-z][a-z-]+)\s+(?:{_spokes_roles()})", mention.strip())
+    if unnamed is not None:  # "a ministry spokesman"
+        found.update("the " + name for name in _served(unnamed))
+    return found
+
+
+def _served(m: re.Match[str]) -> set[str]:
+    """The names a link pattern matched, without a trailing word that is a verb ("the Foreign
+    Ministry said": the lower-case word after a name is kept only as a noun, "the Indonesian
+    military")."""
+    out = set()
+    for key in ("owner", "org", "served"):
+        name = m.group(key) if key in m.re.groupindex else None
+        if not name:
+            continue
+        words = name.split()
+        if (
+            len(words) > 1
+            and words[-1].islower()
+            and (words[-1] in surface_forms() or words[-1] in STOP_WORDS)
+        ):
+            words = words[:-1]
+        if words and fold(" ".join(words)) not in _DETERMINERS | STOP_WORDS:
+            out.add(" ".join(words))
+    return out
 
 
 def _leading_noise(word: str) -> bool:
