@@ -55,8 +55,12 @@ def quotes_by(reader: Reader, name: str) -> list[Quote]:
             kept[i] = replace(q, speaker=f"{q.speaker or 'a spokesperson'} (for {name})")
     for i, q in _named_in_full(reader, name):
         kept[i] = q
+    for i, q in _named_after_the_mention(reader, name):
+        kept.setdefault(i, q)
     if not kept:
         kept.update(_role_around_the_mention(reader, name))
+    if not kept:
+        kept.update(_role_of_someone(reader, name))
     for i, q in _same_speaker_elsewhere(reader, kept.values()):
         kept[i] = q
     for i, q in _described_elsewhere(
@@ -87,6 +91,55 @@ def _named_in_full(reader: Reader, name: str) -> list[tuple[int, Quote]]:
     return out
 
 
+def _named_after_the_mention(reader: Reader, name: str) -> list[tuple[int, Quote]]:
+    """ "Facebook co-founder Mark Zuckerberg tweeted", "According to Afghan Ambassador to the United
+    States Hamdullah Mohib, …": the attribution kept the head of the phrase ("Facebook", "Afghan
+    Ambassador") as the speaker, and the asked full name closes the same noun phrase, joined to it
+    only by names, titles and roles ("co-founder", "to the United States"), never by a verb. Those
+    quotes are the named person's, shown under the asked name."""
+    asked = name_words(name)
+    if len(asked) < 2 or not name.split()[-1][:1].isupper():
+        return []
+    terms = sorted({t for word in asked for t in terms_of_word(word)})
+    passages = reader.top_passages(terms, _NAME_PASSAGES)
+    shown = " ".join(name.split()).removeprefix("the ").removeprefix("The ")
+    found: list[tuple[int, Quote]] = []
+    for doc_index in dict.fromkeys(reader.chunk(chunk_id).doc_index for chunk_id, _ in passages):
+        text = reader.text(doc_index)
+        for quote in reader.doc_quotes(doc_index):
+            if quote.speaker_end is None or not quote.speaker:
+                continue
+            after = re.split(r"[,.;:!?()\[\]\"“”\n]", text[quote.speaker_end : quote.speaker_end + 120])[0]
+            if _phrase_closes_with(after.split(), asked):
+                found.extend((i, replace(quote, speaker=shown)) for i in _ids_of(reader, quote))
+    return found
+
+
+_NAME_PASSAGES = 30
+_JOINING_WORDS = frozenset({"of", "the", "to", "for", "at", "and", "'s"})
+_MOST_WORDS_BETWEEN = 6
+
+
+def _phrase_closes_with(after: Sequence[str], asked: Sequence[str]) -> bool:
+    """Do the words after a mention run into the asked name through names, titles and roles only?"""
+    roles = lexicon.word_set("roles.txt", folder="") | lexicon.word_set("titles.txt", folder="")
+    folded = [fold(w).replace("’", "'").strip(".") for w in after]
+    for k in range(min(len(after) - len(asked), _MOST_WORDS_BETWEEN) + 1):
+        if [w.removesuffix("'s").strip("'") for w in folded[k : k + len(asked)]] == list(asked):
+            return all(
+                raw[:1].isupper() or w in _JOINING_WORDS or w.replace("-", "") in roles
+                for raw, w in zip(after[:k], folded[:k], strict=True)
+            )
+    return False
+
+
+def _ids_of(reader: Reader, quote: Quote) -> list[int]:
+    """The id of a quote read from its document, among the quotes its speaker's rarest word indexes."""
+    postings = [ids for word in speaker_words(quote) if (ids := reader.speaker_words.get(word, ()))]
+    rarest = min(postings, key=len, default=())
+    return [i for i in rarest if reader.quote(i) == quote][:1]
+
+
 def _role_around_the_mention(reader: Reader, name: str) -> dict[int, Quote]:
     """A role asked with words the quote's speaker record lacks but its mention stands in: "the
     Afghan team's coach" for "According to the Afghan team's coach, Alireza Mehraban, ...", "the
@@ -113,6 +166,35 @@ def _role_around_the_mention(reader: Reader, name: str) -> dict[int, Quote]:
 
 
 _ROLE_SCAN = 2000
+
+_POSSESSED_ROLE = re.compile(r"^(?:the\s+)?(?P<owner>.+?)['’]s\s+(?P<role>.+)$", re.I)
+_ROLE_OF = re.compile(r"^(?P<role>.+?)\s+(?:of|at|for|from|in)\s+(?P<owner>.+)$", re.I)
+
+
+def _role_of_someone(reader: Reader, name: str) -> dict[int, Quote]:
+    """ "The curator of the USI exhibit", "Ahmed Mohamed's father", "the coauthor of the study": a
+    role the document gives the speaker, and who or what it is of, which the speaker's document must
+    name (anywhere: "USI's exhibit", "the study was published"). The role alone decides who speaks;
+    the rest only keeps documents about something else out."""
+    m = _POSSESSED_ROLE.match(name) or _ROLE_OF.match(name)
+    if m is None:
+        return {}
+    role, owner = m.group("role"), name_words(m.group("owner"))
+    role_words = name_words(role)
+    if not role_words or not owner:
+        return {}
+    found: dict[int, Quote] = {}
+    named: dict[str, bool] = {}  # document -> does it name the owner (each read once)
+    for i in islice(reader.speaker_words.get(role_words[-1], ()), _ROLE_SCAN):
+        quote = reader.quote(i)
+        if not quote.speaker or not speaker_matches(role, quote):
+            continue
+        if quote.doc not in named:
+            said = set(words(reader.text(reader.doc_index(quote.doc))))
+            named[quote.doc] = all(word in said for word in owner)
+        if named[quote.doc]:
+            found[i] = quote
+    return found
 
 
 def _mention_context(text: str, start: int, end: int) -> set[str]:

@@ -168,6 +168,10 @@ def _described_as(text: str, start: int, end: int) -> set[str]:
     before = _CLAUSE_END.split(text[max(0, start - 60) : start])[-1]
     parts = before.rsplit(",", 2)
     near = parts[-1] if parts[-1].strip() else (parts[-2] if len(parts) > 1 else "")
+    # "including Tom Devocht and Mark Rathbun": the words before another name describe that one.
+    coordinated = re.split(r"\s+(?:and|or|&)\s+", near)
+    if len(coordinated) > 1 and coordinated[-2].split() and coordinated[-2].split()[-1][:1].isupper():
+        near = coordinated[-1]
     after = ""
     if text.startswith(", ", end):
         after = re.split(r"[,.;:!?()\"“”\n]", text[end + 2 : end + 90])[0]
