@@ -115,7 +115,7 @@ def _named_after_the_mention(reader: Reader, name: str) -> list[tuple[int, Quote
     return found
 
 
-_NAME_PASSAGES = 30
+_NAME_PASSAGES = 10
 _JOINING_WORDS = frozenset({"of", "the", "to", "for", "at", "and", "'s"})
 _MOST_WORDS_BETWEEN = 6
 
