@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from index.analysis import analyze
-from index.answering import kinds
+from index.analysis import analyze, words
+from index.answering import kinds, lexicon
 from index.answering.question import Question
 from index.answering.speakers import quotes_by
 from index.answering.terms import Terms
@@ -40,6 +40,14 @@ class Candidate:
     cue: str | None = None
     retrieval_rank: int | None = None  # rank of its passage, when BM25 found it
     pair: bool = False  # two sentences answering together
+    # The terms of the sentence before it in its paragraph, when its words refer back to that
+    # sentence ("Protection B documents are … . Hahn said they apply to …"): they may name its topic.
+    context: frozenset[str] = frozenset()
+
+    @property
+    def matchable(self) -> frozenset[str]:
+        """The terms a question's topic may be found in: its own and its context's."""
+        return self.terms | self.context
 
 
 def said_by(reader: Reader, q: Question) -> list[Candidate]:
@@ -48,7 +56,7 @@ def said_by(reader: Reader, q: Question) -> list[Candidate]:
     theirs = quotes_by(reader, q.speaker)
     if q.terms.weights and len(theirs) > RETRIEVE:
         theirs = _on_topic_first(reader, theirs, q.terms)
-    return attributions(reader, theirs)
+    return attributions(reader, theirs, with_context=True)
 
 
 def quoted_about(reader: Reader, q: Question) -> list[Candidate]:
@@ -70,10 +78,11 @@ def quoted_about(reader: Reader, q: Question) -> list[Candidate]:
     ]
 
 
-def attributions(reader: Reader, quotes: Iterable[Quote]) -> list[Candidate]:
+def attributions(reader: Reader, quotes: Iterable[Quote], with_context: bool = False) -> list[Candidate]:
     """One candidate per attribution, in document order: the quotes tied to one speaker mention
     (a quote split by its cue, ``"…," he said. "…"``) are one contiguous span of the text, the
-    sentences from the first part to the last."""
+    sentences from the first part to the last. ``with_context``: each with the terms of the
+    sentence its words refer back to (see ``Candidate.context``)."""
     groups: dict[tuple[str, int, int], list[Quote]] = {}
     for quote in quotes:
         if quote.speaker_start is not None and quote.speaker_end is not None:
@@ -92,8 +101,16 @@ def attributions(reader: Reader, quotes: Iterable[Quote]) -> list[Candidate]:
             if (doc_index, span.start, span.end) not in made:
                 words = text[span.start : span.end]
                 counts = Counter(analyze(words))
+                context = _referred_to(reader, doc_index, span, first) if with_context else frozenset()
                 made[(doc_index, span.start, span.end)] = Candidate(
-                    doc_index, span, words, _terms(words, counts), counts, first.speaker, first.cue
+                    doc_index,
+                    span,
+                    words,
+                    _terms(words, counts),
+                    counts,
+                    first.speaker,
+                    first.cue,
+                    context=context,
                 )
     return sorted(made.values(), key=lambda c: (c.doc_index, c.span.start))
 
@@ -113,6 +130,27 @@ def _runs(text: str, group: Sequence[Quote]) -> list[Span]:
                 continue
         runs.append(Span(start, end))
     return runs
+
+
+def _referred_to(reader: Reader, doc_index: int, span: Span, quote: Quote) -> frozenset[str]:
+    """The terms of the sentence before ``span`` in its paragraph, when the quote's first words
+    refer back ("they", "them", "this"); none otherwise."""
+    first_words = words(quote.text)[:_REFERRING_WITHIN]
+    if not set(first_words) & lexicon.word_set("referring_words.txt"):
+        return frozenset()
+    sentences = reader.sentences_of(doc_index)
+    i = bisect_right(sentences, span.start, key=lambda s: s.end) - 1
+    if i < 0:
+        return frozenset()
+    before = sentences[i]
+    paragraphs = reader.paragraphs_of(doc_index)
+    if paragraph_at(paragraphs, before.start) != paragraph_at(paragraphs, span.start):
+        return frozenset()
+    return frozenset(analyze(reader.text(doc_index)[before.start : before.end]))
+
+
+# A quote refers back when one of its first words does ("I smacked them around").
+_REFERRING_WITHIN = 6
 
 
 def _through_open_quotation(text: str, paragraphs: Sequence[Span], run: Span) -> Span:

@@ -31,9 +31,9 @@ def covers(share: float) -> Check:
 
     def covers_enough(_reader: Reader, q: Question, c: Candidate) -> str | None:
         """Enough of the question's term weight is in the candidate."""
-        if not q.terms.weights or q.terms.coverage(set(c.terms)) >= share:
+        if not q.terms.weights or q.terms.coverage(set(c.matchable)) >= share:
             return None
-        missing = set(q.terms.weights) - q.terms.matched(set(c.terms))
+        missing = set(q.terms.weights) - q.terms.matched(set(c.matchable))
         heaviest = sorted(missing, key=lambda t: -q.terms.weights[t])[:2]
         return f"it does not mention {_shown(q, set(heaviest))}"
 
@@ -45,7 +45,7 @@ def holds_focus(_reader: Reader, q: Question, c: Candidate) -> str | None:
     """The question's rarest term, what it is most specifically about, is in the candidate, and
     some word of the question is said there: a date alone does not answer "the deadline"."""
     focus = q.terms.focus()
-    if focus and q.terms.matched(set(c.terms)) & focus and q.terms.said(set(c.terms)):
+    if focus and q.terms.matched(set(c.matchable)) & focus and q.terms.said(set(c.matchable)):
         return None
     return f"it does not mention {_shown(q, focus)}" if focus else "the corpus has none of its words"
 
@@ -62,7 +62,7 @@ def one_word_is_the_topic(_reader: Reader, q: Question, c: Candidate) -> str | N
     """A candidate that shares one word of a several-word topic answers only if that word alone is
     the rarest of the topic: "the cost of the referendums" (two words as rare as each other) is not
     answered by a sentence about the referendums alone."""
-    matched = q.terms.matched(set(c.terms))
+    matched = q.terms.matched(set(c.matchable))
     if len(q.terms.weights) < 2 or len(matched) != 1:
         return None
     absent = {t for t, forms in q.terms.variants.items() if not forms}  # rarer than any: never said

@@ -12,6 +12,8 @@ from index.answering.question import Question
 
 # A quote said with the verb asked ("what did X warn") ranks above one merely said.
 _SAME_CUE_BONUS = 0.1
+# A topic term found only in the sentence a quote refers back to counts this much of its weight.
+_CONTEXT_SHARE = 0.5
 # Passages BM25 ranks higher break near-ties, never more.
 _RETRIEVAL_BONUS = 0.05
 # Two sentences rank below one sentence that covers as much.
@@ -37,6 +39,8 @@ def rank(q: Question, candidates: Sequence[Candidate]) -> list[Ranked]:
 
 def _score(q: Question, c: Candidate, asked_cue: tuple[str, ...]) -> float:
     score = q.terms.coverage(set(c.terms)) if q.terms.weights else 1.0
+    if c.context and q.terms.weights:
+        score += _CONTEXT_SHARE * (q.terms.coverage(set(c.matchable)) - score)
     if asked_cue and terms_of_word(c.cue or "") == asked_cue:
         score += _SAME_CUE_BONUS
     if c.retrieval_rank is not None:

@@ -17,7 +17,12 @@ ARTICLE = (
     'The boatyard owners finally agreed to a pay rise of four percent. Nobody expected that today."\n\n'
     "Berg said that 14 canneries have closed in the past decade.\n\n"
     "The health authority recommends that every port should iodise the salt it stores.\n\n"
-    "Mayor Dana Okafor said the city would rebuild the harbour on Monday.\n"
+    "Mayor Dana Okafor said the city would rebuild the harbour on Monday.\n\n"
+    "Grade C permits are the cheapest fishing licences. Harbour clerk Jonas Holm said they cover "
+    "rowing boats and small nets.\n\n"
+    "Grade D permits are rare. Holm said the office closes early in winter.\n\n"
+    "Mooring fees went up last year.\n\n"
+    "Holm said they were a burden for the smallest crews.\n"
 )
 
 
@@ -67,3 +72,11 @@ def test_a_quotation_left_open_runs_on_into_the_next_paragraph(harbour: Index) -
 def test_word_forms_and_spellings_match(harbour: Index) -> None:
     assert "14 canneries have closed" in _top(harbour, "What did Berg say about cannery closures?")
     assert "iodise" in _top(harbour, "What did the health authority say about iodizing salt?")
+
+
+def test_a_quote_that_refers_back_is_about_the_sentence_before_it(harbour: Index) -> None:
+    assert "rowing boats" in _top(harbour, "What did Holm say about Grade C permits?")
+    # Words that do not refer back are not about the sentence before them, and a sentence of
+    # another paragraph is not the one referred to.
+    assert not harbour.ask("What did Holm say about Grade D permits?").answered
+    assert not harbour.ask("What did Holm say about mooring fees?").answered
