@@ -93,10 +93,11 @@ def _named_in_full(reader: Reader, name: str) -> list[tuple[int, Quote]]:
 
 def _named_after_the_mention(reader: Reader, name: str) -> list[tuple[int, Quote]]:
     """ "Facebook co-founder Mark Zuckerberg tweeted", "According to Afghan Ambassador to the United
-    States Hamdullah Mohib, …": the attribution kept the head of the phrase ("Facebook", "Afghan
-    Ambassador") as the speaker, and the asked full name closes the same noun phrase, joined to it
-    only by names, titles and roles ("co-founder", "to the United States"), never by a verb. Those
-    quotes are the named person's, shown under the asked name."""
+    States Hamdullah Mohib, …", "New Zealand's Prime Minister John Key said": the attribution kept
+    the head of the phrase ("Facebook", "Afghan Ambassador", "New Zealand") as the speaker, and the
+    phrase goes on, through names, titles and roles only, never a verb, to a person's name. The
+    asked name finds those quotes when it is that name, or when the whole phrase holds it ("New
+    Zealand's Prime Minister"); they are shown under the person's name."""
     asked = name_words(name)
     if len(asked) < 2 or not name.split()[-1][:1].isupper():
         return []
@@ -107,30 +108,51 @@ def _named_after_the_mention(reader: Reader, name: str) -> list[tuple[int, Quote
     for doc_index in dict.fromkeys(reader.chunk(chunk_id).doc_index for chunk_id, _ in passages):
         text = reader.text(doc_index)
         for quote in reader.doc_quotes(doc_index):
-            if quote.speaker_end is None or not quote.speaker:
+            if quote.speaker_start is None or quote.speaker_end is None or not quote.speaker:
                 continue
             after = re.split(r"[,.;:!?()\[\]\"“”\n]", text[quote.speaker_end : quote.speaker_end + 120])[0]
-            if _phrase_closes_with(after.split(), asked):
+            went_on, person = _phrase_goes_on(after.split())
+            if not person:
+                continue
+            if _holds_run(went_on, asked):
                 found.extend((i, replace(quote, speaker=shown)) for i in _ids_of(reader, quote))
+            elif set(asked) <= set(words(text[quote.speaker_start : quote.speaker_end])) | set(went_on) and (
+                set(asked) & set(went_on)
+            ):
+                found.extend((i, replace(quote, speaker=person)) for i in _ids_of(reader, quote))
     return found
 
 
 _NAME_PASSAGES = 10
 _JOINING_WORDS = frozenset({"of", "the", "to", "for", "at", "and", "'s"})
-_MOST_WORDS_BETWEEN = 6
+_MOST_WORDS_AFTER = 9
 
 
-def _phrase_closes_with(after: Sequence[str], asked: Sequence[str]) -> bool:
-    """Do the words after a mention run into the asked name through names, titles and roles only?"""
+def _phrase_goes_on(after: Sequence[str]) -> tuple[list[str], str | None]:
+    """The folded words by which a mention's phrase goes on (names, titles, roles and the words
+    joining them: "co-founder Mark Zuckerberg", "'s Prime Minister John Key"), and the person's
+    name it ends with (titles left out), or None when it does not end with one."""
     roles = lexicon.word_set("roles.txt", folder="") | lexicon.word_set("titles.txt", folder="")
-    folded = [fold(w).replace("’", "'").strip(".") for w in after]
-    for k in range(min(len(after) - len(asked), _MOST_WORDS_BETWEEN) + 1):
-        if [w.removesuffix("'s").strip("'") for w in folded[k : k + len(asked)]] == list(asked):
-            return all(
-                raw[:1].isupper() or w in _JOINING_WORDS or w.replace("-", "") in roles
-                for raw, w in zip(after[:k], folded[:k], strict=True)
-            )
-    return False
+    went_on: list[str] = []
+    run: list[str] = []  # the capitalized words at the end, as written
+    for raw in after[:_MOST_WORDS_AFTER]:
+        word = fold(raw).replace("’", "'").strip(".")
+        bare = word.removesuffix("'s").strip("'")
+        if raw[:1].isupper():
+            run = [*run, raw.removesuffix("'s").removesuffix("’s")] if not raw.endswith(("'s", "’s")) else []
+        elif word in _JOINING_WORDS or word.replace("-", "") in roles:
+            run = []
+        else:
+            break
+        went_on.append(bare)
+    while run and fold(run[0]).strip(".") in roles:
+        run = run[1:]
+    return went_on, " ".join(run) if len(run) >= 2 else None
+
+
+def _holds_run(said: Sequence[str], asked: Sequence[str]) -> bool:
+    """Are the asked words, in order, a run of ``said``?"""
+    return any(list(said[k : k + len(asked)]) == list(asked) for k in range(len(said) - len(asked) + 1))
 
 
 def _ids_of(reader: Reader, quote: Quote) -> list[int]:

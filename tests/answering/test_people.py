@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from index import Index, build_index
+from index.answering.speakers import _phrase_goes_on
 
 ARTICLE = (
     "Museum opens print show\n\n"
@@ -53,3 +54,16 @@ def test_words_before_another_name_do_not_describe_this_one(museum: Index) -> No
     duarte = [q for q in museum.quotes() if q.speaker == "Ines Duarte"]
     assert duarte and all("haddad" not in (q.speaker_roles or "") for q in duarte)
     assert not museum.ask("What did Omar Haddad say about the catalogue?").answered
+
+
+@pytest.mark.parametrize(
+    ("after", "person"),
+    [
+        ("'s Prime Minister John Key said he believes", "John Key"),
+        (" co-founder Mark Zuckerberg tweeted to Mohamed", "Mark Zuckerberg"),
+        (" said Mark Zuckerberg", None),  # a verb ends the phrase
+        (" spokesman Peskov", None),  # a surname alone is no full name
+    ],
+)
+def test_a_mention_phrase_goes_on_to_a_name(after: str, person: str | None) -> None:
+    assert _phrase_goes_on(after.split())[1] == person
