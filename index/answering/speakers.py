@@ -91,6 +91,13 @@ def _named_in_full(reader: Reader, name: str) -> list[tuple[int, Quote]]:
     return out
 
 
+def _names_all(reader: Reader, doc_index: int, asked: Sequence[str]) -> bool:
+    """Does the document hold every asked word? Asked of the index (a passage of the document with
+    the word), not by reading the document's text, which may be megabytes."""
+    terms = [terms_of_word(word) for word in asked]
+    return all(reader.top_passages(list(t), 1, doc_index=doc_index) for t in terms if t)
+
+
 def _named_after_the_mention(reader: Reader, name: str) -> list[tuple[int, Quote]]:
     """ "Facebook co-founder Mark Zuckerberg tweeted", "According to Afghan Ambassador to the United
     States Hamdullah Mohib, …", "New Zealand's Prime Minister John Key said": the attribution kept
@@ -212,8 +219,7 @@ def _role_of_someone(reader: Reader, name: str) -> dict[int, Quote]:
         if not quote.speaker or not speaker_matches(role, quote):
             continue
         if quote.doc not in named:
-            said = set(words(reader.text(reader.doc_index(quote.doc))))
-            named[quote.doc] = all(word in said for word in owner)
+            named[quote.doc] = _names_all(reader, reader.doc_index(quote.doc), owner)
         if named[quote.doc]:
             found[i] = quote
     return found
