@@ -56,7 +56,7 @@ def said_by(reader: Reader, q: Question) -> list[Candidate]:
     theirs = quotes_by(reader, q.speaker)
     if q.terms.weights and len(theirs) > RETRIEVE:
         theirs = _on_topic_first(reader, theirs, q.terms)
-    return attributions(reader, theirs, with_context=True)
+    return attributions(reader, theirs, with_context=True, marked=q.terms.markers())
 
 
 def quoted_about(reader: Reader, q: Question) -> list[Candidate]:
@@ -73,16 +73,19 @@ def quoted_about(reader: Reader, q: Question) -> list[Candidate]:
                 quotes[(quote.doc, quote.start, quote.end, quote.sentence_start)] = quote
     return [
         c
-        for c in attributions(reader, quotes.values())
+        for c in attributions(reader, quotes.values(), marked=q.terms.markers())
         if any(c.span.start < p.end and p.start < c.span.end for p in passages.get(c.doc_index, ()))
     ]
 
 
-def attributions(reader: Reader, quotes: Iterable[Quote], with_context: bool = False) -> list[Candidate]:
+def attributions(
+    reader: Reader, quotes: Iterable[Quote], with_context: bool = False, marked: frozenset[str] = frozenset()
+) -> list[Candidate]:
     """One candidate per attribution, in document order: the quotes tied to one speaker mention
     (a quote split by its cue, ``"…," he said. "…"``) are one contiguous span of the text, the
     sentences from the first part to the last. ``with_context``: each with the terms of the
-    sentence its words refer back to (see ``Candidate.context``)."""
+    sentence its words refer back to (see ``Candidate.context``); ``marked``: the kind markers the
+    question asks for (see ``index.answering.kinds``)."""
     groups: dict[tuple[str, int, int], list[Quote]] = {}
     for quote in quotes:
         if quote.speaker_start is not None and quote.speaker_end is not None:
@@ -106,7 +109,7 @@ def attributions(reader: Reader, quotes: Iterable[Quote], with_context: bool = F
                     doc_index,
                     span,
                     words,
-                    _terms(words, counts),
+                    _terms(words, counts, marked),
                     counts,
                     first.speaker,
                     first.cue,
@@ -216,7 +219,12 @@ def sentences_about(reader: Reader, terms: Terms) -> list[Candidate]:
             words = text[sentence.start : sentence.end]
             counts = Counter(analyze(words))
             one = Candidate(
-                chunk.doc_index, sentence, words, _terms(words, counts), counts, retrieval_rank=rank
+                chunk.doc_index,
+                sentence,
+                words,
+                _terms(words, counts, terms.markers()),
+                counts,
+                retrieval_rank=rank,
             )
             found[(chunk.doc_index, sentence.start, sentence.end)] = one
             pair = _with_next_sentence(text, sentences, i, terms, one)
@@ -237,7 +245,7 @@ def _with_next_sentence(
     if "\n\n" in text[one.span.end : following.start].replace("\r", "").replace(" ", ""):
         return None  # another paragraph
     more_counts = Counter(analyze(text[following.start : following.end]))
-    more = set(_terms(text[following.start : following.end], more_counts))
+    more = set(_terms(text[following.start : following.end], more_counts, terms.markers()))
     if not terms.matched(more) - terms.matched(have):
         return None
     if terms.coverage(have | more) < coverage + _PAIR_GAIN:
@@ -249,13 +257,14 @@ def _with_next_sentence(
         one.doc_index,
         span,
         words,
-        _terms(words, counts),
+        _terms(words, counts, terms.markers()),
         counts,
         retrieval_rank=one.retrieval_rank,
         pair=True,
     )
 
 
-def _terms(text: str, counts: Mapping[str, int]) -> frozenset[str]:
-    """A candidate's analyzed terms, with the markers of the kinds of fact it holds."""
-    return frozenset(counts) | kinds.markers(text)
+def _terms(text: str, counts: Mapping[str, int], marked: frozenset[str]) -> frozenset[str]:
+    """A candidate's analyzed terms, with the markers of the kinds of fact the question asks for
+    that it holds (looked for only when asked: the patterns cost more than the analysis)."""
+    return frozenset(counts) | kinds.markers(text, marked) if marked else frozenset(counts)

@@ -51,8 +51,8 @@ def term_kinds() -> dict[str, TopicKind]:
     }
 
 
-def markers(text: str) -> frozenset[str]:
-    """The marker terms of the kinds of fact ``text`` holds."""
+def markers(text: str, wanted: frozenset[str]) -> frozenset[str]:
+    """The markers among ``wanted`` of the kinds of fact ``text`` holds."""
     p = patterns()
     found = (
         (marker("deadline"), p.deadline),
@@ -60,7 +60,7 @@ def markers(text: str) -> frozenset[str]:
         (marker("number"), p.number),
         (marker("money"), p.money),
     )
-    return frozenset(mark for mark, pattern in found if pattern.search(text))
+    return frozenset(mark for mark, pattern in found if mark in wanted and pattern.search(text))
 
 
 class Patterns:

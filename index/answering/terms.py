@@ -54,6 +54,10 @@ class Terms:
         top = max(present.values())
         return {t for t, w in present.items() if w >= 0.9 * top}
 
+    def markers(self) -> frozenset[str]:
+        """The kind markers its terms may be matched by (``index.answering.kinds``)."""
+        return frozenset(f for forms in self.variants.values() for f in forms if kinds.is_marker(f))
+
     def query(self) -> list[str]:
         return sorted({v for forms in self.variants.values() for v in forms if not kinds.is_marker(v)})
 
