@@ -25,7 +25,7 @@ from typing import Literal
 
 from index.analysis import STOP_WORDS
 from index.analysis import fold as _fold_text
-from index.attribution.candidates import REACH, NameMentions, gather
+from index.attribution.candidates import REACH, Candidate, NameMentions, gather, gender_of
 from index.attribution.chooser import Option, Situation, SpeakerChooser, describe, shipped_chooser
 from index.attribution.content import reported_content
 from index.attribution.cues import find_cues, may_hold_cue, surface_forms, weak_verbs
@@ -287,11 +287,15 @@ class _Choosing:
             pronoun=phrase is not None and phrase.pronoun,
             definite_role=phrase is not None and phrase.definite_role,
             quotes=tuple(Span(q.start, q.end) for q in made),
+            pronoun_gender=gender_of(self._text[phrase.start : phrase.end])
+            if phrase and phrase.pronoun
+            else None,
         )
-        options = [
-            describe(c, situation, self._text, self._starts, self._counts)
-            for c in gather(self._proposals(first, phrase, anchor, number))
-        ]
+        candidates = [self._with_gender(c) for c in gather(self._proposals(first, phrase, anchor, number))]
+        # "he" never refers to a woman, nor "she" to a man: a constraint, not a preference.
+        wanted = situation.pronoun_gender
+        agreeing = [c for c in candidates if not (wanted and c.gender and c.gender != wanted)]
+        options = [describe(c, situation, self._text, self._starts, self._counts) for c in agreeing]
         picked = self._chooser.choose(options, situation)
         out = [self._given(q, picked, phrase) for q in made]
         if out[-1].speaker:
@@ -299,6 +303,11 @@ class _Choosing:
             key = fold(out[-1].speaker)
             self._counts[key] = self._counts.get(key, 0) + len(out)
         return out
+
+    def _with_gender(self, candidate: Candidate) -> Candidate:
+        """The candidate with the gender its words ("his sister") or its pronouns tell."""
+        gender = gender_of(candidate.name) or self.mentions.gender(candidate.name)
+        return replace(candidate, gender=gender) if gender else candidate
 
     def _proposals(
         self, first: Quote, phrase: _Phrase | None, anchor: int, number: int
@@ -612,6 +621,12 @@ def _quote_marks(text: str, start: int, end: int) -> list[Span]:
     straight = [(m.start(), m.end()) for m in _STRAIGHT.finditer(text, start, end)]
     for (a, _), (_, b) in zip(straight[0::2], straight[1::2], strict=False):
         spans.append(Span(a, b))
+    if len(straight) % 2:
+        # A straight mark closed by a curly one ('added, "There is … decision.“'): sources mix them.
+        a, after = straight[-1]
+        closing = min((k for k in (text.find(c, after, end) for c in "”“") if k != -1), default=-1)
+        if closing != -1 and not any(s.start <= closing < s.end for s in spans):
+            spans.append(Span(a, closing + 1))
     spans.sort(key=lambda s: s.start)
     # Drop marks nested in another quotation (a quote within a quote belongs to the outer speaker).
     kept: list[Span] = []

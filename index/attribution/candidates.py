@@ -9,10 +9,12 @@ same per quote in a 4 MB text as in a short one.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
 
 from index.analysis import STOP_WORDS, fold
 from index.attribution.entities import NameIndex
@@ -23,6 +25,8 @@ from index.models import Span
 _NAME_RUN = re.compile(r"[A-Z][\w’'.-]*(?:[ \t\xa0]+[A-Z][\w’'.-]*)*")
 _LEADING = frozenset("the a an this that these those his her their its our".split())
 REACH = 1500  # characters: a candidate mentioned farther back than this before a quote is not one
+_PRONOUN_AFTER = re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
+_GENDER_WINDOW = 150  # characters after a name read for the pronoun that refers back to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,7 @@ class Candidate:
     name: str
     mention: Span | None
     sources: frozenset[str]
+    gender: str | None = None  # "m" or "f" when the text tells
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +48,15 @@ class NameMentions:
     starts: list[int]
     ends: list[int]
     names: list[str]
+    # full name -> how often a "he"-pronoun and a "she"-pronoun first follow its mentions
+    pronouns: dict[str, tuple[int, int]]
 
     @classmethod
     def of(cls, text: str, names: NameIndex) -> NameMentions:
         starts: list[int] = []
         ends: list[int] = []
         found: list[str] = []
+        pronouns: dict[str, tuple[int, int]] = {}
         for match in _NAME_RUN.finditer(text):
             words = [(m.start(), m.end()) for m in re.finditer(r"\S+", match.group())]
             while words and _noise(match.group()[words[0][0] : words[0][1]]):
@@ -69,7 +77,21 @@ class NameMentions:
             starts.append(match.start() + words[0][0])
             ends.append(match.start() + words[-1][1])
             found.append(full[0])
-        return cls(starts, ends, found)
+            after = _PRONOUN_AFTER.search(text, match.end(), match.end() + _GENDER_WINDOW)
+            if after is not None:
+                male, female = pronouns.get(full[0], (0, 0))
+                is_male = gender_of(after.group()) == "m"
+                pronouns[full[0]] = (male + is_male, female + (not is_male))
+        return cls(starts, ends, found, pronouns)
+
+    def gender(self, name: str) -> str | None:
+        """ "m" or "f" when the pronouns after the person's mentions agree (two to one at least)."""
+        male, female = self.pronouns.get(name, (0, 0))
+        if male >= 2 * female and male:
+            return "m"
+        if female >= 2 * male and female:
+            return "f"
+        return None
 
     def nearest_before(self, at: int) -> tuple[Span, str] | None:
         """The name mentioned last before ``at``, within reach."""
@@ -84,6 +106,19 @@ class NameMentions:
         if k >= len(self.starts) or self.starts[k] >= hi:
             return None
         return Span(self.starts[k], self.ends[k]), self.names[k]
+
+
+@functools.cache
+def gendered_words() -> dict[str, str]:
+    text = resources.files("index.data").joinpath("gendered_words.txt").read_text(encoding="utf-8")
+    return {w: g for w, g in (line.split() for line in text.splitlines() if line.strip() and line[0] != "#")}
+
+
+def gender_of(phrase: str) -> str | None:
+    """ "m" or "f" from the words of a phrase ("his sister": f, the last gendered word), or None."""
+    found = [gendered_words().get(fold(w).strip(".,’'")) for w in phrase.split()]
+    known = [g for g in found if g is not None]
+    return known[-1] if known else None
 
 
 def _noise(word: str) -> bool:

@@ -67,6 +67,7 @@ FEATURES: tuple[str, ...] = (
     "marks_between",
     "earlier_quotes",
     "headline",
+    "gender_agrees",
 )
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "you"})
 _MARKS = frozenset('"“”«»„')
@@ -84,6 +85,7 @@ class Situation:
     pronoun: bool  # the cue's own speaker is a pronoun ("he said")
     definite_role: bool  # ... or a definite role ("the president said")
     quotes: tuple[Span, ...] = ()  # the quoted words being attributed
+    pronoun_gender: str | None = None  # "m" for "he said", "f" for "she said"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,7 @@ def describe(
     words = candidate.name.split()
     low = [fold(w).strip(".,’'") for w in words]
     capitalized = all(w[:1].isupper() for w in words)
+    wanted = situation.pronoun_gender
     values: dict[str, float] = {f"src_{s}": float(s in src) for s in SOURCES}
     values |= {f"own_how_{h}": float(own and how == h) for h in HOWS}
     values |= {
@@ -143,6 +146,7 @@ def describe(
         "not_person": float(bool(low) and low[-1] in not_speakers()),
         "earlier_quotes": math.log1p(earlier.get(fold(candidate.name), 0)) / 3,
         "headline": float(situation.paragraph == 0),
+        "gender_agrees": float(bool(wanted) and candidate.gender == wanted),
     }
     values |= _layout(candidate.mention, situation, text, paragraph_starts)
     return Option(candidate, tuple(values[name] for name in FEATURES))

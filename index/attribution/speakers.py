@@ -170,6 +170,9 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
     agent = _agent(sentence, cue.token) if tokens[cue.token].tag == "VBN" else None
     if agent is not None:
         return agent, "agent"  # "as reported by City News"
+    aside = _parenthetical_inverted(sentence, cue.token) if invertible else None
+    if aside is not None:
+        return aside, "inverted"  # "Institutional recipients, said Mauer, are required to …"
     relative = _relative_antecedent(sentence, cue.token)
     if relative is not None:
         return relative, "relative"  # "Devocht, who had told Montalvo …": Devocht
@@ -225,6 +228,19 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
     if before >= 0 and _subject_like(tokens[before].pos, tokens[before].tag) and own_subject is None:
         return before, "adjacent"  # "Paris claims she ...", where "claims" was read as a noun
     return None
+
+
+def _parenthetical_inverted(sentence: Parsed, cue: int) -> int | None:
+    """'…, said Name, …': an inverted cue set off by commas inside the report names its speaker
+    right after it, whatever subject the parse gave the cue."""
+    tokens = sentence.tokens
+    if cue == 0 or tokens[cue - 1].text != "," or tokens[cue].tag not in ("VBD", "VBZ", "VBN"):
+        return None
+    name = _after_cue(sentence, cue)
+    if name is None or tokens[name].pos != "PROPN" or any(t.pos != "PROPN" for t in tokens[cue + 1 : name]):
+        return None
+    after = name + 1
+    return name if after < len(tokens) and tokens[after].text == "," else None
 
 
 def _subject_like(pos: str, tag: str) -> bool:

@@ -151,3 +151,14 @@ def test_building_and_answering_never_import_scikit_learn() -> None:
     code = "import sys, index.quotes, index.attribution.chooser; print('sklearn' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "False"
+
+
+def test_he_never_refers_to_a_woman() -> None:
+    text = (
+        "Kiara Perkins, an art student, admitted she was willing to skip class.\n\n"
+        "For Kevin Allton, an instructor, the show was a legend. "
+        'He said, "Warhol was the center of the Zeitgeist."'
+    )
+    found = find_quotes("doc", text, paragraphs(text))
+    said = [q for q in found if q.text.startswith("Warhol")]
+    assert said and said[0].speaker != "Kiara Perkins"

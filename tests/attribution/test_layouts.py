@@ -1,0 +1,27 @@
+"""News layouts read on the surface: a cue set off by commas, and mixed quotation marks."""
+
+from __future__ import annotations
+
+import re
+
+from index.models import Span
+from index.quotes import find_quotes
+
+
+def paragraphs(text: str) -> list[Span]:
+    return [Span(*m.span()) for m in re.finditer(r"[^\n]+(?:\n[^\n]+)*", text)]
+
+
+def test_a_cue_set_off_by_commas_names_the_speaker_after_it() -> None:
+    text = "Institutional recipients, said Mauer, are required to exhibit the photographs every ten years."
+    found = find_quotes("doc", text, paragraphs(text))
+    assert [q.speaker for q in found] == ["Mauer"]
+
+
+def test_a_straight_mark_closed_by_a_curly_one_is_a_quotation() -> None:
+    text = 'Ann Lee wrote in a statement: "The plan is a mistake and I am so disappointed.“ We vote Monday.'
+    found = find_quotes("doc", text, paragraphs(text))
+    assert [(q.text, q.speaker) for q in found] == [
+        ("The plan is a mistake and I am so disappointed.", "Ann Lee")
+    ]
+    assert all(text[q.start : q.end] == q.text for q in found)
