@@ -22,7 +22,7 @@ from typing import Protocol
 
 from index.analysis import STOP_WORDS, fold
 from index.attribution.candidates import REACH, Candidate, paragraph_of
-from index.attribution.speakers import not_speakers
+from index.attribution.speakers import not_speakers, organisation_words
 from index.models import Span
 
 SOURCES = ("own", "previous", "antecedent", "nearest", "para_first")
@@ -99,12 +99,6 @@ class Option:
 class SpeakerChooser(Protocol):
     def choose(self, options: Sequence[Option], situation: Situation) -> Option | None:
         """The option that said the quote, or None to leave it without a speaker."""
-
-
-@functools.cache
-def organisation_words() -> frozenset[str]:
-    text = resources.files("index.data").joinpath("organisation_words.txt").read_text(encoding="utf-8")
-    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
 
 def describe(

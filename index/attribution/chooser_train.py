@@ -205,13 +205,16 @@ def _judge(rows: Sequence[Row], chooser: LearnedChooser | None, figures: Figures
     return best
 
 
-def pick_threshold(best: Sequence[tuple[float, bool]], cost: float) -> float:
-    """The keep threshold maximising right - cost * wrong kept speakers (ties: the lower one),
-    set midway between the last probability it drops and the first it keeps, not on a seen value."""
+def pick_threshold(best: Sequence[tuple[float, bool]], cost: float, slack: float = 1.0) -> float:
+    """The keep threshold maximising right - cost * wrong kept speakers, set midway between the
+    last probability it drops and the first it keeps. On a few hundred quotes one example decides
+    between neighbouring cuts, so the lowest cut within ``slack`` of the best is taken: a higher
+    threshold must win by more than one right speaker to be worth the speakers it drops."""
     seen = sorted({p for p, _ in best})
     cuts = [0.0] + [(a + b) / 2 for a, b in itertools.pairwise(seen)]
-    scored = [(sum(r - cost * (not r) for p, r in best if p >= t), -t) for t in cuts]
-    return -max(scored)[1]
+    gains = [sum(r - cost * (not r) for p, r in best if p >= t) for t in cuts]
+    top = max(gains)
+    return next(t for t, gain in zip(cuts, gains, strict=True) if gain >= top - slack)
 
 
 def quote_scores(
@@ -277,8 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"held-out chooser: {held_out.line()}")
     print(f"rules (before):   {rules.line()}")
     figures = {
-        "chooser": _quote_line("held-out quotes, chooser", scores),
-        "rules": _quote_line("same quotes, rules", rule_scores),
+        "chooser_quotes": _quote_line("held-out quotes, chooser", scores),
+        "rules_quotes": _quote_line("same quotes, rules", rule_scores),
     }
     shipped = fit(rows, threshold)
     report = {

@@ -67,6 +67,12 @@ def not_speakers() -> frozenset[str]:
     return _words("not_speakers.txt")
 
 
+@functools.cache
+def organisation_words() -> frozenset[str]:
+    """Head nouns of organisations and groups ("the government recommending …" names a speaker)."""
+    return _words("organisation_words.txt")
+
+
 def find_speaker(sentence: Parsed, cue: Cue, quoted: Sequence[Span] = ()) -> Mention | None:
     """The cue's speaker, or None; words inside ``quoted`` are someone's words, never the speaker."""
     found = _speaker_token(sentence, cue, quoted)
@@ -262,7 +268,13 @@ def _can_speak(sentence: Parsed, i: int) -> bool:
     """A name, a role or a document: "spokesman X saying", "a statement saying"; not "charges"."""
     token = sentence.tokens[i]
     lemma = token.lemma.lower()
-    return token.pos == "PROPN" or lemma in role_nouns() or lemma in documents() or _is_title(token.text)
+    return (
+        token.pos == "PROPN"
+        or lemma in role_nouns()
+        or lemma in documents()
+        or lemma in organisation_words()
+        or _is_title(token.text)
+    )
 
 
 def _named_before_final_cue(sentence: Parsed, cue: int) -> int | None:
@@ -328,10 +340,14 @@ def _apposition(sentence: Parsed, first: int, last: int) -> bool:
 
 def _subject(sentence: Parsed, i: int) -> int | None:
     """The nominal subject of ``i`` ("Discussing his concern, X said": the gerund is no subject)."""
+    # A participle or infinitive takes no subject after it ("admitted to being a part of …": "part"
+    # is what the poster was, not who wrote).
+    nonfinite = sentence.tokens[i].tag in ("VBG", "VBN", "VB")
     subjects = [
         j
         for j in sentence.children(i)
         if sentence.tokens[j].dep in ("nsubj", "nsubj:outer")
+        and not (nonfinite and j > i)
         and sentence.tokens[j].tag != "VBG"
         and sentence.tokens[j].pos != "VERB"
         and not _gerund_with_object(sentence, j)

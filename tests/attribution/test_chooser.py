@@ -87,8 +87,10 @@ def test_candidates_merge_by_folded_name_and_keep_every_source() -> None:
 
 def test_the_threshold_sits_between_what_it_drops_and_what_it_keeps() -> None:
     best = [(0.2, True), (0.3, False), (0.6, True), (0.7, True)]
-    assert chooser_train.pick_threshold(best, cost=2.0) == pytest.approx(0.45)
-    assert chooser_train.pick_threshold(best, cost=0.1) == 0.0  # wrong speakers cost little: keep all
+    assert chooser_train.pick_threshold(best, cost=2.0, slack=0.0) == pytest.approx(0.45)
+    assert chooser_train.pick_threshold(best, cost=0.1, slack=0.0) == 0.0  # wrong ones cost little: keep all
+    # Dropping (0.2, right) and (0.3, wrong) wins by one speaker only: within the slack, keep them.
+    assert chooser_train.pick_threshold(best, cost=2.0, slack=1.0) == 0.0
 
 
 def test_folds_group_whole_documents() -> None:

@@ -25,3 +25,17 @@ def test_a_straight_mark_closed_by_a_curly_one_is_a_quotation() -> None:
         ("The plan is a mistake and I am so disappointed.", "Ann Lee")
     ]
     assert all(text[q.start : q.end] == q.text for q in found)
+
+
+def test_a_participle_takes_no_subject_after_it() -> None:
+    text = (
+        'One poster admitted to being a part of the effort, writing in a blog post "I have loaded the tool."'
+    )
+    found = find_quotes("doc", text, paragraphs(text))
+    assert [q.speaker for q in found if q.text.startswith("I have")] == ["One poster"]
+
+
+def test_an_organisation_with_a_participle_of_saying_speaks() -> None:
+    text = 'The form "must be completed in English", the government recommending "online translation tools".'
+    found = find_quotes("doc", text, paragraphs(text))
+    assert ("online translation tools", "the government") in [(q.text, q.speaker) for q in found]
