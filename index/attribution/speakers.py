@@ -68,6 +68,11 @@ def not_speakers() -> frozenset[str]:
 
 
 @functools.cache
+def subordinators() -> frozenset[str]:
+    return _words("subordinators.txt")
+
+
+@functools.cache
 def organisation_words() -> frozenset[str]:
     """Head nouns of organisations and groups ("the government recommending …" names a speaker)."""
     return _words("organisation_words.txt")
@@ -343,11 +348,14 @@ def _subject(sentence: Parsed, i: int) -> int | None:
     # A participle or infinitive takes no subject after it ("admitted to being a part of …": "part"
     # is what the poster was, not who wrote).
     nonfinite = sentence.tokens[i].tag in ("VBG", "VBN", "VB")
+    # "has reacted" labelled passive is active: a passive subject without a passive verb is a subject.
+    labels = ("nsubj", "nsubj:outer") if _passive(sentence, i) else ("nsubj", "nsubj:outer", "nsubj:pass")
     subjects = [
         j
         for j in sentence.children(i)
-        if sentence.tokens[j].dep in ("nsubj", "nsubj:outer")
+        if sentence.tokens[j].dep in labels
         and not (nonfinite and j > i)
+        and sentence.tokens[j].text.lower() not in subordinators()
         and sentence.tokens[j].tag != "VBG"
         and sentence.tokens[j].pos != "VERB"
         and not _gerund_with_object(sentence, j)
@@ -372,7 +380,14 @@ def _gerund_with_object(sentence: Parsed, j: int) -> bool:
 
 
 def _passive(sentence: Parsed, i: int) -> bool:
-    return any(sentence.tokens[j].dep in ("nsubj:pass", "aux:pass") for j in sentence.children(i))
+    """A passive verb: a passive auxiliary, or a passive subject with no "have" ("has reacted",
+    which the parse may label passive, is not)."""
+    tokens = sentence.tokens
+    children = sentence.children(i)
+    if any(tokens[j].dep == "aux:pass" for j in children):
+        return True
+    perfect = any(tokens[j].dep == "aux" and tokens[j].lemma.lower() == "have" for j in children)
+    return not perfect and any(tokens[j].dep == "nsubj:pass" for j in children)
 
 
 def _agent(sentence: Parsed, i: int) -> int | None:
@@ -392,6 +407,8 @@ def _according_source(sentence: Parsed, according: int) -> tuple[int, str] | Non
     tokens = sentence.tokens
     j = according + 2
     last = None
+    if j + 1 < len(tokens) and tokens[j].text[:1].islower() and tokens[j + 1].pos == "PROPN":
+        j += 1  # "according to curator Elaine Gustafon", the title read as a verb
     while j < len(tokens) and (tokens[j].pos in _NP_WORDS or tokens[j].text in ("'s", "’s", "-")):
         if tokens[j].pos in _NOMINAL:
             last = j

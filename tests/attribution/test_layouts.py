@@ -39,3 +39,32 @@ def test_an_organisation_with_a_participle_of_saying_speaks() -> None:
     text = 'The form "must be completed in English", the government recommending "online translation tools".'
     found = find_quotes("doc", text, paragraphs(text))
     assert ("online translation tools", "the government") in [(q.text, q.speaker) for q in found]
+
+
+def test_a_subordinator_is_never_the_subject_of_a_cue() -> None:
+    text = (
+        'Sunak defended the record whilst promising an update is coming: "We are working as fast as we can."'
+    )
+    found = find_quotes("doc", text, paragraphs(text))
+    assert found and all(q.speaker == "Sunak" for q in found)
+
+
+def test_a_perfect_tense_is_not_a_passive() -> None:
+    text = (
+        "The president of the region, Roberto Maroni, has reacted by proposing new measures to fund schools."
+    )
+    found = find_quotes("doc", text, paragraphs(text))
+    assert [q.speaker for q in found] == ["Roberto Maroni"]
+
+
+def test_according_to_a_title_and_a_name() -> None:
+    text = "The museum saw attendance reach 11,000 visitors in 2010, according to curator Elaine Gustafon."
+    found = find_quotes("doc", text, paragraphs(text))
+    assert [q.speaker for q in found] == ["Elaine Gustafon"]
+
+
+def test_a_weak_verb_reports_a_that_clause_but_not_a_thing() -> None:
+    reported = "Wilkins observed that the program began on the anniversary of the artist's death."
+    assert [q.speaker for q in find_quotes("doc", reported, paragraphs(reported))] == ["Wilkins"]
+    watched = "Wilkins observed the birds near the river for an hour."
+    assert find_quotes("doc", watched, paragraphs(watched)) == []
