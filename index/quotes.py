@@ -455,8 +455,13 @@ def _parsed_attributions(
     found: list[_Attribution] = []
     judged: list[Span] = []  # cues the parse read as naming nobody ("she was told to …")
     parsed_reports: list[Span] = []  # reported clauses the parse delimited (not guessed beside a cue)
-    for cue in find_cues(sentence, marks):
+    cues = find_cues(sentence, marks)
+    nested = _inside_that_clauses(sentence, [c.token for c in cues])
+    for cue in cues:
         token = sentence.tokens[cue.token]
+        if cue.token in nested:
+            judged.append(Span(token.start, token.end))  # part of another's report, for the rules too
+            continue
         if agentless_passive(sentence, cue):
             judged.append(Span(token.start, token.end))
         end = sentence.tokens[cue.token + 1].end if cue.kind == "according" else token.end
@@ -523,6 +528,37 @@ def _parsed_attributions(
         found.append(rule)
     found.sort(key=lambda a: a.cue_span.start)
     return found
+
+
+_CLAUSE_LINKS = frozenset({"ccomp", "advcl", "parataxis", "xcomp", "dep"})
+
+
+def _inside_that_clauses(sentence: Parsed, cue_tokens: Sequence[int]) -> set[int]:
+    """Cues inside another cue's that-clause ('Whitmore told LA Weekly that … Montalvo "…" and told
+    the police, "…"'): the inner cue, borrowing its subject from the report, is part of the outer
+    report, even where the parse did not make the clause the outer cue's complement. A cue with a
+    subject of its own ("…, and Tom Hale said that …") or coordinated with the outer one is not."""
+    tokens = sentence.tokens
+    nested: set[int] = set()
+    for outer in cue_tokens:
+        that = next(
+            (k for k in range(outer + 1, min(len(tokens), outer + 5)) if tokens[k].text.lower() == "that"),
+            None,
+        )
+        if that is None:
+            continue
+        for inner in cue_tokens:
+            if inner <= that:
+                continue
+            below, k = inner, inner
+            for _ in range(len(tokens)):  # climb to the outer cue (a parse is a tree: bounded)
+                if tokens[k].head == k or k == outer:
+                    break
+                below, k = k, tokens[k].head
+            own_subject = any(tokens[j].dep.startswith("nsubj") for j in sentence.children(inner))
+            if k == outer and below > that and tokens[below].dep in _CLAUSE_LINKS and not own_subject:
+                nested.add(inner)
+    return nested
 
 
 def _holds_a_verb(sentence: Parsed, content: Span | None) -> bool:

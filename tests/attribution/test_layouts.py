@@ -68,3 +68,14 @@ def test_a_weak_verb_reports_a_that_clause_but_not_a_thing() -> None:
     assert [q.speaker for q in find_quotes("doc", reported, paragraphs(reported))] == ["Wilkins"]
     watched = "Wilkins observed the birds near the river for an hour."
     assert find_quotes("doc", watched, paragraphs(watched)) == []
+
+
+def test_a_cue_inside_another_cues_that_clause_is_part_of_its_report() -> None:
+    text = (
+        "Whitmore told LA Weekly that on October 6 after traveling back from Florida, Montalvo "
+        '"walked into the station and turned himself in", and told the police, "everything he did".'
+    )
+    found = find_quotes("doc", text, paragraphs(text))
+    assert found and {q.speaker for q in found} == {"Whitmore"}
+    both = "Ana Ruiz said that the road is closed, and Tom Hale said that it will reopen soon."
+    assert [q.speaker for q in find_quotes("doc", both, paragraphs(both))] == ["Ana Ruiz", "Tom Hale"]
