@@ -79,3 +79,14 @@ def test_a_cue_inside_another_cues_that_clause_is_part_of_its_report() -> None:
     assert found and {q.speaker for q in found} == {"Whitmore"}
     both = "Ana Ruiz said that the road is closed, and Tom Hale said that it will reopen soon."
     assert [q.speaker for q in find_quotes("doc", both, paragraphs(both))] == ["Ana Ruiz", "Tom Hale"]
+
+
+def test_a_fronted_report_before_a_cue_the_parse_made_a_conjunct() -> None:
+    text = (
+        "The past year was “very important” for the UN-backed Khmer Rouge tribunal, a court spokesman "
+        "said last week, in which the court took crucial steps toward a trial of jailed regime leaders."
+    )
+    found = find_quotes("doc", text, paragraphs(text))
+    assert [q.text for q in found] == [
+        "The past year was “very important” for the UN-backed Khmer Rouge tribunal"
+    ]
