@@ -508,6 +508,15 @@ def _parsed_attributions(
         )
     # A cue inside another cue's reported words is part of that report, not an attribution of its
     # own ("X said the referee awarded a penalty after confirming ...").
+    # ... unless it opens a clause of its own after ", but" / ", and" with a subject of its own
+    # ("X said in his order the residents have until Tuesday, but the residents said …"): then the
+    # report before it ends at that comma.
+    cuts = [cut for a in found if (cut := _coordinated_clause(sentence, a.cue_span.start)) is not None]
+    for cut in cuts:
+        parsed_reports = [_cut_at(text, r, cut) for r in parsed_reports]
+        for a in found:
+            if a.content is not None and a.cue_span.start < cut:
+                a.content = _cut_at(text, a.content, cut)
     found = [
         a
         for a in found
@@ -531,6 +540,35 @@ def _parsed_attributions(
 
 
 _CLAUSE_LINKS = frozenset({"ccomp", "advcl", "parataxis", "xcomp", "dep"})
+_COORDINATORS = frozenset({"but", "and", "while", "whereas"})
+
+
+def _coordinated_clause(sentence: Parsed, cue_start: int) -> int | None:
+    """Where a cue's own coordinated clause begins (the comma of ", but the residents said"), when
+    the cue has a subject of its own and a coordinator after a comma; else None."""
+    tokens = sentence.tokens
+    k = next((j for j, t in enumerate(tokens) if t.start == cue_start), None)
+    if k is None:
+        return None
+    children = sentence.children(k)
+    if not any(tokens[j].dep.startswith("nsubj") for j in children):
+        return None
+    for j in children:
+        if (
+            tokens[j].dep == "cc"
+            and tokens[j].text.lower() in _COORDINATORS
+            and j > 0
+            and tokens[j - 1].text == ","
+        ):
+            return tokens[j - 1].start if j < k else None
+    return None
+
+
+def _cut_at(text: str, span: Span, cut: int) -> Span:
+    """``span`` ended before ``cut`` when it runs across it."""
+    if not span.start < cut < span.end:
+        return span
+    return _trim_span(text, Span(span.start, cut))
 
 
 def _inside_that_clauses(sentence: Parsed, cue_tokens: Sequence[int]) -> set[int]:

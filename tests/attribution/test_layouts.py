@@ -90,3 +90,15 @@ def test_a_fronted_report_before_a_cue_the_parse_made_a_conjunct() -> None:
     assert [q.text for q in found] == [
         "The past year was “very important” for the UN-backed Khmer Rouge tribunal"
     ]
+
+
+def test_a_second_speaker_after_but_ends_the_first_report() -> None:
+    text = (
+        "District Governor Lo Yuy said in his order the residents have until Tuesday to leave the "
+        "neighborhood, but the impoverished residents said they were ready to face armed confrontation."
+    )
+    found = [(q.speaker or "", q.text) for q in find_quotes("doc", text, paragraphs(text))]
+    assert [who for who, said in found if said == "they were ready to face armed confrontation"] == [
+        "residents"
+    ]
+    assert all("ready" not in said for who, said in found if "Lo Yuy" in who)
