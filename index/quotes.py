@@ -25,6 +25,8 @@ from typing import Literal
 
 from index.analysis import STOP_WORDS
 from index.analysis import fold as _fold_text
+from index.attribution.candidates import REACH, Candidate, NameMentions, gather, gender_of
+from index.attribution.chooser import Option, Situation, SpeakerChooser, describe, shipped_chooser
 from index.attribution.content import reported_content
 from index.attribution.cues import find_cues, may_hold_cue, surface_forms, weak_verbs
 from index.attribution.entities import NameIndex
@@ -157,6 +159,7 @@ class _Attribution:
     relay: str | None = None
     content: Span | None = None  # the reported words, when the parse gave them
     speaks_for: str | None = None
+    how: str = "rule"  # how the speaker was found (speakers.py's Mention.how; "rule": the rule layer)
 
 
 @dataclass(slots=True)
@@ -173,15 +176,19 @@ def find_quotes(
     units: Sequence[Sequence[Span]] | None = None,
     *,
     parser: ParseFn | Literal["shipped"] | None = "shipped",
+    chooser: SpeakerChooser | Literal["shipped"] = "shipped",
 ) -> list[Quote]:
     """Every attributed quote in one document's text, in text order.
 
     ``units`` may pass each paragraph's :func:`sentence_units` when the caller has them already.
     ``parser`` reads the syntax of the sentences that may hold an attribution (the shipped model by
     default); without one, or where a sentence cannot be parsed, the rules below attribute it.
+    ``chooser`` picks each quote's speaker among its candidates, or none (the shipped model by
+    default; ``chooser.RuleChooser()`` keeps the rules' own speaker).
     """
     parse_fn = load_parser() if parser == "shipped" else parser
     people = _People(text, paragraphs)
+    choosing = _Choosing(text, paragraphs, people, shipped_chooser() if chooser == "shipped" else chooser)
     quotes: list[Quote] = []
     last_speaker: tuple[Quote, int] | None = None  # the last attributed quote and its paragraph number
     candidates: list[tuple[int, list[Span], list[Span]]] = []  # paragraph number, its marks, its units
@@ -224,6 +231,7 @@ def find_quotes(
                 owned = _marks_by_cue(inside, attributions)
                 for attribution, own_marks in zip(attributions, owned, strict=True):
                     made = _make_quotes(doc, text, unit, own_marks, attribution, people, quotes)
+                    made = choosing.chosen(made, attribution, unit, number)
                     # Two cues for the same words ("noted that ... and said ...") make one quote.
                     have = {(q.start, q.end, q.speaker) for q in quotes[unit_first:]}
                     new = [q for q in made if (q.start, q.end, q.speaker) not in have]
@@ -232,10 +240,138 @@ def find_quotes(
                         last_speaker = (new[-1], number)
             elif last_speaker is not None and number - last_speaker[1] <= 1:
                 spoken = [m for m in inside if _is_speech(text, unit, m)]
-                if spoken:
-                    quotes.extend(_continuation(doc, text, unit, spoken, last_speaker[0]))
+                made = _continuation(doc, text, unit, spoken, last_speaker[0]) if spoken else []
+                if made:
+                    quotes.extend(choosing.chosen(made, None, unit, number))
                     last_speaker = (quotes[-1], number)
     return [_with_roles(q, people.names) for q in quotes]
+
+
+class _Choosing:
+    """The speaker chooser's view of one document: the candidates of each quote and what earlier
+    quotes were given (the previous speaker, how often each person was quoted)."""
+
+    def __init__(
+        self, text: str, paragraphs: Sequence[Span], people: _People, chooser: SpeakerChooser
+    ) -> None:
+        self._text = text
+        self._paragraphs = paragraphs
+        self._starts = [p.start for p in paragraphs]
+        self._people = people
+        self._chooser = chooser
+        self._mentions: NameMentions | None = None
+        self._previous: Quote | None = None  # the last quote that kept a speaker
+        self._counts: dict[str, int] = {}
+
+    @property
+    def mentions(self) -> NameMentions:
+        """The document's name mentions, found on the first quote (most paragraphs hold none)."""
+        if self._mentions is None:
+            self._mentions = NameMentions.of(self._text, self._people.names)
+        return self._mentions
+
+    def chosen(
+        self, made: Sequence[Quote], attribution: _Attribution | None, unit: Span, number: int
+    ) -> list[Quote]:
+        """``made`` (one cue's quotes, or a quotation without a cue) with the chosen speaker."""
+        if not made:
+            return []
+        first = made[0]
+        phrase = attribution.speaker if attribution is not None else None
+        anchor = attribution.cue_span.start if attribution is not None else first.start
+        situation = Situation(
+            anchor=anchor,
+            sentence=unit,
+            paragraph=number,
+            how=attribution.how if attribution is not None else "continuation",
+            pronoun=phrase is not None and phrase.pronoun,
+            definite_role=phrase is not None and phrase.definite_role,
+            quotes=tuple(Span(q.start, q.end) for q in made),
+            pronoun_gender=gender_of(self._text[phrase.start : phrase.end])
+            if phrase and phrase.pronoun
+            else None,
+        )
+        candidates = [self._with_gender(c) for c in gather(self._proposals(first, phrase, anchor, number))]
+        # "he" never refers to a woman, nor "she" to a man: a constraint, not a preference.
+        wanted = situation.pronoun_gender
+        agreeing = [c for c in candidates if not (wanted and c.gender and c.gender != wanted)]
+        options = [describe(c, situation, self._text, self._starts, self._counts) for c in agreeing]
+        picked = self._chooser.choose(options, situation)
+        out = [self._given(q, picked, phrase) for q in made]
+        if out[-1].speaker:
+            self._previous = out[-1]
+            key = fold(out[-1].speaker)
+            self._counts[key] = self._counts.get(key, 0) + len(out)
+        return out
+
+    def _with_gender(self, candidate: Candidate) -> Candidate:
+        """The candidate with the gender its words ("his sister") or its pronouns tell."""
+        gender = gender_of(candidate.name) or self.mentions.gender(candidate.name)
+        return replace(candidate, gender=gender) if gender else candidate
+
+    def _proposals(
+        self, first: Quote, phrase: _Phrase | None, anchor: int, number: int
+    ) -> list[tuple[str, str | None, Span | None]]:
+        proposals: list[tuple[str, str | None, Span | None]] = []
+        if phrase is not None:
+            proposals.append(("own", first.speaker, Span(phrase.start, phrase.end)))
+        previous = self._previous
+        if previous is not None and previous.speaker and anchor - previous.sentence_end <= REACH:
+            spoken_at = _mention_span(previous)
+            proposals.append(("previous", previous.speaker, spoken_at))
+        if phrase is None or phrase.pronoun or not first.speaker:
+            antecedent = self._people.subject_before(anchor)
+            if antecedent is not None:
+                proposals.append(("antecedent", antecedent[1], Span(antecedent[0], antecedent[0])))
+        nearest = self.mentions.nearest_before(anchor)
+        if nearest is not None:
+            proposals.append(("nearest", nearest[1], nearest[0]))
+        first_named = self.mentions.first_within(self._paragraphs[number].start, anchor)
+        if first_named is not None:
+            proposals.append(("para_first", first_named[1], first_named[0]))
+        return proposals
+
+    def _given(self, quote: Quote, picked: Option | None, phrase: _Phrase | None) -> Quote:
+        """The quote with the picked candidate as its speaker; no speaker at all when none is picked."""
+        if picked is None:
+            return replace(
+                quote,
+                speaker=None,
+                speaker_as_written=None,
+                speaker_start=None,
+                speaker_end=None,
+                speaks_for=None,
+                relay=None,
+            )
+        name = picked.candidate.name
+        if quote.speaker and fold(" ".join(quote.speaker.split())) == fold(name):
+            return quote
+        if phrase is not None and phrase.pronoun:
+            return replace(quote, speaker=name, speaks_for=None)  # "he" stays the mention, now of him
+        mention = picked.candidate.mention
+        if mention is None or mention.end <= mention.start:
+            return replace(
+                quote,
+                speaker=name,
+                speaker_as_written=None,
+                speaker_start=None,
+                speaker_end=None,
+                speaks_for=None,
+            )
+        return replace(
+            quote,
+            speaker=name,
+            speaker_as_written=self._text[mention.start : mention.end],
+            speaker_start=mention.start,
+            speaker_end=mention.end,
+            speaks_for=None,
+        )
+
+
+def _mention_span(quote: Quote) -> Span | None:
+    if quote.speaker_start is None or quote.speaker_end is None:
+        return None
+    return Span(quote.speaker_start, quote.speaker_end)
 
 
 def _with_roles(quote: Quote, names: NameIndex) -> Quote:
@@ -320,8 +456,13 @@ def _parsed_attributions(
     found: list[_Attribution] = []
     judged: list[Span] = []  # cues the parse read as naming nobody ("she was told to …")
     parsed_reports: list[Span] = []  # reported clauses the parse delimited (not guessed beside a cue)
-    for cue in find_cues(sentence, marks):
+    cues = find_cues(sentence, marks)
+    nested = _inside_that_clauses(sentence, [c.token for c in cues])
+    for cue in cues:
         token = sentence.tokens[cue.token]
+        if cue.token in nested:
+            judged.append(Span(token.start, token.end))  # part of another's report, for the rules too
+            continue
         if agentless_passive(sentence, cue):
             judged.append(Span(token.start, token.end))
         end = sentence.tokens[cue.token + 1].end if cue.kind == "according" else token.end
@@ -345,7 +486,8 @@ def _parsed_attributions(
             label += " by"  # "as reported by City News"
         elif mention is not None and mention.how == "quoted":
             label = "quoted as " + label
-        attribution = _Attribution(phrase, label, cue_span)
+        how = mention.how if mention is not None else "rule"
+        attribution = _Attribution(phrase, label, cue_span, how=how)
         if content is not None:
             parsed_reports.append(content)
         if content is None and not marks:
@@ -362,10 +504,20 @@ def _parsed_attributions(
                 content=content,
                 relay=mention.relay if mention is not None else None,
                 speaks_for=mention.speaks_for if mention is not None else None,
+                how=how,
             )
         )
     # A cue inside another cue's reported words is part of that report, not an attribution of its
     # own ("X said the referee awarded a penalty after confirming ...").
+    # ... unless it opens a clause of its own after ", but" / ", and" with a subject of its own
+    # ("X said in his order the residents have until Tuesday, but the residents said …"): then the
+    # report before it ends at that comma.
+    cuts = [cut for a in found if (cut := _coordinated_clause(sentence, a.cue_span.start)) is not None]
+    for cut in cuts:
+        parsed_reports = [_cut_at(text, r, cut) for r in parsed_reports]
+        for a in found:
+            if a.content is not None and a.cue_span.start < cut:
+                a.content = _cut_at(text, a.content, cut)
     found = [
         a
         for a in found
@@ -386,6 +538,66 @@ def _parsed_attributions(
         found.append(rule)
     found.sort(key=lambda a: a.cue_span.start)
     return found
+
+
+_CLAUSE_LINKS = frozenset({"ccomp", "advcl", "parataxis", "xcomp", "dep"})
+_COORDINATORS = frozenset({"but", "and", "while", "whereas"})
+
+
+def _coordinated_clause(sentence: Parsed, cue_start: int) -> int | None:
+    """Where a cue's own coordinated clause begins (the comma of ", but the residents said"), when
+    the cue has a subject of its own and a coordinator after a comma; else None."""
+    tokens = sentence.tokens
+    k = next((j for j, t in enumerate(tokens) if t.start == cue_start), None)
+    if k is None:
+        return None
+    children = sentence.children(k)
+    if not any(tokens[j].dep.startswith("nsubj") for j in children):
+        return None
+    for j in children:
+        if (
+            tokens[j].dep == "cc"
+            and tokens[j].text.lower() in _COORDINATORS
+            and j > 0
+            and tokens[j - 1].text == ","
+        ):
+            return tokens[j - 1].start if j < k else None
+    return None
+
+
+def _cut_at(text: str, span: Span, cut: int) -> Span:
+    """``span`` ended before ``cut`` when it runs across it."""
+    if not span.start < cut < span.end:
+        return span
+    return _trim_span(text, Span(span.start, cut))
+
+
+def _inside_that_clauses(sentence: Parsed, cue_tokens: Sequence[int]) -> set[int]:
+    """Cues inside another cue's that-clause ('Whitmore told LA Weekly that … Montalvo "…" and told
+    the police, "…"'): the inner cue, borrowing its subject from the report, is part of the outer
+    report, even where the parse did not make the clause the outer cue's complement. A cue with a
+    subject of its own ("…, and Tom Hale said that …") or coordinated with the outer one is not."""
+    tokens = sentence.tokens
+    nested: set[int] = set()
+    for outer in cue_tokens:
+        that = next(
+            (k for k in range(outer + 1, min(len(tokens), outer + 5)) if tokens[k].text.lower() == "that"),
+            None,
+        )
+        if that is None:
+            continue
+        for inner in cue_tokens:
+            if inner <= that:
+                continue
+            below, k = inner, inner
+            for _ in range(len(tokens)):  # climb to the outer cue (a parse is a tree: bounded)
+                if tokens[k].head == k or k == outer:
+                    break
+                below, k = k, tokens[k].head
+            own_subject = any(tokens[j].dep.startswith("nsubj") for j in sentence.children(inner))
+            if k == outer and below > that and tokens[below].dep in _CLAUSE_LINKS and not own_subject:
+                nested.add(inner)
+    return nested
 
 
 def _holds_a_verb(sentence: Parsed, content: Span | None) -> bool:
@@ -484,6 +696,12 @@ def _quote_marks(text: str, start: int, end: int) -> list[Span]:
     straight = [(m.start(), m.end()) for m in _STRAIGHT.finditer(text, start, end)]
     for (a, _), (_, b) in zip(straight[0::2], straight[1::2], strict=False):
         spans.append(Span(a, b))
+    if len(straight) % 2:
+        # A straight mark closed by a curly one ('added, "There is … decision.“'): sources mix them.
+        a, after = straight[-1]
+        closing = min((k for k in (text.find(c, after, end) for c in "”“") if k != -1), default=-1)
+        if closing != -1 and not any(s.start <= closing < s.end for s in spans):
+            spans.append(Span(a, closing + 1))
     spans.sort(key=lambda s: s.start)
     # Drop marks nested in another quotation (a quote within a quote belongs to the outer speaker).
     kept: list[Span] = []

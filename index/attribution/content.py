@@ -16,6 +16,7 @@ from index.models import Span
 
 _EDGE = " \t\n\r\xa0,;:—–-\"“”'‘’"
 _LEADING = frozenset({"that"})
+_SEPARATORS = frozenset({",", ";", ":", "—", "–", "-", "(", "."})
 
 
 def reported_content(sentence: Parsed, cue: Cue, speaker: Span | None) -> Span | None:
@@ -53,12 +54,21 @@ def reported_content(sentence: Parsed, cue: Cue, speaker: Span | None) -> Span |
     fronted = [j for j in children if tokens[j].dep in ("ccomp", "parataxis") and j < i]
     if fronted:
         return _span_of(sentence, fronted[-1:])
-    if tokens[i].dep == "parataxis" and tokens[i].head < i:
-        # 'The plan failed, he said.': the report is everything before the cue's own words.
+    asyndetic = tokens[i].dep == "conj" and not any(tokens[j].dep == "cc" for j in children)
+    if (tokens[i].dep == "parataxis" or asyndetic) and tokens[i].head < i:
+        # 'The plan failed, he said.': the report is everything before the cue's own words (also
+        # where the parse made the cue a conjunct of the report without an "and").
         own = sentence.subtree(i)
         first = min(own)
-        if speaker is not None:
-            first = min([first, *(j for j, t in enumerate(tokens) if t.start >= speaker.start and j <= i)])
+        said_by = [
+            j for j, t in enumerate(tokens) if speaker is not None and t.start >= speaker.start and j <= i
+        ]
+        if said_by and first > 0 and tokens[first - 1].text not in _SEPARATORS and first < said_by[0]:
+            # the parse hung words of the report on the cue ('… was "very important" for the
+            # tribunal, a court spokesman said'): the report runs up to the speaker
+            first = said_by[0]
+        elif said_by:
+            first = min(first, said_by[0])
         return _trim(sentence, Span(sentence.span.start, tokens[first].start))
     return None
 

@@ -40,7 +40,7 @@ def addressee_verbs() -> frozenset[str]:
 
 @functools.cache
 def weak_verbs() -> frozenset[str]:
-    """Cue lemmas that report speech only before a quotation or a colon ("continued: ...")."""
+    """Cue lemmas that report speech only before a quotation, a colon or "that" ("continued: ...")."""
     return frozenset(line[0] for line in _data_lines("cue_verbs.txt") if line[2:3] == ["weak"])
 
 
@@ -130,10 +130,11 @@ _CLAUSAL = frozenset(
 
 
 def _introduces_quotation(sentence: Parsed, i: int, quoted: Sequence[Span]) -> bool:
-    """A colon or a quotation follows the cue closely ('continued: "…"', 'reads "…"')."""
+    """A colon, a quotation or a that-clause follows the cue closely ('continued: "…"', 'reads
+    "…"', 'observed that …')."""
     base = sentence.span.start
     rest = sentence.text[sentence.tokens[i].end - base :]
-    if re.match(r"[\s,]*(?:[:“\"]|'')", rest):
+    if re.match(r"[\s,]*(?:[:“\"]|''|that\s)", rest):
         return True
     return any(0 <= q.start - sentence.tokens[i].end <= 3 for q in quoted)
 

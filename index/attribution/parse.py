@@ -68,12 +68,20 @@ ParseFn = Callable[[Sequence[str]], list[list[tuple[int, int, str, str, str, str
 
 
 def model_version() -> str:
-    """The shipped model's version (part of the index's pipeline fingerprint), or "none"."""
+    """The shipped models' version: the parser's, then the speaker chooser's (``chooser.json``).
+    It is part of the index's pipeline fingerprint, so retraining either makes old indexes stale."""
+    return f"{_version_in(MODEL_DIR / 'meta.json', parser=True)}+chooser-{_version_in(CHOOSER_PATH)}"
+
+
+CHOOSER_PATH = Path(__file__).with_name("chooser.json")
+
+
+def _version_in(path: Path, *, parser: bool = False) -> str:
     try:
-        meta = json.loads((MODEL_DIR / "meta.json").read_text(encoding="utf-8"))
+        meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "none"
-    return f"{meta.get('name', '?')}-{meta.get('version', '?')}"
+    return f"{meta.get('name', '?')}-{meta.get('version', '?')}" if parser else str(meta.get("version", "?"))
 
 
 @functools.cache

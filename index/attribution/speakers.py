@@ -67,6 +67,17 @@ def not_speakers() -> frozenset[str]:
     return _words("not_speakers.txt")
 
 
+@functools.cache
+def subordinators() -> frozenset[str]:
+    return _words("subordinators.txt")
+
+
+@functools.cache
+def organisation_words() -> frozenset[str]:
+    """Head nouns of organisations and groups ("the government recommending …" names a speaker)."""
+    return _words("organisation_words.txt")
+
+
 def find_speaker(sentence: Parsed, cue: Cue, quoted: Sequence[Span] = ()) -> Mention | None:
     """The cue's speaker, or None; words inside ``quoted`` are someone's words, never the speaker."""
     found = _speaker_token(sentence, cue, quoted)
@@ -170,6 +181,9 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
     agent = _agent(sentence, cue.token) if tokens[cue.token].tag == "VBN" else None
     if agent is not None:
         return agent, "agent"  # "as reported by City News"
+    aside = _parenthetical_inverted(sentence, cue.token) if invertible else None
+    if aside is not None:
+        return aside, "inverted"  # "Institutional recipients, said Mauer, are required to …"
     relative = _relative_antecedent(sentence, cue.token)
     if relative is not None:
         return relative, "relative"  # "Devocht, who had told Montalvo …": Devocht
@@ -227,6 +241,19 @@ def _speaker_token(sentence: Parsed, cue: Cue, quoted: Sequence[Span]) -> tuple[
     return None
 
 
+def _parenthetical_inverted(sentence: Parsed, cue: int) -> int | None:
+    """'…, said Name, …': an inverted cue set off by commas inside the report names its speaker
+    right after it, whatever subject the parse gave the cue."""
+    tokens = sentence.tokens
+    if cue == 0 or tokens[cue - 1].text != "," or tokens[cue].tag not in ("VBD", "VBZ", "VBN"):
+        return None
+    name = _after_cue(sentence, cue)
+    if name is None or tokens[name].pos != "PROPN" or any(t.pos != "PROPN" for t in tokens[cue + 1 : name]):
+        return None
+    after = name + 1
+    return name if after < len(tokens) and tokens[after].text == "," else None
+
+
 def _subject_like(pos: str, tag: str) -> bool:
     return pos in ("PROPN", "PRON") or tag == "NN"
 
@@ -246,7 +273,13 @@ def _can_speak(sentence: Parsed, i: int) -> bool:
     """A name, a role or a document: "spokesman X saying", "a statement saying"; not "charges"."""
     token = sentence.tokens[i]
     lemma = token.lemma.lower()
-    return token.pos == "PROPN" or lemma in role_nouns() or lemma in documents() or _is_title(token.text)
+    return (
+        token.pos == "PROPN"
+        or lemma in role_nouns()
+        or lemma in documents()
+        or lemma in organisation_words()
+        or _is_title(token.text)
+    )
 
 
 def _named_before_final_cue(sentence: Parsed, cue: int) -> int | None:
@@ -312,10 +345,17 @@ def _apposition(sentence: Parsed, first: int, last: int) -> bool:
 
 def _subject(sentence: Parsed, i: int) -> int | None:
     """The nominal subject of ``i`` ("Discussing his concern, X said": the gerund is no subject)."""
+    # A participle or infinitive takes no subject after it ("admitted to being a part of …": "part"
+    # is what the poster was, not who wrote).
+    nonfinite = sentence.tokens[i].tag in ("VBG", "VBN", "VB")
+    # "has reacted" labelled passive is active: a passive subject without a passive verb is a subject.
+    labels = ("nsubj", "nsubj:outer") if _passive(sentence, i) else ("nsubj", "nsubj:outer", "nsubj:pass")
     subjects = [
         j
         for j in sentence.children(i)
-        if sentence.tokens[j].dep in ("nsubj", "nsubj:outer")
+        if sentence.tokens[j].dep in labels
+        and not (nonfinite and j > i)
+        and sentence.tokens[j].text.lower() not in subordinators()
         and sentence.tokens[j].tag != "VBG"
         and sentence.tokens[j].pos != "VERB"
         and not _gerund_with_object(sentence, j)
@@ -340,7 +380,14 @@ def _gerund_with_object(sentence: Parsed, j: int) -> bool:
 
 
 def _passive(sentence: Parsed, i: int) -> bool:
-    return any(sentence.tokens[j].dep in ("nsubj:pass", "aux:pass") for j in sentence.children(i))
+    """A passive verb: a passive auxiliary, or a passive subject with no "have" ("has reacted",
+    which the parse may label passive, is not)."""
+    tokens = sentence.tokens
+    children = sentence.children(i)
+    if any(tokens[j].dep == "aux:pass" for j in children):
+        return True
+    perfect = any(tokens[j].dep == "aux" and tokens[j].lemma.lower() == "have" for j in children)
+    return not perfect and any(tokens[j].dep == "nsubj:pass" for j in children)
 
 
 def _agent(sentence: Parsed, i: int) -> int | None:
@@ -360,6 +407,8 @@ def _according_source(sentence: Parsed, according: int) -> tuple[int, str] | Non
     tokens = sentence.tokens
     j = according + 2
     last = None
+    if j + 1 < len(tokens) and tokens[j].text[:1].islower() and tokens[j + 1].pos == "PROPN":
+        j += 1  # "according to curator Elaine Gustafon", the title read as a verb
     while j < len(tokens) and (tokens[j].pos in _NP_WORDS or tokens[j].text in ("'s", "’s", "-")):
         if tokens[j].pos in _NOMINAL:
             last = j
