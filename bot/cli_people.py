@@ -74,10 +74,10 @@ def _speaker_json(speaker: Speaker) -> dict[str, Any]:
 
 def cmd_speakers(args: argparse.Namespace) -> int:
     from bot.cli import _render
-    from index.speakers import group_speakers, match_speakers
+    from index.speakers import index_speakers, match_speakers
 
     index = _index(args)
-    found = group_speakers(index.quotes())
+    found = index_speakers(index)
     if args.name:
         found = match_speakers(found, args.name, limit=len(found))
     if args.json:
@@ -89,10 +89,10 @@ def cmd_speakers(args: argparse.Namespace) -> int:
 
 def cmd_speaker_quotes(args: argparse.Namespace) -> int:
     from bot.cli import _render
-    from index.speakers import find_speaker, group_speakers, speaker_quotes
+    from index.speakers import find_speaker, index_speakers, speaker_quotes
 
     index = _index(args)
-    speaker = find_speaker(group_speakers(index.quotes()), args.speaker)
+    speaker = find_speaker(index_speakers(index), args.speaker)
     hits = speaker_quotes(index, speaker, args.topic)
     if args.json:
         print(

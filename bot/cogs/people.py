@@ -16,7 +16,7 @@ from bot.people_replies import quotes_embed, quotes_page, speakers_embed
 from bot.render import AUTOCOMPLETE_CHOICES, CHOICE_NAME_LIMIT, CHOICE_VALUE_LIMIT, clip
 from bot.replies import ALLOWED_MENTIONS
 from index.errors import CitebotError
-from index.speakers import Speaker, find_speaker, group_speakers, match_speakers, speaker_quotes
+from index.speakers import Speaker, find_speaker, index_speakers, match_speakers, speaker_quotes
 
 if TYPE_CHECKING:
     from index import Index
@@ -39,7 +39,7 @@ class SpeakerDirectory:
         # The embedded engine is an index.Index; the service's Protocol names only what answering
         # needs, and the OpenSearch reader cannot list every quote yet.
         engine = self.bot.service.engine
-        if not hasattr(engine, "quotes"):
+        if not hasattr(engine, "quote_table"):
             raise CitebotError("Speaker listings need the embedded index; this bot searches OpenSearch.")
         return cast("Index", engine)
 
@@ -49,7 +49,7 @@ class SpeakerDirectory:
         index = self._index()
         async with self._lock:
             if self._for is not index:
-                self._speakers = await asyncio.to_thread(lambda: group_speakers(index.quotes()))
+                self._speakers = await asyncio.to_thread(index_speakers, index)
                 self._for = index
             return index, self._speakers
 

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 
 def quotes_by(reader: Reader, name: str) -> list[Quote]:
     """The quotes whose speaker ``name`` refers to, found through the index of speaker words."""
+    return [reader.quote(i) for i in quote_ids_by(reader, name)]
+
+
+def quote_ids_by(reader: Reader, name: str) -> list[int]:
+    """The ids of the quotes whose speaker ``name`` refers to, in index order. Quotes of one
+    document that name their speaker alike are decided together, from one of them (a prolific
+    speaker has thousands of quotes but few ways of being named), so only that one is decoded."""
     asked = name_words(name)
     if not asked:
         return []
@@ -30,12 +37,12 @@ def quotes_by(reader: Reader, name: str) -> list[Quote]:
     close = process.extract(surname, reader.speaker_keys, scorer=fuzz.ratio, score_cutoff=80, limit=None)
     keys = {surname} | {key for key, _, _ in close}
     ids = sorted({i for key in keys if same_word(surname, key) for i in reader.speaker_words.get(key, ())})
-    quotes = [reader.quote(i) for i in ids]
-    spoken_for = _spoken_for(quotes)
-    # A prolific speaker has thousands of quotes but few ways of being named: decide each once.
+    groups = _groups(reader, ids)
+    spoken_for = _spoken_for([q for q, _ in groups])
     decided: dict[tuple[str | None, ...], bool] = {}
-    kept: dict[int, Quote] = {}
-    for i, q in zip(ids, quotes, strict=True):
+    kept: set[int] = set()
+    found: list[Quote] = []  # a quote for each way a kept one is named (what the next steps read)
+    for q, members in groups:
         key = (q.doc, q.speaker, q.speaker_as_written, q.relay, q.speaker_roles, q.speaks_for)
         if key not in decided:
             not_them = spoken_for.get((q.doc, q.speaker), set())
@@ -43,18 +50,27 @@ def quotes_by(reader: Reader, name: str) -> list[Quote]:
                 reader, name, q
             )
         if decided[key]:
-            kept[i] = q
+            kept.update(members)
+            found.append(q)
     for i, q in _named_in_full(reader, name):
-        kept[i] = q
+        kept.add(i)
+        found.append(q)
     if not kept:
-        kept.update(_role_around_the_mention(reader, name))
-    for i, q in _same_speaker_elsewhere(reader, kept.values()):
-        kept[i] = q
-    for i, q in _described_elsewhere(
-        reader, name, [q for i, q in zip(ids, quotes, strict=True) if i not in kept]
-    ):
-        kept[i] = q
-    return [kept[i] for i in sorted(kept)]
+        role = _role_around_the_mention(reader, name)
+        kept.update(role)
+        found.extend(role.values())
+    for _, members in _same_speaker_elsewhere(reader, found):
+        kept.update(members)
+    unmatched = [q for q, members in groups if not kept.issuperset(members)]
+    for _, members in _described_elsewhere(reader, name, unmatched):
+        kept.update(members)
+    return sorted(kept)
+
+
+def _groups(reader: Reader, ids: Sequence[int]) -> list[tuple[Quote, Sequence[int]]]:
+    """``ids`` in groups of one document's quotes that name their speaker alike, each with its
+    first quote, which stands for the group wherever only the speaker's naming matters."""
+    return [(reader.quote(members[0]), members) for members in reader.quote_groups(ids)]
 
 
 def _named_in_full(reader: Reader, name: str) -> list[tuple[int, Quote]]:
@@ -114,50 +130,53 @@ def _mention_context(text: str, start: int, end: int) -> set[str]:
     return set(words(before)[-4:]) | (set(words(after.group(1))) if after else set())
 
 
-def _same_speaker_elsewhere(reader: Reader, found: Iterable[Quote]) -> list[tuple[int, Quote]]:
+def _same_speaker_elsewhere(reader: Reader, found: Iterable[Quote]) -> list[tuple[Quote, Sequence[int]]]:
     """The other quotes the document gives to a speaker already found: "KCNA said" finds the
     quotes where "it" was resolved to the Korean Central News Agency."""
     people = {(q.doc, q.speaker) for q in found if q.speaker}
     surnames = {surname for _, speaker in people if (surname := _surname(speaker))}
     out = []
     for surname in surnames:  # each once: a prolific speaker's quotes are read once, not per document
-        for i in reader.speaker_words.get(surname, ()):
-            quote = reader.quote(i)
+        for quote, members in _groups(reader, reader.speaker_words.get(surname, ())):
             if (quote.doc, quote.speaker) in people:
-                out.append((i, quote))
+                out.append((quote, members))
     return out
 
 
-def _described_elsewhere(reader: Reader, name: str, unmatched: Sequence[Quote]) -> list[tuple[int, Quote]]:
+def _described_elsewhere(
+    reader: Reader, name: str, unmatched: Sequence[Quote]
+) -> list[tuple[Quote, Sequence[int]]]:
     """Quotes of a person the document describes in full elsewhere: "the NASA Administrator" finds
     the quotes of "Bolden" when one of his mentions is "NASA Administrator Charles Bolden". The
     mentions of one person are those with the same surname and no conflicting given names
     ("Ahmed Mohamed" and "Mohamed El-Hassan Mohamed" are two people)."""
-    out: list[tuple[int, Quote]] = []
+    out: list[tuple[Quote, Sequence[int]]] = []
     seen: set[tuple[str, str]] = set()
+    by_surname: dict[str, list[tuple[Quote, Sequence[int]]]] = {}
     for quote in unmatched:
         surname = _surname(quote.speaker)
         if surname is None or (quote.doc, surname) in seen:
             continue
         seen.add((quote.doc, surname))
-        by_speaker: dict[str, list[tuple[int, Quote]]] = {}
-        for i in reader.speaker_words.get(surname, ()):
-            same = reader.quote(i)
+        if surname not in by_surname:  # each surname's quotes grouped once, for every document
+            by_surname[surname] = _groups(reader, reader.speaker_words.get(surname, ()))
+        by_speaker: dict[str, list[tuple[Quote, Sequence[int]]]] = {}
+        for same, members in by_surname[surname]:
             if same.doc == quote.doc and _surname(same.speaker) == surname and same.speaker:
-                by_speaker.setdefault(same.speaker, []).append((i, same))
+                by_speaker.setdefault(same.speaker, []).append((same, members))
         # A prolific speaker is quoted many times in few ways: the words of each way, once.
-        ways = {sp: {_naming(q) for _, q in quoted} for sp, quoted in by_speaker.items()}
+        ways = {sp: {_naming(q) for q, _ in quoted} for sp, quoted in by_speaker.items()}
         for speaker, quoted in by_speaker.items():
             person = [other for other in by_speaker if _one_person(speaker, other)]
             known_as = set().union(*(set().union(*(w for w, _ in ways[other])) for other in person))
             spoken_for = set().union(*(set().union(*(f for _, f in ways[other])) for other in person))
             decided: dict[tuple[frozenset[str], frozenset[str]], bool] = {}
-            for i, q in quoted:
+            for q, members in quoted:
                 key = _naming(q)
                 if key not in decided:
                     decided[key] = speaker_matches(name, q, known_as, spoken_for)
                 if decided[key]:
-                    out.append((i, q))
+                    out.append((q, members))
     return out
 
 

@@ -250,6 +250,23 @@ class OpenSearchIndex:
         position = bisect_right(data["chunk_starts"], offset) - 1
         return int(data["chunk_ids"][max(position, 0)])
 
+    def chunks_at(self, doc_indexes: Sequence[int], offsets: Sequence[int]) -> list[int]:
+        """``chunk_at`` for many pairs: their documents fetched a cache's worth per request, each
+        document's chunk starts kept (not its text) and bisected."""
+        wanted = list(dict.fromkeys(doc_indexes))
+        starts_and_ids: dict[int, tuple[list[int], list[int]]] = {}
+        for lo in range(0, len(wanted), _DOC_CACHE):
+            part = wanted[lo : lo + _DOC_CACHE]
+            self._prefetch_documents(part)
+            for doc_index in part:
+                data = self._doc(doc_index)["data"]
+                starts_and_ids[doc_index] = (data["chunk_starts"], data["chunk_ids"])
+        found = []
+        for doc_index, offset in zip(doc_indexes, offsets, strict=True):
+            starts, ids = starts_and_ids[doc_index]
+            found.append(int(ids[max(bisect_right(starts, offset) - 1, 0)]))
+        return found
+
     @_following_alias
     def search(self, query: str, k: int = 10, *, doc: str | None = None) -> list[Hit]:
         """Passages ranked by BM25 for ``query`` (optionally within one document)."""
@@ -437,6 +454,22 @@ class OpenSearchIndex:
             if found is None:
                 raise UnknownDocument(f"No quote {i} in the index.")
         return found
+
+    def quote_groups(self, quote_ids: Sequence[int]) -> list[list[int]]:
+        """``quote_ids`` grouped by document and by how each names its speaker (the quotes are
+        fetched in pages and kept, as ``quote`` keeps them)."""
+        self._prefetch_quotes(quote_ids)
+        groups: dict[tuple[str | None, ...], list[int]] = {}
+        for i in quote_ids:
+            q = self.quote(i)
+            key = (q.doc, q.speaker, q.speaker_as_written, q.relay, q.speaker_roles, q.speaks_for)
+            groups.setdefault(key, []).append(i)
+        return list(groups.values())
+
+    def quote_chunks(self, quote_ids: Sequence[int]) -> list[int]:
+        self._prefetch_quotes(quote_ids)
+        quotes = [self.quote(i) for i in quote_ids]
+        return self.chunks_at([self.doc_index(q.doc) for q in quotes], [q.sentence_start for q in quotes])
 
     def doc_quotes(self, doc_index: int) -> list[Quote]:
         ids = [int(i) for i in self._doc(doc_index)["data"]["quote_ids"]]
