@@ -466,6 +466,10 @@ class Index:
             self._meta_cache[doc_index] = meta  # a dict store is atomic; a race only decodes twice
         return meta
 
+    def doc_name(self, doc_index: int) -> str:
+        """A document's path."""
+        return str(self.meta(doc_index)["doc"])
+
     def doc_index(self, doc: str) -> int:
         """The position of a document, by its path, or by a unique title or file name."""
         known = self._known_docs.get(doc)

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +27,39 @@ from index.errors import CitebotError
 from index.models import Hit, Quote, Span
 
 if TYPE_CHECKING:
-    from index.engine import Index
+    from collections.abc import Iterable
+
+
+class QuoteArrays(Protocol):
+    """Per-quote columns, one row a quote (``index.quote_table.QuoteTable`` on the embedded index,
+    ``index.opensearch.quotes.ClusterQuoteTable`` on the cluster)."""
+
+    @property
+    def names(self) -> Sequence[str]: ...
+    @property
+    def speakers(self) -> npt.NDArray[Any]: ...
+    @property
+    def written(self) -> npt.NDArray[Any]: ...
+    @property
+    def docs(self) -> npt.NDArray[Any]: ...
+    @property
+    def sentence_starts(self) -> npt.NDArray[Any]: ...
+    @property
+    def sentence_ends(self) -> npt.NDArray[Any]: ...
+
+
+class QuoteListing(Protocol):
+    """What listing speakers and a speaker's quotes read of an index (either backend)."""
+
+    @property
+    def quote_table(self) -> QuoteArrays: ...
+    @property
+    def manifest(self) -> dict[str, Any]: ...
+    def doc_name(self, doc_index: int) -> str: ...
+    def text(self, doc_index: int) -> str: ...
+    def hit(
+        self, doc_index: int, span: Span, score: float, terms: Iterable[str] = (), speaker: str | None = None
+    ) -> Hit: ...
 
 
 class UnknownSpeaker(CitebotError):
@@ -41,7 +73,7 @@ class Speaker:
     key: str  # the folded full name: stable, and what a lookup matches
     name: str  # the fullest form, as most often written
     forms: tuple[str, ...]  # every way the corpus names them, most frequent first
-    quote_ids: tuple[int, ...]  # positions in ``Index.quotes()``, in corpus order
+    quote_ids: tuple[int, ...]  # rows of the quote table (``Index.quotes()`` positions), in order
     documents: tuple[str, ...]  # the documents quoting them, in corpus order
 
     @property
@@ -81,13 +113,11 @@ def group_speakers(quotes: Sequence[Quote]) -> list[Speaker]:
     return group_speaker_ids(list(name_ids), speaker, written, docs, doc_names.__getitem__)
 
 
-def index_speakers(index: Index) -> list[Speaker]:
+def index_speakers(index: QuoteListing) -> list[Speaker]:
     """The named speakers of an index, read from its per-quote arrays: no quote record is decoded
     (a speaker quoted 900,000 times costs array operations, not 900,000 JSON records)."""
     table = index.quote_table
-    return group_speaker_ids(
-        table.names, table.speakers, table.written, table.docs, lambda doc: str(index.meta(doc)["doc"])
-    )
+    return group_speaker_ids(table.names, table.speakers, table.written, table.docs, index.doc_name)
 
 
 def group_speaker_ids(
@@ -234,7 +264,7 @@ def _is_word_match(speaker: Speaker, name: str) -> bool:
     return any(wanted <= set(words(form)) for form in (speaker.name, *speaker.forms))
 
 
-def speaker_quotes(index: Index, speaker: Speaker, topic: str | None = None) -> SpeakerHits:
+def speaker_quotes(index: QuoteListing, speaker: Speaker, topic: str | None = None) -> SpeakerHits:
     """Everything ``speaker`` said, newest document first (by file modification time; then in text
     order), each quote's sentence verbatim and cited; with a ``topic``, only the quotes whose
     sentence holds all its words (as the index analyzes them). Read from the index's per-quote
@@ -243,20 +273,19 @@ def speaker_quotes(index: Index, speaker: Speaker, topic: str | None = None) -> 
     table = index.quote_table
     ids = np.asarray(speaker.quote_ids, dtype=np.int64)
     if terms:
-        ids = ids[[terms <= set(analyze(_sentence(index, int(i)))) for i in ids.tolist()]]
+        ids = ids[[terms <= set(analyze(_sentence(index, table, i))) for i in ids.tolist()]]
     docs = table.docs[ids].astype(np.int64)
     distinct = np.unique(docs)
     stamps: dict[str, list[int]] = index.manifest.get("stamps", {})
     modified = np.array(
-        [stamps.get(str(index.meta(d)["doc"]).split("#", 1)[0], [0, 0])[1] for d in distinct.tolist()],
+        [stamps.get(index.doc_name(d).split("#", 1)[0], [0, 0])[1] for d in distinct.tolist()],
         dtype=np.int64,
     )
     of_quote = modified[np.searchsorted(distinct, docs)] if len(docs) else np.zeros(0, dtype=np.int64)
-    return SpeakerHits(index, ids[np.lexsort((ids, -of_quote))], speaker.name, frozenset(terms))
+    return SpeakerHits(index, table, ids[np.lexsort((ids, -of_quote))], speaker.name, frozenset(terms))
 
 
-def _sentence(index: Index, quote_id: int) -> str:
-    table = index.quote_table
+def _sentence(index: QuoteListing, table: QuoteArrays, quote_id: int) -> str:
     text = index.text(int(table.docs[quote_id]))
     return text[int(table.sentence_starts[quote_id]) : int(table.sentence_ends[quote_id])]
 
@@ -266,9 +295,15 @@ class SpeakerHits(Sequence[Hit]):
     page of a prolific speaker's quotes costs that page."""
 
     def __init__(
-        self, index: Index, quote_ids: npt.NDArray[np.int64], speaker: str, terms: frozenset[str]
+        self,
+        index: QuoteListing,
+        table: QuoteArrays,
+        quote_ids: npt.NDArray[np.int64],
+        speaker: str,
+        terms: frozenset[str],
     ) -> None:
         self._index, self._ids, self._speaker, self._terms = index, quote_ids, speaker, terms
+        self._table = table  # the rows ``quote_ids`` point into
         self._made: dict[int, Hit] = {}
 
     def __len__(self) -> int:
@@ -288,7 +323,9 @@ class SpeakerHits(Sequence[Hit]):
         hit = self._made.get(i)
         if hit is None:
             quote_id = int(self._ids[i])
-            table = self._index.quote_table
+            table = self._table
+            if self._index.quote_table is not table:  # a new build on the cluster: other rows
+                raise CitebotError("The documents were reindexed meanwhile: run the command again.")
             sentence = Span(int(table.sentence_starts[quote_id]), int(table.sentence_ends[quote_id]))
             hit = self._index.hit(
                 int(table.docs[quote_id]), sentence, 0.0, self._terms, speaker=self._speaker

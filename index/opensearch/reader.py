@@ -39,6 +39,7 @@ from index.opensearch import layout
 from index.opensearch.build import serving_indexes
 from index.opensearch.client import failures
 from index.opensearch.config import OpenSearchConfig
+from index.opensearch.quotes import DOCUMENT_FIELDS, QUOTE_FIELDS, ClusterQuoteTable
 
 _DOC_CACHE = 256
 _PAGE = 1000
@@ -103,6 +104,7 @@ class OpenSearchIndex:
         self._chunks: dict[int, Chunk] = {}
         self._quotes: dict[int, Quote] = {}
         self._names: dict[str, int] = {}
+        self._quote_table: tuple[str, ClusterQuoteTable] | None = None  # (the build it was read from, it)
 
     def _reopen(self) -> None:
         stale = self.name
@@ -454,6 +456,29 @@ class OpenSearchIndex:
             if found is None:
                 raise UnknownDocument(f"No quote {i} in the index.")
         return found
+
+    @property
+    def quote_table(self) -> ClusterQuoteTable:
+        """Every quote's document, sentence and speaker (for speaker listings), read from the
+        cluster once per build: a scroll over the quote records and one over the documents' names."""
+        name = self.name
+        with self._lock:
+            cached = self._quote_table
+        if cached is not None and cached[0] == name:
+            return cached[1]
+        table = ClusterQuoteTable(
+            self._scan(layout.QUOTE, QUOTE_FIELDS), self._scan(layout.DOCUMENT, DOCUMENT_FIELDS)
+        )
+        with self._lock:
+            self._quote_table = (name, table)
+        return table
+
+    def doc_name(self, doc_index: int) -> str:
+        """A document's path, from the quote table's names when it has them (no record fetched)."""
+        cached = self._quote_table
+        if cached is not None and cached[0] == self.name and doc_index in cached[1].doc_names:
+            return cached[1].doc_names[doc_index]
+        return str(self._doc(doc_index)["doc"])
 
     def quote_groups(self, quote_ids: Sequence[int]) -> list[list[int]]:
         """``quote_ids`` grouped by document and by how each names its speaker (the quotes are
