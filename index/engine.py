@@ -592,9 +592,13 @@ class Index:
         table = self.quote_table
         keys = (table.docs[ids].astype(np.int64) << 32) | table.namings[ids].astype(np.int64)
         _, first, group_of = np.unique(keys, return_index=True, return_inverse=True)
-        in_groups = ids[np.argsort(group_of, kind="stable")]
-        groups = np.split(in_groups, np.cumsum(np.bincount(group_of))[:-1])
-        return [groups[g].tolist() for g in np.argsort(first, kind="stable")]
+        # Renumber the groups by their first quote, then list each group's ids from one flat list.
+        rank = np.empty(len(first), dtype=np.int64)
+        rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+        group_of = rank[group_of.reshape(-1)]
+        flat = ids[np.argsort(group_of, kind="stable")].tolist()
+        ends = np.cumsum(np.bincount(group_of)).tolist()
+        return [flat[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
     def doc_quotes(self, doc_index: int) -> list[Quote]:
         """The quotes attributed in one document."""

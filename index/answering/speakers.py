@@ -39,17 +39,19 @@ def quote_ids_by(reader: Reader, name: str) -> list[int]:
     ids = sorted({i for key in keys if same_word(surname, key) for i in reader.speaker_words.get(key, ())})
     groups = _groups(reader, ids)
     spoken_for = _spoken_for([q for q, _ in groups])
-    decided: dict[tuple[str | None, ...], bool] = {}
+    # Whether the name means a speaker depends on how the quote names them and whom the speaker
+    # speaks for in that document, not on the document itself: decided once for each such way
+    # (a verse a document: the LORD's 50,000 quotes are a few ways, not 50,000 documents).
+    decided: dict[tuple[object, ...], bool] = {}
     kept: set[int] = set()
     found: list[Quote] = []  # a quote for each way a kept one is named (what the next steps read)
     for q, members in groups:
-        key = (q.doc, q.speaker, q.speaker_as_written, q.relay, q.speaker_roles, q.speaks_for)
+        not_them = spoken_for.get((q.doc, q.speaker), set())
+        key = (q.speaker, q.speaker_as_written, q.relay, q.speaker_roles, q.speaks_for, frozenset(not_them))
         if key not in decided:
-            not_them = spoken_for.get((q.doc, q.speaker), set())
-            decided[key] = speaker_matches(name, q, spoken_for=not_them) or _speaks_for_institution(
-                reader, name, q
-            )
-        if decided[key]:
+            decided[key] = speaker_matches(name, q, spoken_for=not_them)
+        # Only a quote that speaks for someone can answer for an institution (that reads the document).
+        if decided[key] or (q.speaks_for and _speaks_for_institution(reader, name, q)):
             kept.update(members)
             found.append(q)
     for i, q in _named_in_full(reader, name):
