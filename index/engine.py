@@ -583,22 +583,12 @@ class Index:
         chunks: npt.NDArray[np.int64] = self.quote_table.chunks[np.asarray(quote_ids, dtype=np.int64)]
         return chunks.tolist()  # type: ignore[no-any-return]
 
-    def quote_groups(self, quote_ids: Sequence[int]) -> list[list[int]]:
-        """``quote_ids`` grouped by document and by how the quote names its speaker, from the
-        per-quote arrays (no record decoded): see ``Reader.quote_groups``."""
+    def quote_keys(self, quote_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """Each quote's (document, naming) from the per-quote arrays (no record decoded): see
+        ``Reader.quote_keys``."""
         ids = np.asarray(quote_ids, dtype=np.int64)
-        if not len(ids):
-            return []
         table = self.quote_table
-        keys = (table.docs[ids].astype(np.int64) << 32) | table.namings[ids].astype(np.int64)
-        _, first, group_of = np.unique(keys, return_index=True, return_inverse=True)
-        # Renumber the groups by their first quote, then list each group's ids from one flat list.
-        rank = np.empty(len(first), dtype=np.int64)
-        rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-        group_of = rank[group_of.reshape(-1)]
-        flat = ids[np.argsort(group_of, kind="stable")].tolist()
-        ends = np.cumsum(np.bincount(group_of)).tolist()
-        return [flat[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+        return list(zip(table.docs[ids].tolist(), table.namings[ids].tolist(), strict=True))
 
     def doc_quotes(self, doc_index: int) -> list[Quote]:
         """The quotes attributed in one document."""

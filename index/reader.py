@@ -92,10 +92,10 @@ class Reader(Protocol):
 
     def quote(self, i: int) -> Quote: ...
 
-    def quote_groups(self, quote_ids: Sequence[int]) -> list[list[int]]:
-        """``quote_ids`` in groups of one document's quotes that name their speaker alike (speaker,
-        as written, relay, roles, whom they speak for), each group in the order given, groups in
-        the order of their first quote: whether a name means a speaker is decided once a group."""
+    def quote_keys(self, quote_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """Each quote's (document, naming): the naming is a number the quotes that name their
+        speaker alike share (speaker, as written, relay, roles, whom they speak for), so that
+        whether a name means a speaker is decided once for each way, not once a quote."""
         ...
 
     def quote_chunks(self, quote_ids: Sequence[int]) -> Sequence[int]:

@@ -105,6 +105,7 @@ class OpenSearchIndex:
         self._quotes: dict[int, Quote] = {}
         self._names: dict[str, int] = {}
         self._quote_table: tuple[str, ClusterQuoteTable] | None = None  # (the build it was read from, it)
+        self._namings: dict[tuple[str | None, ...], int] = {}  # quote_keys' numbers for ways of naming
 
     def _reopen(self) -> None:
         stale = self.name
@@ -480,16 +481,16 @@ class OpenSearchIndex:
             return cached[1].doc_names[doc_index]
         return str(self._doc(doc_index)["doc"])
 
-    def quote_groups(self, quote_ids: Sequence[int]) -> list[list[int]]:
-        """``quote_ids`` grouped by document and by how each names its speaker (the quotes are
-        fetched in pages and kept, as ``quote`` keeps them)."""
+    def quote_keys(self, quote_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """Each quote's (document, naming), the quotes fetched in pages and kept as ``quote`` keeps
+        them; namings are numbered as this reader meets them."""
         self._prefetch_quotes(quote_ids)
-        groups: dict[tuple[str | None, ...], list[int]] = {}
+        keys = []
         for i in quote_ids:
             q = self.quote(i)
-            key = (q.doc, q.speaker, q.speaker_as_written, q.relay, q.speaker_roles, q.speaks_for)
-            groups.setdefault(key, []).append(i)
-        return list(groups.values())
+            naming = (q.speaker, q.speaker_as_written, q.relay, q.speaker_roles, q.speaks_for)
+            keys.append((self.doc_index(q.doc), self._namings.setdefault(naming, len(self._namings))))
+        return keys
 
     def quote_chunks(self, quote_ids: Sequence[int]) -> list[int]:
         self._prefetch_quotes(quote_ids)
