@@ -32,6 +32,7 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _CORPUS_KEY = "CITEBOT_CORPUS_DIR"
 _INDEX_KEY = "CITEBOT_INDEX_DIR"
 _BACKEND_KEY = "CITEBOT_BACKEND"
+_BUDGET_KEY = "CITEBOT_FILE_BUDGET_S"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,7 @@ def _open(paths: Paths, stream: TextIO) -> Index | OpenSearchIndex:
             return ensure_on_cluster(_opensearch_config(), paths.corpus, progress=progress)
         from index import ensure_index
 
-        index = ensure_index(paths.corpus, paths.index, progress=progress)
+        index = ensure_index(paths.corpus, paths.index, progress=progress, **_file_budget(None))
     if index.warning:
         print(f"citebot: {index.warning}", file=sys.stderr)
     return index
@@ -151,7 +152,9 @@ class _Session:
                 raise  # the cluster's indexes are rebuilt with `citebot index build`, not behind a query
             print(f"citebot: {err} Rebuilding it now.", file=sys.stderr)
             with _progress(sys.stderr) as progress:
-                self.index = build_index(self.paths.corpus, self.paths.index, progress=progress, repair=True)
+                self.index = build_index(
+                    self.paths.corpus, self.paths.index, progress=progress, repair=True, **_file_budget(None)
+                )
         return query(self.index)  # damage again right after a rebuild is an error for main()
 
 
@@ -173,6 +176,25 @@ def _budget(value: str) -> float:
     return seconds
 
 
+def _file_budget(flag: float | None) -> dict[str, float | None]:
+    """``build_index``'s ``file_budget_s``: the ``--file-budget`` flag, else ``CITEBOT_FILE_BUDGET_S``,
+    else nothing (the engine's default); 0 is no limit."""
+    if flag is None:
+        value = _env_value(_BUDGET_KEY)
+        if value is None:
+            return {}
+        try:
+            flag = _budget(value.strip())
+        except argparse.ArgumentTypeError:
+            from index.errors import CitebotError
+
+            # The value is not echoed: a secret pasted into the wrong key must stay off the screen.
+            raise CitebotError(
+                f"bad setting {_BUDGET_KEY}: give a number of seconds, or 0 for no limit"
+            ) from None
+    return {"file_budget_s": flag or None}
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     paths = resolve_paths(args.corpus, args.index)
     if _uses_opensearch():
@@ -184,8 +206,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from index import build_index
 
     with _progress(sys.stderr) as progress:
-        # 0 is no limit; not given, the engine's default
-        budget = {} if args.file_budget is None else {"file_budget_s": args.file_budget or None}
+        budget = _file_budget(args.file_budget)
         built = build_index(paths.corpus, paths.index, progress=progress, repair=args.repair, **budget)
     assert built.report is not None
     _print_build(args, paths, str(paths.index), built.report)
@@ -456,7 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_budget,
         metavar="SECONDS",
         help="time a document may take to have its quotes attributed before it is indexed without "
-        "them and reported (default 30; 0: no limit)",
+        f"them and reported (default: ${_BUDGET_KEY}, else 30; 0: no limit)",
     )
     build.set_defaults(func=cmd_build)
     publish = index_sub.add_parser("publish", help="OpenSearch only: serve a build made with --part I/N")

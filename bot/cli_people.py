@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from index import Index
-    from index.speakers import Speaker
+    from index.speakers import QuoteListing, Speaker
 
 _STATE_KEY = "CITEBOT_STATE_PATH"
 
@@ -49,17 +48,11 @@ def add_commands(commands: Any, quotes: argparse.ArgumentParser, add_paths: Any)
     quotes.set_defaults(func=quotes_command)
 
 
-def _index(args: argparse.Namespace) -> Index:
+def _index(args: argparse.Namespace) -> QuoteListing:
+    """The index, on either backend: both list quotes by speaker from their per-quote tables."""
     from bot.cli import _open, resolve_paths
-    from index.engine import Index
-    from index.errors import CitebotError
 
-    opened = _open(resolve_paths(args.corpus, args.index), sys.stderr)
-    if not isinstance(opened, Index):
-        raise CitebotError(
-            "speakers and quotes by speaker need the embedded index (CITEBOT_BACKEND=embedded)"
-        )
-    return opened
+    return _open(resolve_paths(args.corpus, args.index), sys.stderr)
 
 
 def _speaker_json(speaker: Speaker) -> dict[str, Any]:
@@ -74,10 +67,10 @@ def _speaker_json(speaker: Speaker) -> dict[str, Any]:
 
 def cmd_speakers(args: argparse.Namespace) -> int:
     from bot.cli import _render
-    from index.speakers import group_speakers, match_speakers
+    from index.speakers import index_speakers, match_speakers
 
     index = _index(args)
-    found = group_speakers(index.quotes())
+    found = index_speakers(index)
     if args.name:
         found = match_speakers(found, args.name, limit=len(found))
     if args.json:
@@ -89,10 +82,10 @@ def cmd_speakers(args: argparse.Namespace) -> int:
 
 def cmd_speaker_quotes(args: argparse.Namespace) -> int:
     from bot.cli import _render
-    from index.speakers import find_speaker, group_speakers, speaker_quotes
+    from index.speakers import find_speaker, index_speakers, speaker_quotes
 
     index = _index(args)
-    speaker = find_speaker(group_speakers(index.quotes()), args.speaker)
+    speaker = find_speaker(index_speakers(index), args.speaker)
     hits = speaker_quotes(index, speaker, args.topic)
     if args.json:
         print(

@@ -105,12 +105,12 @@ def speakers_embed(
 class QuotesPage:
     speaker: Speaker
     topic: str | None
-    hits: list[Hit]
+    hits: Sequence[Hit]
     page: int
     pages: int
 
 
-def quotes_page(speaker: Speaker, topic: str | None, hits: list[Hit], page: int) -> QuotesPage:
+def quotes_page(speaker: Speaker, topic: str | None, hits: Sequence[Hit], page: int) -> QuotesPage:
     pages = page_count(len(hits), QUOTES_PAGE_SIZE)
     return QuotesPage(speaker, topic, hits, min(max(page, 0), pages - 1), pages)
 

@@ -9,6 +9,7 @@ replaces the reference in one assignment when (and only if) the build succeeded.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -59,16 +60,16 @@ class ReindexResult:
 # failing early for want of a token, stays quick.
 
 
-def _build(corpus_dir: Path, index_dir: Path) -> Engine:
+def _build(corpus_dir: Path, index_dir: Path, *, file_budget_s: float | None) -> Engine:
     from index import build_index
 
-    return build_index(corpus_dir, index_dir)
+    return build_index(corpus_dir, index_dir, file_budget_s=file_budget_s)
 
 
-def _repair(corpus_dir: Path, index_dir: Path) -> Engine:
+def _repair(corpus_dir: Path, index_dir: Path, *, file_budget_s: float | None) -> Engine:
     from index import build_index
 
-    return build_index(corpus_dir, index_dir, repair=True)
+    return build_index(corpus_dir, index_dir, repair=True, file_budget_s=file_budget_s)
 
 
 def _reopen(corpus_dir: Path, index_dir: Path) -> Engine:
@@ -77,10 +78,10 @@ def _reopen(corpus_dir: Path, index_dir: Path) -> Engine:
     return open_index(index_dir)
 
 
-def _ensure(corpus_dir: Path, index_dir: Path) -> Engine:
+def _ensure(corpus_dir: Path, index_dir: Path, *, file_budget_s: float | None) -> Engine:
     from index import ensure_index
 
-    return ensure_index(corpus_dir, index_dir)
+    return ensure_index(corpus_dir, index_dir, file_budget_s=file_budget_s)
 
 
 def _default_paths(settings: Settings) -> tuple[Path, Path]:
@@ -127,7 +128,13 @@ class IndexService:
             cluster_build, cluster_load = _opensearch_functions(settings)
             chosen = (cluster_build, cluster_load, cluster_build, cluster_load)
         else:
-            chosen = (_build, _ensure, _repair, _reopen)
+            budget = settings.file_budget  # CITEBOT_FILE_BUDGET_S, for every build the bot starts
+            chosen = (
+                functools.partial(_build, file_budget_s=budget),
+                functools.partial(_ensure, file_budget_s=budget),
+                functools.partial(_repair, file_budget_s=budget),
+                _reopen,
+            )
         self._build = build or chosen[0]
         self._load = load or chosen[1]
         self._repair = repair or chosen[2]

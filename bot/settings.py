@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         default=False, description="Record who asked and who gave feedback (user ids) in the state file."
     )
     max_upload_mb: int = Field(default=20, ge=1, le=500, description="Largest file /corpus add accepts.")
+    file_budget_s: float = Field(
+        default=30.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Seconds a document may take to have its quotes attributed in a build; 0: no limit.",
+    )
 
     backend: Literal["embedded", "opensearch"] = Field(
         default="embedded", description="Where the index lives: embedded (on disk, default) or opensearch."
@@ -154,6 +160,11 @@ class Settings(BaseSettings):
         if level not in _LOG_LEVELS:
             raise ValueError(f"log_level must be one of {', '.join(_LOG_LEVELS)}")
         return level
+
+    @property
+    def file_budget(self) -> float | None:
+        """``file_budget_s`` as ``build_index`` takes it (None: no limit)."""
+        return self.file_budget_s or None
 
     @property
     def log_level_number(self) -> int:

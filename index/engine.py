@@ -48,6 +48,7 @@ from index.models import (
     paragraph_at,
 )
 from index.names import NameTable
+from index.quote_table import QuoteTable
 from index.workers import Job, parse_in_workers, parse_job
 from index.writer import Batch, GenerationWriter, batch_of
 
@@ -149,8 +150,15 @@ def open_index(index_dir: PathLike) -> Index:
     raise IndexCorrupt(f"The index at {index_dir} keeps changing under this reader; try again.")
 
 
-def ensure_index(corpus_dir: PathLike, index_dir: PathLike, *, progress: Progress | None = None) -> Index:
-    """The index of ``corpus_dir``: opened if it is up to date, else (re)built first.
+def ensure_index(
+    corpus_dir: PathLike,
+    index_dir: PathLike,
+    *,
+    progress: Progress | None = None,
+    file_budget_s: float | None = FILE_BUDGET_S,
+) -> Index:
+    """The index of ``corpus_dir``: opened if it is up to date, else (re)built first (with
+    ``build_index``'s ``file_budget_s``).
 
     A stale index that cannot be rebuilt (a read-only index folder, a full disk, a corpus folder
     that is gone) is served as it is, with ``Index.warning`` saying why.
@@ -158,10 +166,10 @@ def ensure_index(corpus_dir: PathLike, index_dir: PathLike, *, progress: Progres
     try:
         index = open_index(index_dir)
     except (IndexMissing, IndexCorrupt):
-        return build_index(corpus_dir, index_dir, progress=progress)
+        return build_index(corpus_dir, index_dir, progress=progress, file_budget_s=file_budget_s)
     if index.is_stale(corpus_dir):
         try:
-            return build_index(corpus_dir, index_dir, progress=progress)
+            return build_index(corpus_dir, index_dir, progress=progress, file_budget_s=file_budget_s)
         except (IndexWriteError, CorpusError) as err:  # unwritable, or the corpus folder is gone
             log.warning("stale index served reason=%s", err)
             index.warning = f"{err} Answering from the existing index, which may be out of date."
@@ -375,6 +383,8 @@ class Index:
         self._chunk_keys: npt.NDArray[np.int64] | None = None
         self._speakers: dict[str, list[int]] | None = None
         self._speaker_keys: list[str] | None = None
+        self._quote_table: QuoteTable | None = None
+        self.quote_records_read = 0  # quote records decoded: the work a listing or an answer costs
 
     def _open_files(self) -> None:
         generation, verifier = self.generation, self._verifier
@@ -456,6 +466,10 @@ class Index:
             self._meta_cache[doc_index] = meta  # a dict store is atomic; a race only decodes twice
         return meta
 
+    def doc_name(self, doc_index: int) -> str:
+        """A document's path."""
+        return str(self.meta(doc_index)["doc"])
+
     def doc_index(self, doc: str) -> int:
         """The position of a document, by its path, or by a unique title or file name."""
         known = self._known_docs.get(doc)
@@ -525,6 +539,7 @@ class Index:
         cached = self._quote_cache.get(i)
         if cached is None:
             record = self._quote_blob.record(i)
+            self.quote_records_read += 1
             doc_index = int(np.searchsorted(self._a["quote_ptr"], i, side="right") - 1)
             cached = Quote(doc=self.meta(doc_index)["doc"], **record)
             self._known_docs[cached.doc] = doc_index  # answers look a quote's document up again
@@ -556,6 +571,25 @@ class Index:
             self._quotes = [self._quote(i) for i in range(len(self._quote_blob))]
         return list(self._quotes)
 
+    @property
+    def quote_table(self) -> QuoteTable:
+        """Every quote's document, passage, sentence and speaker as arrays (no record decoded)."""
+        if self._quote_table is None:
+            self._quote_table = QuoteTable(self.generation, self._verifier, len(self._quote_blob))
+        return self._quote_table
+
+    def quote_chunks(self, quote_ids: Sequence[int]) -> list[int]:
+        """The passage (chunk id) holding each quote's sentence, without decoding the quotes."""
+        chunks: npt.NDArray[np.int64] = self.quote_table.chunks[np.asarray(quote_ids, dtype=np.int64)]
+        return chunks.tolist()  # type: ignore[no-any-return]
+
+    def quote_keys(self, quote_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """Each quote's (document, naming) from the per-quote arrays (no record decoded): see
+        ``Reader.quote_keys``."""
+        ids = np.asarray(quote_ids, dtype=np.int64)
+        table = self.quote_table
+        return list(zip(table.docs[ids].tolist(), table.namings[ids].tolist(), strict=True))
+
     def doc_quotes(self, doc_index: int) -> list[Quote]:
         """The quotes attributed in one document."""
         lo, hi = int(self._a["quote_ptr"][doc_index]), int(self._a["quote_ptr"][doc_index + 1])
@@ -578,7 +612,7 @@ class Index:
 
     def passage_scores(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> list[float]:
         scores = self.scorer.get_scores(terms)
-        return [float(scores[i]) for i in chunk_ids]
+        return scores[np.asarray(chunk_ids, dtype=np.int64)].astype(float).tolist()  # type: ignore[no-any-return]
 
     @property
     def vocabulary(self) -> list[str]:
@@ -600,15 +634,15 @@ class Index:
         position = int(np.searchsorted(self._a["chunk_start"][lo:hi], offset, side="right")) - 1
         return lo + max(position, 0)
 
-    def chunks_at(self, doc_indices: Sequence[int], offsets: Sequence[int]) -> npt.NDArray[np.int64]:
-        """``chunk_at`` for many (document, offset) pairs at once."""
+    def chunks_at(self, doc_indices: Sequence[int], offsets: Sequence[int]) -> list[int]:
+        """``chunk_at`` for many (document, offset) pairs at once, in one vectorized lookup."""
         docs = np.asarray(doc_indices, dtype=np.int64)
         if self._chunk_keys is None:
             # Chunks in document order, then by start: one sorted key each (texts are under 4 GB).
             self._chunk_keys = (self._a["chunk_doc"].astype(np.int64) << 32) | self._a["chunk_start"]
         wanted = (docs << 32) | np.asarray(offsets, dtype=np.int64)
         at: npt.NDArray[np.int64] = np.searchsorted(self._chunk_keys, wanted, side="right") - 1
-        return np.maximum(at, self._a["chunk_ptr"][docs].astype(np.int64))
+        return np.maximum(at, self._a["chunk_ptr"][docs].astype(np.int64)).tolist()  # type: ignore[no-any-return]
 
     def chunk_ids_of(self, doc_index: int) -> npt.NDArray[np.int64]:
         lo, hi = int(self._a["chunk_ptr"][doc_index]), int(self._a["chunk_ptr"][doc_index + 1])

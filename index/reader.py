@@ -50,6 +50,10 @@ class Reader(Protocol):
         """The id of the passage of ``doc_index`` that holds (or last starts before) ``offset``."""
         ...
 
+    def chunks_at(self, doc_indexes: Sequence[int], offsets: Sequence[int]) -> Sequence[int]:
+        """``chunk_at`` for many (document, offset) pairs at once (a prolific speaker's quotes)."""
+        ...
+
     def search_terms(self, terms: Sequence[str], k: int = 10, *, doc: str | None = None) -> Sequence[Hit]:
         """Verbatim hits for the best passages (``top_passages`` made citable)."""
         ...
@@ -87,6 +91,16 @@ class Reader(Protocol):
         ...
 
     def quote(self, i: int) -> Quote: ...
+
+    def quote_keys(self, quote_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """Each quote's (document, naming): the naming is a number the quotes that name their
+        speaker alike share (speaker, as written, relay, roles, whom they speak for), so that
+        whether a name means a speaker is decided once for each way, not once a quote."""
+        ...
+
+    def quote_chunks(self, quote_ids: Sequence[int]) -> Sequence[int]:
+        """The passage (chunk id) holding the start of each quote's sentence."""
+        ...
 
     def doc_quotes(self, doc_index: int) -> list[Quote]:
         """The quotes attributed in one document, in text order."""

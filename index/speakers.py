@@ -14,17 +14,52 @@ from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, overload
+
+import numpy as np
+import numpy.typing as npt
 
 from index.analysis import analyze, words
 from index.errors import CitebotError
 from index.models import Hit, Quote, Span
 
 if TYPE_CHECKING:
-    from index.engine import Index
+    from collections.abc import Iterable
+
+
+class QuoteArrays(Protocol):
+    """Per-quote columns, one row a quote (``index.quote_table.QuoteTable`` on the embedded index,
+    ``index.opensearch.quotes.ClusterQuoteTable`` on the cluster)."""
+
+    @property
+    def names(self) -> Sequence[str]: ...
+    @property
+    def speakers(self) -> npt.NDArray[Any]: ...
+    @property
+    def written(self) -> npt.NDArray[Any]: ...
+    @property
+    def docs(self) -> npt.NDArray[Any]: ...
+    @property
+    def sentence_starts(self) -> npt.NDArray[Any]: ...
+    @property
+    def sentence_ends(self) -> npt.NDArray[Any]: ...
+
+
+class QuoteListing(Protocol):
+    """What listing speakers and a speaker's quotes read of an index (either backend)."""
+
+    @property
+    def quote_table(self) -> QuoteArrays: ...
+    @property
+    def manifest(self) -> dict[str, Any]: ...
+    def doc_name(self, doc_index: int) -> str: ...
+    def text(self, doc_index: int) -> str: ...
+    def hit(
+        self, doc_index: int, span: Span, score: float, terms: Iterable[str] = (), speaker: str | None = None
+    ) -> Hit: ...
 
 
 class UnknownSpeaker(CitebotError):
@@ -38,7 +73,7 @@ class Speaker:
     key: str  # the folded full name: stable, and what a lookup matches
     name: str  # the fullest form, as most often written
     forms: tuple[str, ...]  # every way the corpus names them, most frequent first
-    quote_ids: tuple[int, ...]  # positions in ``Index.quotes()``, in corpus order
+    quote_ids: tuple[int, ...]  # rows of the quote table (``Index.quotes()`` positions), in order
     documents: tuple[str, ...]  # the documents quoting them, in corpus order
 
     @property
@@ -65,24 +100,95 @@ def is_named(name: str) -> bool:
 
 def group_speakers(quotes: Sequence[Quote]) -> list[Speaker]:
     """Named speakers with their quotes, most quoted first (then by name)."""
-    by_key: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    written: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
-    for i, quote in enumerate(quotes):
-        if quote.speaker is None or not is_named(quote.speaker):
-            continue
-        key = tuple(words(quote.speaker))
-        by_key[key].append(i)
-        written[key][" ".join(quote.speaker.split())] += 1
-        # The attribution resolves "Kalın" to "Ibrahim Kalin"; the form the text used is a name form too.
-        as_written = quote.speaker_as_written
-        if as_written and as_written != quote.speaker and is_named(as_written):
-            written[key][" ".join(as_written.split())] += 1
-    merged = _fold_surnames(list(by_key))
+    name_ids: dict[str, int] = {}
+    doc_ids: dict[str, int] = {}
+
+    def name_id(name: str | None) -> int:
+        return -1 if name is None else name_ids.setdefault(name, len(name_ids))
+
+    speaker = [name_id(q.speaker) for q in quotes]
+    written = [name_id(q.speaker_as_written) for q in quotes]
+    docs = [doc_ids.setdefault(q.doc, len(doc_ids)) for q in quotes]
+    doc_names = list(doc_ids)
+    return group_speaker_ids(list(name_ids), speaker, written, docs, doc_names.__getitem__)
+
+
+def index_speakers(index: QuoteListing) -> list[Speaker]:
+    """The named speakers of an index, read from its per-quote arrays: no quote record is decoded
+    (a speaker quoted 900,000 times costs array operations, not 900,000 JSON records)."""
+    table = index.quote_table
+    return group_speaker_ids(table.names, table.speakers, table.written, table.docs, index.doc_name)
+
+
+def group_speaker_ids(
+    names: Sequence[str],
+    speaker: npt.ArrayLike,
+    written: npt.ArrayLike,
+    docs: npt.ArrayLike,
+    doc_name: Callable[[int], str],
+) -> list[Speaker]:
+    """Named speakers, most quoted first (then by name), from each quote's speaker and speaker as
+    written (ids into ``names``, -1 for none) and document (an id ``doc_name`` names). Quote ids are
+    positions in these arrays. Each distinct name is read once, however often it is quoted."""
+    speaker_of = np.asarray(speaker, dtype=np.int64)
+    written_of = np.asarray(written, dtype=np.int64)
+    doc_of = np.asarray(docs, dtype=np.int64)
+    key_of = {
+        int(i): tuple(words(names[i])) for i in np.unique(speaker_of[speaker_of >= 0]) if is_named(names[i])
+    }
+    # Keys numbered in order of their first quote, as the quotes name them.
+    key_number: dict[tuple[str, ...], int] = {}
+    numbered = np.full(len(names) + 1, -1, dtype=np.int64)  # the extra last slot: speaker -1 maps to -1
+    firsts = _first_positions(speaker_of, list(key_of))
+    for name_id in sorted(key_of, key=firsts.__getitem__):
+        numbered[name_id] = key_number.setdefault(key_of[name_id], len(key_number))
+    keys = list(key_number)
+    quote_key = numbered[speaker_of]
+    ids = np.flatnonzero(quote_key >= 0)
+    order = np.argsort(quote_key[ids], kind="stable")
+    per_key = np.split(ids[order], np.cumsum(np.bincount(quote_key[ids], minlength=len(keys)))[:-1])
+    by_key = {key: per_key[number] for key, number in key_number.items()}
+    written_forms = _written_forms(names, speaker_of[ids], written_of[ids], key_of)
+    merged = _fold_surnames(keys)
     groups: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
-    for key in by_key:
+    for key in keys:
         groups[merged.get(key, key)].append(key)
-    speakers = [_speaker(full, members, by_key, written, quotes) for full, members in groups.items()]
+    speakers = [
+        _speaker(full, members, by_key, written_forms, doc_of, doc_name) for full, members in groups.items()
+    ]
     return sorted(speakers, key=lambda s: (-s.count, s.key))
+
+
+def _first_positions(values: npt.NDArray[np.int64], wanted: Sequence[int]) -> dict[int, int]:
+    """The first position of each of ``wanted`` in ``values``."""
+    found, first = np.unique(values, return_index=True)
+    at = dict(zip(found.tolist(), first.tolist(), strict=True))
+    return {value: at[value] for value in wanted}
+
+
+def _written_forms(
+    names: Sequence[str],
+    speaker_of: npt.NDArray[np.int64],
+    written_of: npt.NDArray[np.int64],
+    key_of: dict[int, tuple[str, ...]],
+) -> dict[tuple[str, ...], Counter[str]]:
+    """How often each key is written each way: its resolved names, and the forms the text used
+    ("Kalın" resolved to "Ibrahim Kalin" is a name form too). Counted per distinct (speaker, as
+    written) pair, in order of first use, so ties keep the order the corpus first wrote them in."""
+    written: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    if not len(speaker_of):
+        return written
+    pairs, first, counts = np.unique(
+        np.stack([speaker_of, written_of], axis=1), axis=0, return_index=True, return_counts=True
+    )
+    for j in np.argsort(first, kind="stable").tolist():
+        said, as_written = int(pairs[j, 0]), int(pairs[j, 1])
+        count = int(counts[j])
+        key = key_of[said]
+        written[key][" ".join(names[said].split())] += count
+        if as_written >= 0 and as_written != said and is_named(names[as_written]):
+            written[key][" ".join(names[as_written].split())] += count
+    return written
 
 
 def _fold_surnames(keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], tuple[str, ...]]:
@@ -105,17 +211,21 @@ def _fold_surnames(keys: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], tup
 def _speaker(
     full: tuple[str, ...],
     members: Sequence[tuple[str, ...]],
-    by_key: dict[tuple[str, ...], list[int]],
+    by_key: dict[tuple[str, ...], npt.NDArray[np.int64]],
     written: dict[tuple[str, ...], Counter[str]],
-    quotes: Sequence[Quote],
+    doc_of: npt.NDArray[np.int64],
+    doc_name: Callable[[int], str],
 ) -> Speaker:
-    ids = sorted(i for key in members for i in by_key[key])
+    ids = np.sort(np.concatenate([by_key[key] for key in members]))
     forms: Counter[str] = Counter()
     for key in members:
         forms.update(written[key])
     name = written[full].most_common(1)[0][0]
-    documents = tuple(dict.fromkeys(quotes[i].doc for i in ids))
-    return Speaker(" ".join(full), name, tuple(f for f, _ in forms.most_common()), tuple(ids), documents)
+    docs, first = np.unique(doc_of[ids], return_index=True)
+    documents = tuple(dict.fromkeys(doc_name(d) for d in docs[np.argsort(first)].tolist()))
+    return Speaker(
+        " ".join(full), name, tuple(f for f, _ in forms.most_common()), tuple(ids.tolist()), documents
+    )
 
 
 def match_speakers(speakers: Sequence[Speaker], typed: str, limit: int = 25) -> list[Speaker]:
@@ -154,22 +264,71 @@ def _is_word_match(speaker: Speaker, name: str) -> bool:
     return any(wanted <= set(words(form)) for form in (speaker.name, *speaker.forms))
 
 
-def speaker_quotes(index: Index, speaker: Speaker, topic: str | None = None) -> list[Hit]:
-    """Everything ``speaker`` said, newest document first (then in text order), each quote's
-    sentence verbatim and cited; with a ``topic``, only the quotes whose sentence holds all its
-    words (as the index analyzes them)."""
+def speaker_quotes(index: QuoteListing, speaker: Speaker, topic: str | None = None) -> SpeakerHits:
+    """Everything ``speaker`` said, newest document first (by file modification time; then in text
+    order), each quote's sentence verbatim and cited; with a ``topic``, only the quotes whose
+    sentence holds all its words (as the index analyzes them). Read from the index's per-quote
+    arrays: no quote record is decoded, and a Hit is made only for a quote that is read."""
     terms = set(analyze(topic)) if topic else set()
-    quotes = index.quotes()
+    table = index.quote_table
+    ids = np.asarray(speaker.quote_ids, dtype=np.int64)
+    if terms:
+        ids = ids[[terms <= set(analyze(_sentence(index, table, i))) for i in ids.tolist()]]
+    docs = table.docs[ids].astype(np.int64)
+    distinct = np.unique(docs)
     stamps: dict[str, list[int]] = index.manifest.get("stamps", {})
-    hits: list[tuple[int, int, Hit]] = []
-    for i in speaker.quote_ids:
-        quote = quotes[i]
-        doc_index = index.doc_index(quote.doc)
-        sentence = Span(quote.sentence_start, quote.sentence_end)
-        text = index.text(doc_index)[sentence.start : sentence.end]
-        if terms and not terms <= set(analyze(text)):
-            continue
-        hit = index.hit(doc_index, sentence, 0.0, terms, speaker=speaker.name)
-        modified = stamps.get(quote.doc.split("#", 1)[0], [0, 0])[1]
-        hits.append((-modified, i, hit))
-    return [hit for _, _, hit in sorted(hits, key=lambda t: (t[0], t[1]))]
+    modified = np.array(
+        [stamps.get(index.doc_name(d).split("#", 1)[0], [0, 0])[1] for d in distinct.tolist()],
+        dtype=np.int64,
+    )
+    of_quote = modified[np.searchsorted(distinct, docs)] if len(docs) else np.zeros(0, dtype=np.int64)
+    return SpeakerHits(index, table, ids[np.lexsort((ids, -of_quote))], speaker.name, frozenset(terms))
+
+
+def _sentence(index: QuoteListing, table: QuoteArrays, quote_id: int) -> str:
+    text = index.text(int(table.docs[quote_id]))
+    return text[int(table.sentence_starts[quote_id]) : int(table.sentence_ends[quote_id])]
+
+
+class SpeakerHits(Sequence[Hit]):
+    """One speaker's quotes in the order shown, each made into a verbatim Hit only when read: a
+    page of a prolific speaker's quotes costs that page."""
+
+    def __init__(
+        self,
+        index: QuoteListing,
+        table: QuoteArrays,
+        quote_ids: npt.NDArray[np.int64],
+        speaker: str,
+        terms: frozenset[str],
+    ) -> None:
+        self._index, self._ids, self._speaker, self._terms = index, quote_ids, speaker, terms
+        self._table = table  # the rows ``quote_ids`` point into
+        self._made: dict[int, Hit] = {}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, i: int) -> Hit: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Hit]: ...
+    def __getitem__(self, i: int | slice) -> Hit | list[Hit]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        hit = self._made.get(i)
+        if hit is None:
+            quote_id = int(self._ids[i])
+            table = self._table
+            if self._index.quote_table is not table:  # a new build on the cluster: other rows
+                raise CitebotError("The documents were reindexed meanwhile: run the command again.")
+            sentence = Span(int(table.sentence_starts[quote_id]), int(table.sentence_ends[quote_id]))
+            hit = self._index.hit(
+                int(table.docs[quote_id]), sentence, 0.0, self._terms, speaker=self._speaker
+            )
+            self._made[i] = hit  # a dict store is atomic: two threads at worst build it twice
+        return hit

@@ -9,6 +9,7 @@ Layout of an index directory::
         arrays/*.npy         numbers (chunk and sentence spans...), memory-mapped on load
         texts.bin            every document's text, UTF-8, back to back
         docs.jsonl quotes.jsonl   one JSON record a line, found by byte offsets kept in arrays/
+        quote_names.json     the distinct speaker names that arrays/quote_*.npy point into
         bm25/                the scorer's own files
         .lease               held (shared flock) by every reader of this generation
       .build.lock            held (flock) while a build runs
@@ -47,7 +48,7 @@ import numpy.typing as npt
 from index.errors import GenerationGone, IndexCorrupt, IndexMissing
 
 FORMAT = "citebot-index"
-VERSION = 3  # 2: BM25 postings hold idf-weighted contributions; 3: per-term maxima
+VERSION = 4  # 2: BM25 postings hold idf-weighted contributions; 3: per-term maxima; 4: per-quote arrays
 CURRENT = "current"
 MANIFEST = "manifest.json"
 LEASE = ".lease"

@@ -25,6 +25,7 @@ from index.bm25 import BM25Scorer, pack_postings
 from index.chunking import ParsedDocument
 from index.models import Chunk, Document, Quote, Span
 from index.names import name_table, write_names
+from index.quote_table import QuoteTableWriter
 
 _Ints = npt.NDArray[np.int64]
 
@@ -50,6 +51,9 @@ class Batch:
     quote_lines: list[bytes] = field(default_factory=list)  # one JSON record each, with its newline
     quote_speakers: list[list[str]] = field(default_factory=list)  # words naming each quote's speaker
     quote_count: _Ints = field(default_factory=lambda: _ints([]))
+    quote_sentences: _Ints = field(default_factory=lambda: _rows(0))  # each quote's cited sentence(s)
+    # Who each quote names: speaker, as written, relay, roles, speaks for (what answering matches).
+    quote_names: list[tuple[str | None, ...]] = field(default_factory=list)
     vocabulary: list[str] = field(default_factory=list)  # the terms of this batch
     postings: _Ints = field(default_factory=lambda: _rows(0, 3))  # (chunk in batch, term, tf) rows
     chunk_lengths: _Ints = field(default_factory=lambda: _ints([]))  # terms in each chunk
@@ -108,6 +112,12 @@ def batch_of(
     batch.quote_lines = [_json_line(_quote_record(q)) for q in quotes]
     batch.quote_speakers = [sorted(speaker_words(q)) for q in quotes]
     batch.quote_count = _ints([len(p.quotes) for p in parsed])
+    batch.quote_sentences = _ints([x for q in quotes for x in (q.sentence_start, q.sentence_end)]).reshape(
+        -1, 2
+    )
+    batch.quote_names = [
+        (q.speaker, q.speaker_as_written, q.relay, q.speaker_roles, q.speaks_for) for q in quotes
+    ]
     batch.vocabulary = list(term_ids)
     batch.postings = np.column_stack(
         [np.asarray(column, dtype=np.int64) for column in (posting_chunks, posting_terms, posting_tfs)]
@@ -201,12 +211,14 @@ class GenerationWriter:
         self._postings: IO[bytes] = open(self._postings_path, "wb")  # noqa: SIM115 (closed in finish)
         self._parts: dict[str, list[npt.NDArray[Any]]] = {}
         self._speakers: dict[str, array[int]] = {}
+        self._quote_table = QuoteTableWriter()
         self._term_ids: dict[str, int] = {}
         self._chunks = 0
         self.file_docs: dict[str, list[int]] = {}
 
     def add(self, batch: Batch) -> None:
         first_doc = len(self._docs)
+        self._quote_table.add(batch, first_doc, self._chunks)
         for i, (rel, (doc, title, url), text) in enumerate(
             zip(batch.rels, batch.metas, batch.texts, strict=True)
         ):
@@ -271,6 +283,7 @@ class GenerationWriter:
         quote_counts = self._take("quote_count", np.int64)
         store.write_array(staged, "quote_ptr", np.concatenate(([0], np.cumsum(quote_counts))), np.int64)
         store.write_json(staged / "speakers.json", {w: ids.tolist() for w, ids in self._speakers.items()})
+        self._quote_table.write(staged)
         self._speakers = {}
         vocabulary = list(self._term_ids)
         self._postings.close()

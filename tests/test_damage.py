@@ -18,6 +18,7 @@ import pytest
 
 from index import Index, build_index, ensure_index, open_index
 from index.errors import CitebotError, IndexCorrupt, IndexMissing, UnknownDocument
+from index.speakers import index_speakers, speaker_quotes
 
 QUESTIONS = ("What did Kalin say about Patriots?", "Who invited Trump to visit Turkey?", "S-400 delivery")
 
@@ -30,6 +31,11 @@ def _fingerprint(index: Index) -> list[object]:
     out.append([(d.doc, d.title, d.size, d.paragraphs) for d in index.documents()])
     out.append([index.document(i).text for i in range(len(index))])
     out.append(len(index.vocabulary))
+    # The per-quote arrays, as the speaker listings and answers read them.
+    speakers = index_speakers(index)
+    out.append([(s.key, s.name, s.forms, s.quote_ids, s.documents) for s in speakers])
+    out.append([[h.to_json() for h in speaker_quotes(index, s)] for s in speakers])
+    out.append(list(index.quote_chunks(range(len(index.quote_table)))))
     return out
 
 

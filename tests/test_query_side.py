@@ -62,4 +62,4 @@ def test_chunks_at_agrees_with_chunk_at(sample_index: Index) -> None:
         for offset in range(0, len(sample_index.text(d)) + 50, 37)
     ]
     found = sample_index.chunks_at([d for d, _ in pairs], [o for _, o in pairs])
-    assert found.tolist() == [sample_index.chunk_at(d, o) for d, o in pairs]
+    assert found == [sample_index.chunk_at(d, o) for d, o in pairs]

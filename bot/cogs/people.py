@@ -16,10 +16,10 @@ from bot.people_replies import quotes_embed, quotes_page, speakers_embed
 from bot.render import AUTOCOMPLETE_CHOICES, CHOICE_NAME_LIMIT, CHOICE_VALUE_LIMIT, clip
 from bot.replies import ALLOWED_MENTIONS
 from index.errors import CitebotError
-from index.speakers import Speaker, find_speaker, group_speakers, match_speakers, speaker_quotes
+from index.speakers import Speaker, find_speaker, index_speakers, match_speakers, speaker_quotes
 
 if TYPE_CHECKING:
-    from index import Index
+    from index.speakers import QuoteListing
 
 NOT_YOURS = "These buttons belong to the person who asked. Run the command yourself to get your own."
 TOPIC_LIMIT = 200
@@ -35,22 +35,23 @@ class SpeakerDirectory:
         self._speakers: list[Speaker] = []
         self._lock = asyncio.Lock()
 
-    def _index(self) -> Index:
-        # The embedded engine is an index.Index; the service's Protocol names only what answering
-        # needs, and the OpenSearch reader cannot list every quote yet.
+    def _index(self) -> QuoteListing:
+        # Both backends list quotes by speaker (the service's Protocol names only what answering needs).
         engine = self.bot.service.engine
-        if not hasattr(engine, "quotes"):
-            raise CitebotError("Speaker listings need the embedded index; this bot searches OpenSearch.")
-        return cast("Index", engine)
+        if not hasattr(engine, "quote_table"):
+            raise CitebotError("Speaker listings are not available on this index.")
+        return cast("QuoteListing", engine)
 
-    async def snapshot(self) -> tuple[Index, list[Speaker]]:
+    async def snapshot(self) -> tuple[QuoteListing, list[Speaker]]:
         """The current index and its speakers, together: a speaker's quote ids mean something only
-        in the index they were grouped from (a reindex may swap it at any await)."""
+        in the quote table they were grouped from (a reindex, or a new build on the cluster, may
+        replace it at any await)."""
         index = self._index()
         async with self._lock:
-            if self._for is not index:
-                self._speakers = await asyncio.to_thread(lambda: group_speakers(index.quotes()))
-                self._for = index
+            table = await asyncio.to_thread(lambda: index.quote_table)  # the cluster reads it once a build
+            if self._for is not table:
+                self._speakers = await asyncio.to_thread(index_speakers, index)
+                self._for = table
             return index, self._speakers
 
     async def speakers(self) -> list[Speaker]:

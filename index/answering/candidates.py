@@ -4,6 +4,7 @@ checks and ranking read the result."""
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 from index.analysis import analyze, words
 from index.answering import kinds, lexicon
 from index.answering.question import Question
-from index.answering.speakers import quotes_by
+from index.answering.speakers import quote_ids_by, shown_as
 from index.answering.terms import Terms
 from index.models import Quote, Span, paragraph_at
 
@@ -53,10 +54,12 @@ class Candidate:
 def said_by(reader: Reader, q: Question) -> list[Candidate]:
     """What the asked speaker is quoted saying, one candidate per attribution."""
     assert q.speaker is not None
-    theirs = quotes_by(reader, q.speaker)
+    found = quote_ids_by(reader, q.speaker)
+    theirs = list(found)
     if q.terms.weights and len(theirs) > RETRIEVE:
         theirs = _on_topic_first(reader, theirs, q.terms)
-    return attributions(reader, theirs, with_context=True, marked=q.terms.markers())
+    quotes = [shown_as(reader.quote(i), found[i]) for i in theirs]
+    return attributions(reader, quotes, with_context=True, marked=q.terms.markers())
 
 
 def quoted_about(reader: Reader, q: Question) -> list[Candidate]:
@@ -190,12 +193,12 @@ def _closes(said: str) -> bool:
     return said.count("”") > said.count("“") or said.count('"') % 2 == 1
 
 
-def _on_topic_first(reader: Reader, quotes: Sequence[Quote], terms: Terms) -> list[Quote]:
-    """A prolific speaker's quotes narrowed to those in passages that share the topic's terms."""
-    chunk_ids = [reader.chunk_at(reader.doc_index(q.doc), q.sentence_start) for q in quotes]
-    scored = [(score, i) for i, score in enumerate(reader.passage_scores(terms.query(), chunk_ids))]
-    best = sorted((s for s in scored if s[0] > 0), reverse=True)[:_ON_TOPIC_KEEP]
-    return [quotes[i] for _, i in sorted(best, key=lambda s: s[1])]
+def _on_topic_first(reader: Reader, quote_ids: Sequence[int], terms: Terms) -> list[int]:
+    """A prolific speaker's quotes narrowed to those in passages that share the topic's terms, from
+    their ids alone (their passages and scores are looked up together, no quote is decoded)."""
+    scores = reader.passage_scores(terms.query(), reader.quote_chunks(quote_ids))
+    best = heapq.nlargest(_ON_TOPIC_KEEP, ((s, i) for i, s in enumerate(scores) if s > 0))
+    return [quote_ids[i] for _, i in sorted(best, key=lambda s: s[1])]
 
 
 def sentences_about(reader: Reader, terms: Terms) -> list[Candidate]:

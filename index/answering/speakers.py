@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Sequence, Set
 from dataclasses import replace
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -23,51 +23,101 @@ if TYPE_CHECKING:
 
 def quotes_by(reader: Reader, name: str) -> list[Quote]:
     """The quotes whose speaker ``name`` refers to, found through the index of speaker words."""
+    return [shown_as(reader.quote(i), speaker) for i, speaker in quote_ids_by(reader, name).items()]
+
+
+def shown_as(quote: Quote, speaker: str | None) -> Quote:
+    """The quote as an answer shows it: under ``speaker`` when one is given."""
+    return quote if speaker is None else replace(quote, speaker=speaker)
+
+
+def quote_ids_by(reader: Reader, name: str) -> dict[int, str | None]:
+    """The ids of the quotes whose speaker ``name`` refers to, in index order, each with the speaker
+    to show when it is not the one recorded (a spokesperson's words given for an institution, a
+    mention the attribution cut short). Whether a name means a quote's speaker depends on how the
+    quote names them (``Reader.quote_keys``) and on whom that speaker speaks for in its document,
+    so it is decided once for each; a prolific speaker has thousands of quotes but few ways of
+    being named, and only one quote of each way is decoded."""
     asked = name_words(name)
     if not asked:
-        return []
+        return {}
     # The last word (the surname) finds them; matching decides.
     surname = asked[-1]
     close = process.extract(surname, reader.speaker_keys, scorer=fuzz.ratio, score_cutoff=80, limit=None)
     keys = {surname} | {key for key, _, _ in close}
     ids = sorted({i for key in keys if same_word(surname, key) for i in reader.speaker_words.get(key, ())})
-    quotes = [reader.quote(i) for i in ids]
-    spoken_for = _spoken_for(quotes)
-    # A prolific speaker has thousands of quotes but few ways of being named: decide each once.
-    decided: dict[tuple[str | None, ...], bool] = {}
-    for_whom: dict[tuple[str | None, ...], str | None] = {}
-    kept: dict[int, Quote] = {}
-    for i, q in zip(ids, quotes, strict=True):
-        key = (q.doc, q.speaker, q.speaker_as_written, q.relay, q.speaker_roles, q.speaks_for)
-        if key not in decided:
-            not_them = spoken_for.get((q.doc, q.speaker), set())
-            served = (
-                None
-                if speaker_matches(name, q, spoken_for=not_them)
-                else _institution_served(reader, name, q)
-            )
-            decided[key] = served is None and speaker_matches(name, q, spoken_for=not_them)
-            for_whom[key] = served
-        if decided[key]:
-            kept[i] = q
-        elif for_whom[key] is not None:
-            # The spokesman's words, shown as his, for the institution asked about.
-            kept[i] = replace(q, speaker=f"{q.speaker or 'a spokesperson'} (for {name})")
+    found = _Found(reader, ids)
+    spoken_for = found.spoken_for()
+    decided: dict[tuple[int, frozenset[str]], bool] = {}
+    served: dict[tuple[int, int], str | None] = {}  # (document, naming) -> the institution served
+    kept: dict[int, str | None] = {}
+    people: set[tuple[int, str | None]] = set()  # (document, speaker) of the quotes kept
+    for i, (doc, naming) in zip(ids, found.keys, strict=True):
+        q = found.named[naming]
+        not_them = spoken_for.get((doc, q.speaker), frozenset()) if spoken_for else frozenset()
+        verdict = decided.get((naming, not_them))
+        if verdict is None:
+            verdict = decided[(naming, not_them)] = speaker_matches(name, q, spoken_for=not_them)
+        if verdict:
+            kept[i] = None
+            people.add((doc, q.speaker))
+        elif q.speaks_for:
+            # Only a quote that speaks for someone can answer for an institution (that reads its
+            # document, so once a document and naming).
+            if (doc, naming) not in served:
+                served[(doc, naming)] = _institution_served(reader, name, reader.quote(i))
+            if served[(doc, naming)] is not None:
+                # The spokesman's words, shown as his, for the institution asked about.
+                kept[i] = f"{q.speaker or 'a spokesperson'} (for {name})"
     for i, q in _named_in_full(reader, name):
-        kept[i] = q
+        kept[i] = None
+        people.add((reader.doc_index(q.doc), q.speaker))
     for i, q in _named_after_the_mention(reader, name):
-        kept.setdefault(i, q)
+        if i not in kept:
+            kept[i] = q.speaker
+            people.add((reader.doc_index(q.doc), q.speaker))
     if not kept:
-        kept.update(_role_around_the_mention(reader, name))
-    if not kept:
-        kept.update(_role_of_someone(reader, name))
-    for i, q in _same_speaker_elsewhere(reader, kept.values()):
-        kept[i] = q
-    for i, q in _described_elsewhere(
-        reader, name, [q for i, q in zip(ids, quotes, strict=True) if i not in kept]
-    ):
-        kept[i] = q
-    return [kept[i] for i in sorted(kept)]
+        role = _role_around_the_mention(reader, name) or _role_of_someone(reader, name)
+        for i, q in role.items():
+            kept[i] = None
+            people.add((reader.doc_index(q.doc), q.speaker))
+    kept.update(dict.fromkeys(_same_speaker_elsewhere(reader, people)))
+    unmatched = {
+        (doc, found.surname(naming))
+        for i, (doc, naming) in zip(ids, found.keys, strict=True)
+        if i not in kept and found.surname(naming) is not None
+    }
+    kept.update(dict.fromkeys(_described_elsewhere(reader, name, unmatched)))
+    return dict(sorted(kept.items()))
+
+
+class _Found:
+    """Quote ids with each one's (document, naming), and one decoded quote for each naming."""
+
+    def __init__(self, reader: Reader, ids: Sequence[int]) -> None:
+        self.ids = ids
+        self.keys = reader.quote_keys(ids)
+        first: dict[int, int] = {}
+        for i, (_, naming) in zip(ids, self.keys, strict=True):
+            first.setdefault(naming, i)
+        self.named = {naming: reader.quote(i) for naming, i in first.items()}
+        self._surnames: dict[int, str | None] = {}
+
+    def surname(self, naming: int) -> str | None:
+        if naming not in self._surnames:
+            self._surnames[naming] = _surname(self.named[naming].speaker)
+        return self._surnames[naming]
+
+    def spoken_for(self) -> dict[tuple[int, str | None], frozenset[str]]:
+        """(document, speaker) -> the words of everyone they speak for in that document."""
+        speaking_for = {n: set(words(q.speaks_for)) for n, q in self.named.items() if q.speaks_for}
+        if not speaking_for:
+            return {}
+        found: dict[tuple[int, str | None], set[str]] = {}
+        for doc, naming in self.keys:
+            if naming in speaking_for:
+                found.setdefault((doc, self.named[naming].speaker), set()).update(speaking_for[naming])
+        return {key: frozenset(said) for key, said in found.items()}
 
 
 def _named_in_full(reader: Reader, name: str) -> list[tuple[int, Quote]]:
@@ -233,50 +283,53 @@ def _mention_context(text: str, start: int, end: int) -> set[str]:
     return set(words(before)[-4:]) | (set(words(after.group(1))) if after else set())
 
 
-def _same_speaker_elsewhere(reader: Reader, found: Iterable[Quote]) -> list[tuple[int, Quote]]:
+def _same_speaker_elsewhere(reader: Reader, people: Set[tuple[int, str | None]]) -> list[int]:
     """The other quotes the document gives to a speaker already found: "KCNA said" finds the
     quotes where "it" was resolved to the Korean Central News Agency."""
-    people = {(q.doc, q.speaker) for q in found if q.speaker}
-    surnames = {surname for _, speaker in people if (surname := _surname(speaker))}
-    out = []
+    people = {(doc, speaker) for doc, speaker in people if speaker}
+    surnames = {surname for speaker in {s for _, s in people} if (surname := _surname(speaker))}
+    out: list[int] = []
     for surname in surnames:  # each once: a prolific speaker's quotes are read once, not per document
-        for i in reader.speaker_words.get(surname, ()):
-            quote = reader.quote(i)
-            if (quote.doc, quote.speaker) in people:
-                out.append((i, quote))
+        theirs = _Found(reader, reader.speaker_words.get(surname, ()))
+        out.extend(
+            i
+            for i, (doc, naming) in zip(theirs.ids, theirs.keys, strict=True)
+            if (doc, theirs.named[naming].speaker) in people
+        )
     return out
 
 
-def _described_elsewhere(reader: Reader, name: str, unmatched: Sequence[Quote]) -> list[tuple[int, Quote]]:
+def _described_elsewhere(reader: Reader, name: str, unmatched: Set[tuple[int, str | None]]) -> list[int]:
     """Quotes of a person the document describes in full elsewhere: "the NASA Administrator" finds
     the quotes of "Bolden" when one of his mentions is "NASA Administrator Charles Bolden". The
     mentions of one person are those with the same surname and no conflicting given names
-    ("Ahmed Mohamed" and "Mohamed El-Hassan Mohamed" are two people)."""
-    out: list[tuple[int, Quote]] = []
-    seen: set[tuple[str, str]] = set()
-    for quote in unmatched:
-        surname = _surname(quote.speaker)
-        if surname is None or (quote.doc, surname) in seen:
-            continue
-        seen.add((quote.doc, surname))
-        by_speaker: dict[str, list[tuple[int, Quote]]] = {}
-        for i in reader.speaker_words.get(surname, ()):
-            same = reader.quote(i)
-            if same.doc == quote.doc and _surname(same.speaker) == surname and same.speaker:
-                by_speaker.setdefault(same.speaker, []).append((i, same))
-        # A prolific speaker is quoted many times in few ways: the words of each way, once.
-        ways = {sp: {_naming(q) for _, q in quoted} for sp, quoted in by_speaker.items()}
-        for speaker, quoted in by_speaker.items():
-            person = [other for other in by_speaker if _one_person(speaker, other)]
-            known_as = set().union(*(set().union(*(w for w, _ in ways[other])) for other in person))
-            spoken_for = set().union(*(set().union(*(f for _, f in ways[other])) for other in person))
-            decided: dict[tuple[frozenset[str], frozenset[str]], bool] = {}
-            for i, q in quoted:
-                key = _naming(q)
-                if key not in decided:
-                    decided[key] = speaker_matches(name, q, known_as, spoken_for)
-                if decided[key]:
-                    out.append((i, q))
+    ("Ahmed Mohamed" and "Mohamed El-Hassan Mohamed" are two people). ``unmatched``: the
+    (document, surname) of the quotes not found otherwise."""
+    out: list[int] = []
+    decided: dict[tuple[int, frozenset[str], frozenset[str]], bool] = {}
+    for surname in {s for _, s in unmatched if s is not None}:
+        theirs = _Found(reader, reader.speaker_words.get(surname, ()))
+        # Each document's quotes by a speaker of this surname, by speaker: (quote id, naming).
+        by_doc: dict[int, dict[str, list[tuple[int, int]]]] = {}
+        for i, (doc, naming) in zip(theirs.ids, theirs.keys, strict=True):
+            speaker = theirs.named[naming].speaker
+            if (doc, surname) in unmatched and speaker and theirs.surname(naming) == surname:
+                by_doc.setdefault(doc, {}).setdefault(speaker, []).append((i, naming))
+        for by_speaker in by_doc.values():
+            # A prolific speaker is quoted many times in few ways: the words of each way, once.
+            ways = {sp: {_naming(theirs.named[n]) for _, n in quoted} for sp, quoted in by_speaker.items()}
+            for speaker, quoted in by_speaker.items():
+                person = [other for other in by_speaker if _one_person(speaker, other)]
+                known_as = frozenset().union(*(set().union(*(w for w, _ in ways[other])) for other in person))
+                spoken_for = frozenset().union(
+                    *(set().union(*(f for _, f in ways[other])) for other in person)
+                )
+                for i, naming in quoted:
+                    key = (naming, known_as, spoken_for)
+                    if key not in decided:
+                        decided[key] = speaker_matches(name, theirs.named[naming], known_as, spoken_for)
+                    if decided[key]:
+                        out.append(i)
     return out
 
 
@@ -324,15 +377,6 @@ def speaker_matches(
         and any(same_word(asked[-1], s) for s in resolved)
         and (quote.speaker or "")[:1].isupper()
     )
-
-
-def _spoken_for(quotes: Sequence[Quote]) -> dict[tuple[str, str | None], set[str]]:
-    """(document, speaker) -> the words of everyone they speak for in that document."""
-    found: dict[tuple[str, str | None], set[str]] = {}
-    for quote in quotes:
-        if quote.speaks_for:
-            found.setdefault((quote.doc, quote.speaker), set()).update(words(quote.speaks_for))
-    return found
 
 
 def _names_whom_they_speak_for(asked: Sequence[str], said_for: Set[str]) -> bool:

@@ -39,6 +39,7 @@ from index.opensearch import layout
 from index.opensearch.build import serving_indexes
 from index.opensearch.client import failures
 from index.opensearch.config import OpenSearchConfig
+from index.opensearch.quotes import DOCUMENT_FIELDS, QUOTE_FIELDS, ClusterQuoteTable
 
 _DOC_CACHE = 256
 _PAGE = 1000
@@ -103,6 +104,8 @@ class OpenSearchIndex:
         self._chunks: dict[int, Chunk] = {}
         self._quotes: dict[int, Quote] = {}
         self._names: dict[str, int] = {}
+        self._quote_table: tuple[str, ClusterQuoteTable] | None = None  # (the build it was read from, it)
+        self._namings: dict[tuple[str | None, ...], int] = {}  # quote_keys' numbers for ways of naming
 
     def _reopen(self) -> None:
         stale = self.name
@@ -249,6 +252,23 @@ class OpenSearchIndex:
         data = self._doc(doc_index)["data"]
         position = bisect_right(data["chunk_starts"], offset) - 1
         return int(data["chunk_ids"][max(position, 0)])
+
+    def chunks_at(self, doc_indexes: Sequence[int], offsets: Sequence[int]) -> list[int]:
+        """``chunk_at`` for many pairs: their documents fetched a cache's worth per request, each
+        document's chunk starts kept (not its text) and bisected."""
+        wanted = list(dict.fromkeys(doc_indexes))
+        starts_and_ids: dict[int, tuple[list[int], list[int]]] = {}
+        for lo in range(0, len(wanted), _DOC_CACHE):
+            part = wanted[lo : lo + _DOC_CACHE]
+            self._prefetch_documents(part)
+            for doc_index in part:
+                data = self._doc(doc_index)["data"]
+                starts_and_ids[doc_index] = (data["chunk_starts"], data["chunk_ids"])
+        found = []
+        for doc_index, offset in zip(doc_indexes, offsets, strict=True):
+            starts, ids = starts_and_ids[doc_index]
+            found.append(int(ids[max(bisect_right(starts, offset) - 1, 0)]))
+        return found
 
     @_following_alias
     def search(self, query: str, k: int = 10, *, doc: str | None = None) -> list[Hit]:
@@ -437,6 +457,45 @@ class OpenSearchIndex:
             if found is None:
                 raise UnknownDocument(f"No quote {i} in the index.")
         return found
+
+    @property
+    def quote_table(self) -> ClusterQuoteTable:
+        """Every quote's document, sentence and speaker (for speaker listings), read from the
+        cluster once per build: a scroll over the quote records and one over the documents' names."""
+        name = self.name
+        with self._lock:
+            cached = self._quote_table
+        if cached is not None and cached[0] == name:
+            return cached[1]
+        table = ClusterQuoteTable(
+            self._scan(layout.QUOTE, QUOTE_FIELDS), self._scan(layout.DOCUMENT, DOCUMENT_FIELDS)
+        )
+        with self._lock:
+            self._quote_table = (name, table)
+        return table
+
+    def doc_name(self, doc_index: int) -> str:
+        """A document's path, from the quote table's names when it has them (no record fetched)."""
+        cached = self._quote_table
+        if cached is not None and cached[0] == self.name and doc_index in cached[1].doc_names:
+            return cached[1].doc_names[doc_index]
+        return str(self._doc(doc_index)["doc"])
+
+    def quote_keys(self, quote_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """Each quote's (document, naming), the quotes fetched in pages and kept as ``quote`` keeps
+        them; namings are numbered as this reader meets them."""
+        self._prefetch_quotes(quote_ids)
+        keys = []
+        for i in quote_ids:
+            q = self.quote(i)
+            naming = (q.speaker, q.speaker_as_written, q.relay, q.speaker_roles, q.speaks_for)
+            keys.append((self.doc_index(q.doc), self._namings.setdefault(naming, len(self._namings))))
+        return keys
+
+    def quote_chunks(self, quote_ids: Sequence[int]) -> list[int]:
+        self._prefetch_quotes(quote_ids)
+        quotes = [self.quote(i) for i in quote_ids]
+        return self.chunks_at([self.doc_index(q.doc) for q in quotes], [q.sentence_start for q in quotes])
 
     def doc_quotes(self, doc_index: int) -> list[Quote]:
         ids = [int(i) for i in self._doc(doc_index)["data"]["quote_ids"]]

@@ -90,9 +90,11 @@ async def test_reindex_on_opensearch_swaps_in_a_new_build(
     assert "sale process does not affect" in text_of(answered)
 
 
-async def test_speakers_on_opensearch_say_they_need_the_embedded_index(
+async def test_speakers_and_quotes_on_opensearch(
     env: simcord.Env, bot: Citebot, channel: simcord.ChannelHandle, alice: simcord.MemberActor
 ) -> None:
-    reply = reply_of(await alice.slash(channel, "speakers"))
-    assert reply.ephemeral and "need the embedded index" in reply.content
-    assert handled_errors(env) == []  # answered by the command itself: no error reached the handler
+    listed = reply_of(await alice.slash(channel, "speakers"))
+    assert "Kalin" in text_of(listed)
+    quoted = reply_of(await alice.slash(channel, "quotes", speaker="Kalin"))
+    assert "Kalin" in text_of(quoted) and quoted.embeds
+    assert handled_errors(env) == []
