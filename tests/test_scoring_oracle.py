@@ -84,7 +84,7 @@ def test_save_and_load_give_the_same_scores(tmp_path: Path, passages: list[list[
     loaded = BM25Scorer.load(tmp_path / "bm25")
     for query in (["function"], ["class", "method"], ["nothing-here"]):
         np.testing.assert_array_equal(loaded.get_scores(query), ours.get_scores(query))
-    (tmp_path / "bm25" / "idf.npy").write_bytes(b"garbage")
+    (tmp_path / "bm25" / "weights.npy").write_bytes(b"garbage")
     with pytest.raises(IndexCorrupt):
         BM25Scorer.load(tmp_path / "bm25")
 
@@ -107,27 +107,38 @@ def test_random_corpora_match_rank_bm25(corpus: list[list[str]], query: list[str
 
 
 def test_pruned_top_k_equals_the_oracle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A rare term with common ones: the common terms are then looked up only for the passages the
-    rare one found (MaxScore). The result must not change."""
+    """A rare term with common ones: the common terms are then read only at the top of their
+    lists, and completed by lookups for the passages that can still make the top. The result must
+    not change, and fewer postings must be read than the query's terms hold."""
     rng = random.Random(11)
     corpus = []
-    for i in range(3000):
+    for i in range(6000):
         doc = [f"rare{i % 300}"] + ["alpha"] * (i % 3 != 0) + ["beta"] * (i % 5 < 4)
         doc += [f"filler{rng.randrange(50)}" for _ in range(rng.randint(3, 30))]
         corpus.append(doc)
     ours = BM25Scorer.build(corpus)
     oracle = LuceneBM25Okapi(corpus)
-    pruned = []
-    original = BM25Scorer._add_for
-    monkeypatch.setattr(BM25Scorer, "_add_for", staticmethod(lambda *a: pruned.append(1) or original(*a)))
+    read: list[int] = []
+    original = BM25Scorer._add
+    monkeypatch.setattr(BM25Scorer, "_add", lambda self, *a: read.append(len(r := original(self, *a))) or r)
     for i in range(0, 300, 7):
         query = [f"rare{i}", "alpha", "beta", "filler3"]
         expected = oracle.get_scores(query)
         best = sorted(np.flatnonzero(expected > 0), key=lambda d: (-expected[d], d))[:10]
+        read.clear()
         top = ours.top_k(query, 10)
         assert [d for d, _ in top] == [int(d) for d in best]
         np.testing.assert_allclose([s for _, s in top], expected[best], rtol=1e-6)
-    assert pruned  # the pruned path really ran
+        assert sum(read) < sum(ours.term_doc_freq(t) for t in query) / 2  # pruned: most were skipped
+
+
+def test_scores_of_some_passages_equal_all_scores(
+    passages: list[list[str]], queries: list[list[str]]
+) -> None:
+    ours = BM25Scorer.build(passages)
+    wanted = list(range(0, len(passages), 7))
+    for query in queries[:40]:
+        np.testing.assert_allclose(ours.scores_of(query, wanted), ours.get_scores(query)[wanted], rtol=1e-6)
 
 
 @settings(max_examples=120, deadline=None)
