@@ -40,6 +40,9 @@ _FILES = ("doc_ids", "weights", "term_seg", "seg_start", "seg_max")
 FIRST_SEGMENT = 512  # postings in a term's first (highest-contribution) segment...
 GROWTH = 4  # ...and each next segment holds this many times more
 _MAX_FLAGGED_TERMS = 8  # distinct query terms tracked per passage (one bit each); more: read all
+# Below this many postings a query adds them all up: the threshold algorithm's bookkeeping
+# (bounds, pools, lookups) costs more than it saves.
+_FEW_POSTINGS = 30_000
 _SLACK = 1e-5  # relative: float32 sums and bounds are compared with this much room, so ties survive
 
 
@@ -274,11 +277,12 @@ class BM25Scorer:
         terms = self._terms(query_tokens)
         if k <= 0 or not terms:
             return []
+        postings = sum(term.bounds[-1] - term.bounds[0] for term in terms)
+        if candidates is not None or len(terms) > _MAX_FLAGGED_TERMS or postings <= _FEW_POSTINGS:
+            return self._exhaustive(terms, k, candidates)
         buffer, seen, slot = self._buffers()
         read: list[npt.NDArray[np.int32]] = []
         try:
-            if candidates is not None or len(terms) > _MAX_FLAGGED_TERMS:
-                return self._exhaustive(terms, k, candidates, buffer, read)
             return self._threshold(terms, k, (buffer, seen, slot), read)
         finally:
             for ids in read:
@@ -286,22 +290,26 @@ class BM25Scorer:
                 seen[ids] = 0
 
     def _exhaustive(
-        self,
-        terms: list[_Term],
-        k: int,
-        candidates: npt.NDArray[Any] | None,
-        buffer: npt.NDArray[np.float32],
-        read: list[npt.NDArray[np.int32]],
+        self, terms: list[_Term], k: int, candidates: npt.NDArray[Any] | None
     ) -> list[tuple[int, float]]:
-        """Every posting of every term, added up; the best k of the passages touched."""
-        for term in terms:
-            for segment in range(len(term.maxima)):
-                read.append(self._add(term, segment, buffer))
-        touched = np.concatenate(read)
-        if candidates is not None:
-            touched = touched[np.isin(touched, np.asarray(candidates))]
-        ids, approx = _best_entries(touched, buffer[touched], k, len(terms))
-        return self._rescored(terms, ids, approx, k)
+        """Every posting of every term added up in float64, term by term as ``get_scores`` adds
+        them (so the scores are exact and equal ones stay equal); the best k passages touched."""
+        scores = self._float64_buffer()
+        read = []
+        try:
+            for term in terms:
+                lo, hi = term.bounds[0], term.bounds[-1]
+                ids = self._doc_ids[lo:hi]  # a term's segments together: each passage once
+                scores[ids] += self._weights[lo:hi] * term.times
+                read.append(ids)
+            touched = np.concatenate(read)
+            if candidates is not None:
+                touched = touched[np.isin(touched, np.asarray(candidates))]
+            chosen, best = _best_entries(touched, scores[touched], k, len(terms))
+        finally:
+            for ids in read:
+                scores[ids] = 0.0
+        return _best(chosen, best, k)
 
     def _threshold(
         self,
@@ -381,6 +389,14 @@ class BM25Scorer:
                 at, hit = _find(ids, wanted)
                 scores[lacking[t][hit]] += weights[at[hit]]
         return self._rescored(terms, pool, scores, k)
+
+    def _float64_buffer(self) -> npt.NDArray[np.float64]:
+        """This thread's float64 score buffer (all zero between queries)."""
+        scores: npt.NDArray[np.float64] | None = getattr(self._local, "scores", None)
+        if scores is None or len(scores) != self._num_docs:
+            scores = np.zeros(self._num_docs, dtype=np.float64)
+            self._local.scores = scores
+        return scores
 
     def _buffers(self) -> _Buffers:
         """This thread's score buffer and seen-in-term flags (all zero between queries), and a
@@ -579,8 +595,8 @@ def _kth_distinct(ids: npt.NDArray[Any], values: npt.NDArray[np.float32], k: int
 
 
 def _best_entries(
-    ids: npt.NDArray[Any], scores: npt.NDArray[np.float32], k: int, terms: int
-) -> tuple[npt.NDArray[Any], npt.NDArray[np.float32]]:
+    ids: npt.NDArray[Any], scores: npt.NDArray[Any], k: int, terms: int
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     """The distinct ``ids`` (and their scores) among the best ``k * terms`` entries, where an id
     repeats at most ``terms`` times: they hold the k best distinct ids."""
     wanted = k * terms

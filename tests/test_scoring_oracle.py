@@ -7,6 +7,7 @@ import random
 import re
 from pathlib import Path
 from pydoc_data.topics import topics  # Python's own documentation: real prose, always installed
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.oracle import LuceneBM25Okapi, oracle_top_k
+from index import bm25
 from index.analysis import analyze
 from index.bm25 import BM25Scorer
 from index.errors import IndexCorrupt
@@ -34,7 +36,17 @@ def queries(passages: list[list[str]]) -> list[list[str]]:
     return drawn + common
 
 
-def test_scores_equal_the_oracle(passages: list[list[str]], queries: list[list[str]]) -> None:
+@pytest.fixture(params=["as configured", "threshold algorithm always"])
+def top_k_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small queries add every posting up; the second run sends every query through the pruning
+    threshold algorithm instead, so that both are held to the oracle."""
+    if request.param != "as configured":
+        monkeypatch.setattr(bm25, "_FEW_POSTINGS", 0)
+
+
+def test_scores_equal_the_oracle(
+    passages: list[list[str]], queries: list[list[str]], top_k_path: None
+) -> None:
     assert len(passages) > 1500
     oracle = LuceneBM25Okapi(passages, k1=1.5, b=0.75)
     ours = BM25Scorer.build(passages)
@@ -118,6 +130,7 @@ def test_pruned_top_k_equals_the_oracle(monkeypatch: pytest.MonkeyPatch) -> None
         corpus.append(doc)
     ours = BM25Scorer.build(corpus)
     oracle = LuceneBM25Okapi(corpus)
+    monkeypatch.setattr(bm25, "_FEW_POSTINGS", 0)  # a small corpus: prune anyway
     read: list[int] = []
     original = BM25Scorer._add
     monkeypatch.setattr(BM25Scorer, "_add", lambda self, *a: read.append(len(r := original(self, *a))) or r)
@@ -129,7 +142,7 @@ def test_pruned_top_k_equals_the_oracle(monkeypatch: pytest.MonkeyPatch) -> None
         top = ours.top_k(query, 10)
         assert [d for d, _ in top] == [int(d) for d in best]
         np.testing.assert_allclose([s for _, s in top], expected[best], rtol=1e-6)
-        assert sum(read) < sum(ours.term_doc_freq(t) for t in query) / 2  # pruned: most were skipped
+        assert 0 < sum(read) < sum(ours.term_doc_freq(t) for t in query) / 2  # pruned: most were skipped
 
 
 def test_scores_of_some_passages_equal_all_scores(
@@ -149,12 +162,15 @@ def test_scores_of_some_passages_equal_all_scores(
 )
 def test_random_corpora_top_k_equals_the_oracle(corpus: list[list[str]], query: list[str], k: int) -> None:
     expected = LuceneBM25Okapi(corpus).get_scores(query)
-    top = BM25Scorer.build(corpus).top_k(query, k)
     best = oracle_top_k(expected, k)
-    np.testing.assert_allclose([s for _, s in top], expected[best], rtol=1e-6)
-    # The same passages, up to ties at the k-th score.
-    if best:
-        kth = expected[best[-1]]
-        assert {i for i, _ in top if expected[i] > kth + 1e-9} == {
-            i for i in best if expected[i] > kth + 1e-9
-        }
+    ours = BM25Scorer.build(corpus)
+    for few_postings in (bm25._FEW_POSTINGS, 0):  # all postings added up, then the threshold algorithm
+        with mock.patch.object(bm25, "_FEW_POSTINGS", few_postings):
+            top = ours.top_k(query, k)
+        np.testing.assert_allclose([s for _, s in top], expected[best], rtol=1e-6)
+        # The same passages, up to ties at the k-th score.
+        if best:
+            kth = expected[best[-1]]
+            assert {i for i, _ in top if expected[i] > kth + 1e-9} == {
+                i for i in best if expected[i] > kth + 1e-9
+            }
