@@ -36,12 +36,17 @@ def queries(passages: list[list[str]]) -> list[list[str]]:
     return drawn + common
 
 
-@pytest.fixture(params=["as configured", "threshold algorithm always"])
+@pytest.fixture(params=["as configured", "threshold algorithm always", "tiny segments"])
 def top_k_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small queries add every posting up; the second run sends every query through the pruning
-    threshold algorithm instead, so that both are held to the oracle."""
+    """Small queries add every posting up; the other runs send every query through the pruning
+    threshold algorithm instead, the last one over segments of 4, 8, 16... postings (so that its
+    lookups, its terms read to their end and its switch to reading everything all run on this
+    small corpus), so that all of them are held to the oracle."""
     if request.param != "as configured":
         monkeypatch.setattr(bm25, "_FEW_POSTINGS", 0)
+    if request.param == "tiny segments":
+        monkeypatch.setattr(bm25, "FIRST_SEGMENT", 4)
+        monkeypatch.setattr(bm25, "GROWTH", 2)
 
 
 def test_scores_equal_the_oracle(
@@ -163,10 +168,15 @@ def test_scores_of_some_passages_equal_all_scores(
 def test_random_corpora_top_k_equals_the_oracle(corpus: list[list[str]], query: list[str], k: int) -> None:
     expected = LuceneBM25Okapi(corpus).get_scores(query)
     best = oracle_top_k(expected, k)
-    ours = BM25Scorer.build(corpus)
-    for few_postings in (bm25._FEW_POSTINGS, 0):  # all postings added up, then the threshold algorithm
-        with mock.patch.object(bm25, "_FEW_POSTINGS", few_postings):
-            top = ours.top_k(query, k)
+    # All postings added up; the threshold algorithm; the threshold algorithm over segments of
+    # one, two, four... postings (bounds, lookups and reading to the end all at work).
+    for few_postings, first_segment in ((bm25._FEW_POSTINGS, 512), (0, 512), (0, 1)):
+        with (
+            mock.patch.object(bm25, "_FEW_POSTINGS", few_postings),
+            mock.patch.object(bm25, "FIRST_SEGMENT", first_segment),
+            mock.patch.object(bm25, "GROWTH", 2),
+        ):
+            top = BM25Scorer.build(corpus).top_k(query, k)
         np.testing.assert_allclose([s for _, s in top], expected[best], rtol=1e-6)
         # The same passages, up to ties at the k-th score.
         if best:
