@@ -611,8 +611,7 @@ class Index:
         return self.scorer.top_k(terms, k, candidates=candidates)
 
     def passage_scores(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> list[float]:
-        scores = self.scorer.get_scores(terms)
-        return scores[np.asarray(chunk_ids, dtype=np.int64)].astype(float).tolist()  # type: ignore[no-any-return]
+        return [float(score) for score in self.scorer.scores_of(terms, chunk_ids)]
 
     @property
     def vocabulary(self) -> list[str]:

@@ -42,13 +42,10 @@ def name_table(documents: Iterable[tuple[str, str]]) -> list[tuple[str, int]]:
 
 
 def write_names(generation: Path, table: list[tuple[str, int]]) -> None:
-    offsets = [0]
-    with open(generation / _BLOB, "wb") as handle:
-        for name, _ in table:
-            data = name.encode("utf-8")
-            handle.write(data)
-            offsets.append(offsets[-1] + len(data))
-    store.write_array(generation, _OFFSETS, offsets, np.int64)
+    names = store.BlobWriter(generation, _BLOB, _OFFSETS)
+    for name, _ in table:
+        names.add(name.encode("utf-8"))
+    names.close()
     store.write_array(generation, _DOCS, [i for _, i in table], np.int32)
     store.write_array(generation, _HASHES, [_hash(name.encode("utf-8")) for name, _ in table], np.uint32)
 

@@ -7,8 +7,10 @@ Layout of an index directory::
       gen-20261122T130501-4821/
         manifest.json        format name and version, counts, corpus files with their hashes
         arrays/*.npy         numbers (chunk and sentence spans...), memory-mapped on load
-        texts.bin            every document's text, UTF-8, back to back
-        docs.jsonl quotes.jsonl   one JSON record a line, found by byte offsets kept in arrays/
+        texts.bin            every document's text, UTF-8, back to back, in zlib blocks of 16 KB
+        docs.jsonl quotes.jsonl   one JSON record a line, in zlib blocks the same way; items are
+                             found by their offsets in the uncompressed stream (arrays/*_offsets)
+                             and blocks by theirs in the file (arrays/*_blocks)
         quote_names.json     the distinct speaker names that arrays/quote_*.npy point into
         bm25/                the scorer's own files
         .lease               held (shared flock) by every reader of this generation
@@ -38,6 +40,8 @@ import shutil
 import threading
 import time
 import zlib
+from array import array
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -48,7 +52,9 @@ import numpy.typing as npt
 from index.errors import GenerationGone, IndexCorrupt, IndexMissing
 
 FORMAT = "citebot-index"
-VERSION = 4  # 2: BM25 postings hold idf-weighted contributions; 3: per-term maxima; 4: per-quote arrays
+# 2: BM25 postings hold idf-weighted contributions; 3: per-term maxima; 4: per-quote arrays;
+# 5: impact segments, compressed blobs, int32 arrays
+VERSION = 5
 CURRENT = "current"
 MANIFEST = "manifest.json"
 LEASE = ".lease"
@@ -355,24 +361,85 @@ def load_array(generation: Path, name: str, verifier: Verifier | None = None) ->
     return array.view(np.ndarray)
 
 
+BLOCK = 16_384  # bytes of a blob's items compressed together: one block is inflated per item read
+_CACHED_BLOCKS = 64  # inflated blocks kept per open blob
+
+
+class BlobWriter:
+    """Items appended back to back to one file, compressed in blocks of ``BLOCK`` bytes (zlib),
+    with each item's offsets in the uncompressed stream and each block's offset in the file."""
+
+    def __init__(self, generation: Path, filename: str, offsets_name: str) -> None:
+        self._generation, self._offsets_name = generation, offsets_name
+        self._handle: IO[bytes] = open(generation / filename, "wb")  # noqa: SIM115 (closed in close)
+        self._offsets = array("q", [0])
+        self._blocks = array("q", [0])
+        self._pending = bytearray()
+
+    def add(self, data: bytes) -> None:
+        self._pending += data
+        self._offsets.append(self._offsets[-1] + len(data))
+        while len(self._pending) >= BLOCK:
+            self._flush(bytes(self._pending[:BLOCK]))
+            del self._pending[:BLOCK]
+
+    def _flush(self, block: bytes) -> None:
+        packed = zlib.compress(block, 6)
+        self._handle.write(packed)
+        self._blocks.append(self._blocks[-1] + len(packed))
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def close(self) -> None:
+        if self._pending:
+            self._flush(bytes(self._pending))
+        self._handle.close()
+        offsets = np.frombuffer(self._offsets, np.int64)
+        write_array(self._generation, self._offsets_name, offsets, compact_dtype(offsets))
+        blocks = np.frombuffer(self._blocks, np.int64)
+        write_array(self._generation, _blocks_name(self._offsets_name), blocks, compact_dtype(blocks))
+
+
+def compact_dtype(values: npt.NDArray[Any]) -> type[np.signedinteger[Any]]:
+    """int32 when every value fits (half the bytes on disk), else int64."""
+    return np.int32 if len(values) == 0 or int(np.max(values)) < 2**31 else np.int64
+
+
+def _blocks_name(offsets_name: str) -> str:
+    return offsets_name.removesuffix("_offsets") + "_blocks"
+
+
 class Blob:
-    """A file of back-to-back items, read by byte offsets through a memory map.
+    """A file of back-to-back items compressed in blocks, read by offsets: an item is cut from the
+    (cached) inflated blocks that hold it.
 
     ``before_first_read`` (the checksum) runs once, on the first item read: a large file that a
     reader never touches is never hashed.
     """
 
     def __init__(
-        self, path: Path, offsets: npt.NDArray[Any], before_first_read: Callable[[], object] | None = None
+        self,
+        path: Path,
+        offsets: npt.NDArray[Any],
+        blocks: npt.NDArray[Any],
+        before_first_read: Callable[[], object] | None = None,
     ) -> None:
         self._path = path
-        self._offsets = offsets
+        self._offsets, self._blocks = offsets, blocks
         self._before_first_read = before_first_read
+        self._cache: OrderedDict[int, bytes] = OrderedDict()
+        self._cache_lock = threading.Lock()
         try:
             size = path.stat().st_size
         except FileNotFoundError:
             raise IndexCorrupt(f"The index lacks {path.name}. {_REBUILD}") from None
-        if len(offsets) == 0 or int(offsets[-1]) != size:
+        if (
+            len(offsets) == 0
+            or len(blocks) == 0
+            or int(blocks[-1]) != size
+            or len(blocks) - 1 != -(-int(offsets[-1]) // BLOCK)  # whole blocks, and the last one
+        ):
             raise IndexCorrupt(f"The index file {path} does not match its offsets. {_REBUILD}")
         self._map: mmap.mmap | bytes
         if size == 0:
@@ -393,7 +460,28 @@ class Blob:
             self._before_first_read = None
         if not 0 <= i < len(self):
             raise IndexError(i)
-        return self._map[int(self._offsets[i]) : int(self._offsets[i + 1])]
+        start, end = int(self._offsets[i]), int(self._offsets[i + 1])
+        if start == end:
+            return b""
+        first, last = start // BLOCK, (end - 1) // BLOCK
+        data = b"".join(self._block(j) for j in range(first, last + 1))
+        return data[start - first * BLOCK : end - first * BLOCK]
+
+    def _block(self, j: int) -> bytes:
+        with self._cache_lock:
+            cached = self._cache.get(j)
+            if cached is not None:
+                self._cache.move_to_end(j)
+                return cached
+        try:
+            block = zlib.decompress(self._map[int(self._blocks[j]) : int(self._blocks[j + 1])])
+        except (zlib.error, IndexError):
+            raise IndexCorrupt(f"The index file {self._path} is damaged. {_REBUILD}") from None
+        with self._cache_lock:
+            self._cache[j] = block
+            if len(self._cache) > _CACHED_BLOCKS:
+                self._cache.popitem(last=False)
+        return block
 
     def text(self, i: int) -> str:
         try:
@@ -410,9 +498,10 @@ class Blob:
 
 def open_blob(generation: Path, filename: str, offsets_name: str, verifier: Verifier | None = None) -> Blob:
     offsets = load_array(generation, offsets_name, verifier)
+    blocks = load_array(generation, _blocks_name(offsets_name), verifier)
     if verifier is None:
-        return Blob(generation / filename, offsets)
-    return Blob(generation / filename, offsets, lambda: verifier.verify(filename))
+        return Blob(generation / filename, offsets, blocks)
+    return Blob(generation / filename, offsets, blocks, lambda: verifier.verify(filename))
 
 
 def load_json(generation: Path, rel: str, verifier: Verifier | None = None) -> Any:

@@ -169,28 +169,6 @@ def _json_line(record: object) -> bytes:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
-class _Blob:
-    """Items appended back to back to one file, with their byte offsets (store.Blob reads it)."""
-
-    def __init__(self, generation: Path, filename: str, offsets_name: str) -> None:
-        self._generation, self._offsets_name = generation, offsets_name
-        self._handle: IO[bytes] = open(generation / filename, "wb")  # noqa: SIM115 (closed in close)
-        self._offsets = array("q", [0])
-
-    def add(self, data: bytes) -> None:
-        self._handle.write(data)
-        self._offsets.append(self._offsets[-1] + len(data))
-
-    def __len__(self) -> int:
-        return len(self._offsets) - 1
-
-    def close(self) -> None:
-        self._handle.close()
-        store.write_array(
-            self._generation, self._offsets_name, np.frombuffer(self._offsets, np.int64), np.int64
-        )
-
-
 @dataclass
 class Counts:
     documents: int
@@ -203,9 +181,9 @@ class GenerationWriter:
 
     def __init__(self, staged: Path) -> None:
         self._staged = staged
-        self._texts = _Blob(staged, "texts.bin", "text_offsets")
-        self._docs = _Blob(staged, "docs.jsonl", "docs_offsets")
-        self._quotes = _Blob(staged, "quotes.jsonl", "quotes_offsets")
+        self._texts = store.BlobWriter(staged, "texts.bin", "text_offsets")
+        self._docs = store.BlobWriter(staged, "docs.jsonl", "docs_offsets")
+        self._quotes = store.BlobWriter(staged, "quotes.jsonl", "quotes_offsets")
         self._names: list[tuple[str, str]] = []
         self._postings_path = staged / "postings.spill"
         self._postings: IO[bytes] = open(self._postings_path, "wb")  # noqa: SIM115 (closed in finish)
@@ -273,15 +251,18 @@ class GenerationWriter:
         for name in ("para", "page", "sent", "chunk"):
             spans = self._take(name, np.int64, width=2)
             counts = self._take(f"{name}_count", np.int64)
-            store.write_array(staged, f"{name}_ptr", np.concatenate(([0], np.cumsum(counts))), np.int64)
-            store.write_array(staged, f"{name}_start", spans[:, 0], np.int64)
-            store.write_array(staged, f"{name}_end", spans[:, 1], np.int64)
+            ptr = np.concatenate(([0], np.cumsum(counts)))
+            # int32 whenever the numbers fit: offsets into one document's text, counts of spans.
+            store.write_array(staged, f"{name}_ptr", ptr, store.compact_dtype(ptr))
+            store.write_array(staged, f"{name}_start", spans[:, 0], store.compact_dtype(spans))
+            store.write_array(staged, f"{name}_end", spans[:, 1], store.compact_dtype(spans))
             if name == "chunk":
                 store.write_array(staged, "chunk_doc", np.repeat(np.arange(len(counts)), counts), np.int32)
         store.write_array(staged, "sent_para", self._take("sent_para", np.int32), np.int32)
         store.write_array(staged, "chunk_para", self._take("chunk_para", np.int32), np.int32)
         quote_counts = self._take("quote_count", np.int64)
-        store.write_array(staged, "quote_ptr", np.concatenate(([0], np.cumsum(quote_counts))), np.int64)
+        quote_ptr = np.concatenate(([0], np.cumsum(quote_counts)))
+        store.write_array(staged, "quote_ptr", quote_ptr, store.compact_dtype(quote_ptr))
         store.write_json(staged / "speakers.json", {w: ids.tolist() for w, ids in self._speakers.items()})
         self._quote_table.write(staged)
         self._speakers = {}
@@ -289,9 +270,7 @@ class GenerationWriter:
         self._postings.close()
         keys = np.fromfile(self._postings_path, dtype=np.int64)
         self._postings_path.unlink()
-        scorer = BM25Scorer.from_packed(vocabulary, keys, self._take("chunk_lengths", np.int32))
+        BM25Scorer.write_packed(staged / "bm25", vocabulary, keys, self._take("chunk_lengths", np.int32))
         del keys
-        (staged / "bm25").mkdir()
-        scorer.save(staged / "bm25")
         store.write_json(staged / "vocab.json", sorted(vocabulary))
         return Counts(documents, self._chunks, quotes)

@@ -7,6 +7,7 @@ import random
 import re
 from pathlib import Path
 from pydoc_data.topics import topics  # Python's own documentation: real prose, always installed
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.oracle import LuceneBM25Okapi, oracle_top_k
+from index import bm25
 from index.analysis import analyze
 from index.bm25 import BM25Scorer
 from index.errors import IndexCorrupt
@@ -34,7 +36,22 @@ def queries(passages: list[list[str]]) -> list[list[str]]:
     return drawn + common
 
 
-def test_scores_equal_the_oracle(passages: list[list[str]], queries: list[list[str]]) -> None:
+@pytest.fixture(params=["as configured", "threshold algorithm always", "tiny segments"])
+def top_k_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small queries add every posting up; the other runs send every query through the pruning
+    threshold algorithm instead, the last one over segments of 4, 8, 16... postings (so that its
+    lookups, its terms read to their end and its switch to reading everything all run on this
+    small corpus), so that all of them are held to the oracle."""
+    if request.param != "as configured":
+        monkeypatch.setattr(bm25, "_FEW_POSTINGS", 0)
+    if request.param == "tiny segments":
+        monkeypatch.setattr(bm25, "FIRST_SEGMENT", 4)
+        monkeypatch.setattr(bm25, "GROWTH", 2)
+
+
+def test_scores_equal_the_oracle(
+    passages: list[list[str]], queries: list[list[str]], top_k_path: None
+) -> None:
     assert len(passages) > 1500
     oracle = LuceneBM25Okapi(passages, k1=1.5, b=0.75)
     ours = BM25Scorer.build(passages)
@@ -84,7 +101,7 @@ def test_save_and_load_give_the_same_scores(tmp_path: Path, passages: list[list[
     loaded = BM25Scorer.load(tmp_path / "bm25")
     for query in (["function"], ["class", "method"], ["nothing-here"]):
         np.testing.assert_array_equal(loaded.get_scores(query), ours.get_scores(query))
-    (tmp_path / "bm25" / "idf.npy").write_bytes(b"garbage")
+    (tmp_path / "bm25" / "weights.npy").write_bytes(b"garbage")
     with pytest.raises(IndexCorrupt):
         BM25Scorer.load(tmp_path / "bm25")
 
@@ -107,27 +124,39 @@ def test_random_corpora_match_rank_bm25(corpus: list[list[str]], query: list[str
 
 
 def test_pruned_top_k_equals_the_oracle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A rare term with common ones: the common terms are then looked up only for the passages the
-    rare one found (MaxScore). The result must not change."""
+    """A rare term with common ones: the common terms are then read only at the top of their
+    lists, and completed by lookups for the passages that can still make the top. The result must
+    not change, and fewer postings must be read than the query's terms hold."""
     rng = random.Random(11)
     corpus = []
-    for i in range(3000):
+    for i in range(6000):
         doc = [f"rare{i % 300}"] + ["alpha"] * (i % 3 != 0) + ["beta"] * (i % 5 < 4)
         doc += [f"filler{rng.randrange(50)}" for _ in range(rng.randint(3, 30))]
         corpus.append(doc)
     ours = BM25Scorer.build(corpus)
     oracle = LuceneBM25Okapi(corpus)
-    pruned = []
-    original = BM25Scorer._add_for
-    monkeypatch.setattr(BM25Scorer, "_add_for", staticmethod(lambda *a: pruned.append(1) or original(*a)))
+    monkeypatch.setattr(bm25, "_FEW_POSTINGS", 0)  # a small corpus: prune anyway
+    read: list[int] = []
+    original = BM25Scorer._add
+    monkeypatch.setattr(BM25Scorer, "_add", lambda self, *a: read.append(len(r := original(self, *a))) or r)
     for i in range(0, 300, 7):
         query = [f"rare{i}", "alpha", "beta", "filler3"]
         expected = oracle.get_scores(query)
         best = sorted(np.flatnonzero(expected > 0), key=lambda d: (-expected[d], d))[:10]
+        read.clear()
         top = ours.top_k(query, 10)
         assert [d for d, _ in top] == [int(d) for d in best]
         np.testing.assert_allclose([s for _, s in top], expected[best], rtol=1e-6)
-    assert pruned  # the pruned path really ran
+        assert 0 < sum(read) < sum(ours.term_doc_freq(t) for t in query) / 2  # pruned: most were skipped
+
+
+def test_scores_of_some_passages_equal_all_scores(
+    passages: list[list[str]], queries: list[list[str]]
+) -> None:
+    ours = BM25Scorer.build(passages)
+    wanted = list(range(0, len(passages), 7))
+    for query in queries[:40]:
+        np.testing.assert_allclose(ours.scores_of(query, wanted), ours.get_scores(query)[wanted], rtol=1e-6)
 
 
 @settings(max_examples=120, deadline=None)
@@ -138,12 +167,20 @@ def test_pruned_top_k_equals_the_oracle(monkeypatch: pytest.MonkeyPatch) -> None
 )
 def test_random_corpora_top_k_equals_the_oracle(corpus: list[list[str]], query: list[str], k: int) -> None:
     expected = LuceneBM25Okapi(corpus).get_scores(query)
-    top = BM25Scorer.build(corpus).top_k(query, k)
     best = oracle_top_k(expected, k)
-    np.testing.assert_allclose([s for _, s in top], expected[best], rtol=1e-6)
-    # The same passages, up to ties at the k-th score.
-    if best:
-        kth = expected[best[-1]]
-        assert {i for i, _ in top if expected[i] > kth + 1e-9} == {
-            i for i in best if expected[i] > kth + 1e-9
-        }
+    # All postings added up; the threshold algorithm; the threshold algorithm over segments of
+    # one, two, four... postings (bounds, lookups and reading to the end all at work).
+    for few_postings, first_segment in ((bm25._FEW_POSTINGS, 512), (0, 512), (0, 1)):
+        with (
+            mock.patch.object(bm25, "_FEW_POSTINGS", few_postings),
+            mock.patch.object(bm25, "FIRST_SEGMENT", first_segment),
+            mock.patch.object(bm25, "GROWTH", 2),
+        ):
+            top = BM25Scorer.build(corpus).top_k(query, k)
+        np.testing.assert_allclose([s for _, s in top], expected[best], rtol=1e-6)
+        # The same passages, up to ties at the k-th score.
+        if best:
+            kth = expected[best[-1]]
+            assert {i for i, _ in top if expected[i] > kth + 1e-9} == {
+                i for i in best if expected[i] > kth + 1e-9
+            }
