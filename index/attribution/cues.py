@@ -75,14 +75,26 @@ def surface_forms() -> dict[str, str]:
 
 
 @functools.cache
-def _candidate_pattern() -> re.Pattern[str]:
-    words = sorted(surface_forms(), key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(words) + r"|according\s+to)\b", re.IGNORECASE)
+def _cue_words() -> frozenset[str]:
+    return frozenset(surface_forms())
+
+
+_WORD = re.compile(r"\w+")
+_ACCORDING_TO = re.compile(r"\baccording\s+to\b", re.IGNORECASE)
 
 
 def may_hold_cue(text: str, start: int, end: int) -> bool:
-    """The pre-filter: does text[start:end] contain a form of a cue verb (or "according to")?"""
-    return _candidate_pattern().search(text, start, end) is not None
+    """The pre-filter: does text[start:end] contain a form of a cue verb (or "according to")?
+    Every form is one word, so the words of the span are looked up in a set: one pass over the
+    text, where a regex alternation of all 559 forms was tried at every position (most of the
+    build's time on text without speech)."""
+    found = _WORD.findall(text, start, end)
+    if found and start and _WORD.fullmatch(text, start - 1, start + 1):
+        found = found[1:]  # the span starts inside a word: its tail is not a word of its own
+    cues = _cue_words()
+    if any(word.lower() in cues for word in found):
+        return True
+    return "according" in (w.lower() for w in found) and _ACCORDING_TO.search(text, start, end) is not None
 
 
 _NEGATIONS = frozenset({"not", "n't", "never"})
