@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Sequence, Set
 from dataclasses import replace
 from itertools import islice
@@ -45,8 +48,8 @@ def quote_ids_by(reader: Reader, name: str) -> dict[int, str | None]:
     surname = asked[-1]
     close = process.extract(surname, reader.speaker_keys, scorer=fuzz.ratio, score_cutoff=80, limit=None)
     keys = {surname} | {key for key, _, _ in close}
-    ids = sorted({i for key in keys if same_word(surname, key) for i in reader.speaker_words.get(key, ())})
-    found = _Found(reader, ids)
+    found = _found_under(reader, sorted(key for key in keys if same_word(surname, key)))
+    ids = found.ids
     spoken_for = found.spoken_for()
     decided: dict[tuple[int, frozenset[str]], bool] = {}
     served: dict[tuple[int, int], str | None] = {}  # (document, naming) -> the institution served
@@ -91,6 +94,31 @@ def quote_ids_by(reader: Reader, name: str) -> dict[int, str | None]:
     return dict(sorted(kept.items()))
 
 
+def _found_under(reader: Reader, speaker_keys: Sequence[str]) -> _Found:
+    """The quotes indexed under any of ``speaker_keys`` (sorted), as ``_Found``: kept per open index
+    for the most recently asked keys, since a prolific speaker is asked about again and again and
+    what their quotes are does not change while the index is open."""
+    key = tuple(speaker_keys)
+    with _FOUND_LOCK:
+        known = _FOUND.setdefault(reader, OrderedDict())
+        found = known.get(key)
+        if found is not None:
+            known.move_to_end(key)
+            return found
+    ids = sorted({i for word in speaker_keys for i in reader.speaker_words.get(word, ())})
+    found = _Found(reader, ids)
+    with _FOUND_LOCK:  # the bot answers in threads
+        known[key] = found
+        while len(known) > 1 and sum(len(f.ids) for f in known.values()) > _FOUND_IDS_KEPT:
+            known.popitem(last=False)
+    return found
+
+
+_FOUND: weakref.WeakKeyDictionary[Reader, OrderedDict[tuple[str, ...], _Found]] = weakref.WeakKeyDictionary()
+_FOUND_LOCK = threading.Lock()
+_FOUND_IDS_KEPT = 500_000  # quote ids kept with their keys per open index (tens of MB at most)
+
+
 class _Found:
     """Quote ids with each one's (document, naming), and one decoded quote for each naming."""
 
@@ -102,6 +130,16 @@ class _Found:
             first.setdefault(naming, i)
         self.named = {naming: reader.quote(i) for naming, i in first.items()}
         self._surnames: dict[int, str | None] = {}
+        self._spoken_for: dict[tuple[int, str | None], frozenset[str]] | None = None
+        self._by_person: dict[tuple[int, str | None], list[int]] | None = None
+
+    def by_person(self) -> dict[tuple[int, str | None], list[int]]:
+        """(document, speaker) -> the ids of the quotes they are given there."""
+        if self._by_person is None:
+            self._by_person = {}
+            for i, (doc, naming) in zip(self.ids, self.keys, strict=True):
+                self._by_person.setdefault((doc, self.named[naming].speaker), []).append(i)
+        return self._by_person
 
     def surname(self, naming: int) -> str | None:
         if naming not in self._surnames:
@@ -110,6 +148,11 @@ class _Found:
 
     def spoken_for(self) -> dict[tuple[int, str | None], frozenset[str]]:
         """(document, speaker) -> the words of everyone they speak for in that document."""
+        if self._spoken_for is None:
+            self._spoken_for = self._find_spoken_for()
+        return self._spoken_for
+
+    def _find_spoken_for(self) -> dict[tuple[int, str | None], frozenset[str]]:
         speaking_for = {n: set(words(q.speaks_for)) for n, q in self.named.items() if q.speaks_for}
         if not speaking_for:
             return {}
@@ -290,12 +333,12 @@ def _same_speaker_elsewhere(reader: Reader, people: Set[tuple[int, str | None]])
     surnames = {surname for speaker in {s for _, s in people} if (surname := _surname(speaker))}
     out: list[int] = []
     for surname in surnames:  # each once: a prolific speaker's quotes are read once, not per document
-        theirs = _Found(reader, reader.speaker_words.get(surname, ()))
-        out.extend(
-            i
-            for i, (doc, naming) in zip(theirs.ids, theirs.keys, strict=True)
-            if (doc, theirs.named[naming].speaker) in people
-        )
+        by_person = _found_under(reader, [surname]).by_person()
+        # Whichever is smaller is walked: the people found, or the people this surname indexes.
+        if len(people) < len(by_person):
+            out.extend(i for person in people for i in by_person.get(person, ()))
+        else:
+            out.extend(i for person, ids in by_person.items() if person in people for i in ids)
     return out
 
 
@@ -308,7 +351,7 @@ def _described_elsewhere(reader: Reader, name: str, unmatched: Set[tuple[int, st
     out: list[int] = []
     decided: dict[tuple[int, frozenset[str], frozenset[str]], bool] = {}
     for surname in {s for _, s in unmatched if s is not None}:
-        theirs = _Found(reader, reader.speaker_words.get(surname, ()))
+        theirs = _found_under(reader, [surname])
         # Each document's quotes by a speaker of this surname, by speaker: (quote id, naming).
         by_doc: dict[int, dict[str, list[tuple[int, int]]]] = {}
         for i, (doc, naming) in zip(theirs.ids, theirs.keys, strict=True):
@@ -408,6 +451,12 @@ def _institution_served(reader: Reader, name: str, quote: Quote) -> str | None:
 
 
 def name_words(name: str) -> list[str]:
+    """Words of an asked name that identify someone (see ``_name_words``)."""
+    return list(_name_words(name))
+
+
+@functools.lru_cache(maxsize=4096)  # asked once a question, matched against every way of naming
+def _name_words(name: str) -> tuple[str, ...]:
     """Words of an asked name that identify someone. A title before a name drops out ("President
     Erdogan" is "Erdogan", who may be quoted without it); a role without a name stays whole ("the
     Turkish president" must not match any Turkish speaker)."""
@@ -421,7 +470,7 @@ def name_words(name: str) -> list[str]:
             continue
         kept.extend(w.removesuffix("'s").removesuffix("’s") for w in words(word))
     # "the Governor of Washington": "of" names no one (but "The Who" is all stop words, and stays).
-    return [w for w in kept if w not in STOP_WORDS] or kept
+    return tuple([w for w in kept if w not in STOP_WORDS] or kept)
 
 
 def same_word(asked: str, said: str) -> bool:
