@@ -103,6 +103,11 @@ class Reader(Protocol):
         that a speaker's first quotes can be found without decoding the others."""
         ...
 
+    def quote_speakers(self, quote_ids: Sequence[int]) -> list[str | None]:
+        """Each quote's resolved speaker (``Quote.speaker``), without decoding the quotes where the
+        backend keeps them apart."""
+        ...
+
     def quote_chunks(self, quote_ids: Sequence[int]) -> Sequence[int]:
         """The passage (chunk id) holding the start of each quote's sentence."""
         ...

@@ -8,10 +8,10 @@ import re
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
 from dataclasses import replace
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -35,6 +35,17 @@ def shown_as(quote: Quote, speaker: str | None) -> Quote:
 
 
 def quote_ids_by(reader: Reader, name: str) -> dict[int, str | None]:
+    """``_quote_ids_by``, kept per open index for the most recently asked names: what a name
+    finds does not change while the index is open, and the same people are asked about again."""
+    found: _Shown = _remembered(_BY_NAME, reader, name, lambda: _quote_ids_by(reader, name), _size)
+    return dict(found)
+
+
+def _size(found: _Shown) -> int:
+    return len(found)
+
+
+def _quote_ids_by(reader: Reader, name: str) -> dict[int, str | None]:
     """The ids of the quotes whose speaker ``name`` refers to, in index order, each with the speaker
     to show when it is not the one recorded (a spokesperson's words given for an institution, a
     mention the attribution cut short). Whether a name means a quote's speaker depends on how the
@@ -95,28 +106,70 @@ def quote_ids_by(reader: Reader, name: str) -> dict[int, str | None]:
 
 
 def _found_under(reader: Reader, speaker_keys: Sequence[str]) -> _Found:
-    """The quotes indexed under any of ``speaker_keys`` (sorted), as ``_Found``: kept per open index
-    for the most recently asked keys, since a prolific speaker is asked about again and again and
-    what their quotes are does not change while the index is open."""
-    key = tuple(speaker_keys)
+    """The quotes indexed under any of ``speaker_keys`` (sorted), as ``_Found``."""
+
+    def find() -> _Found:
+        return _Found(
+            reader, sorted({i for word in speaker_keys for i in reader.speaker_words.get(word, ())})
+        )
+
+    return _remembered(_FOUND, reader, tuple(speaker_keys), find, lambda found: len(found.ids))
+
+
+def _people_under(reader: Reader, speaker_key: str) -> dict[tuple[int, str | None], list[int]]:
+    """(document, speaker) -> the ids of the quotes indexed under ``speaker_key`` that the document
+    gives that speaker: each quote's document and naming, and one speaker a naming, looked up
+    without decoding a quote."""
+
+    def find() -> dict[tuple[int, str | None], list[int]]:
+        ids = reader.speaker_words.get(speaker_key, ())
+        keys = reader.quote_keys(ids)
+        first: dict[int, int] = {}
+        for i, (_, naming) in zip(ids, keys, strict=True):
+            first.setdefault(naming, i)
+        speaker = dict(zip(first, reader.quote_speakers(list(first.values())), strict=True))
+        people: dict[tuple[int, str | None], list[int]] = {}
+        for i, (doc, naming) in zip(ids, keys, strict=True):
+            people.setdefault((doc, speaker[naming]), []).append(i)
+        return people
+
+    return _remembered(_PEOPLE, reader, speaker_key, find, lambda people: sum(map(len, people.values())))
+
+
+def _remembered(
+    kept: weakref.WeakKeyDictionary[Reader, OrderedDict[_K, _V]],
+    reader: Reader,
+    key: _K,
+    find: Callable[[], _V],
+    ids_in: Callable[[_V], int],
+) -> _V:
+    """``find()``, kept in ``kept`` per open index for the most recently used keys, up to
+    ``_FOUND_IDS_KEPT`` quote ids in all: which quotes a speaker word or a name finds does not
+    change while the index is open, and the same people are asked about again and again."""
     with _FOUND_LOCK:
-        known = _FOUND.setdefault(reader, OrderedDict())
+        known = kept.setdefault(reader, OrderedDict())
         found = known.get(key)
         if found is not None:
             known.move_to_end(key)
             return found
-    ids = sorted({i for word in speaker_keys for i in reader.speaker_words.get(word, ())})
-    found = _Found(reader, ids)
+    found = find()
     with _FOUND_LOCK:  # the bot answers in threads
         known[key] = found
-        while len(known) > 1 and sum(len(f.ids) for f in known.values()) > _FOUND_IDS_KEPT:
+        while len(known) > 1 and sum(ids_in(f) for f in known.values()) > _FOUND_IDS_KEPT:
             known.popitem(last=False)
     return found
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 _FOUND: weakref.WeakKeyDictionary[Reader, OrderedDict[tuple[str, ...], _Found]] = weakref.WeakKeyDictionary()
+_People = dict[tuple[int, str | None], list[int]]  # (document, speaker) -> quote ids
+_Shown = dict[int, str | None]  # quote id -> the speaker to show, when not the one recorded
+_PEOPLE: weakref.WeakKeyDictionary[Reader, OrderedDict[str, _People]] = weakref.WeakKeyDictionary()
+_BY_NAME: weakref.WeakKeyDictionary[Reader, OrderedDict[str, _Shown]] = weakref.WeakKeyDictionary()
 _FOUND_LOCK = threading.Lock()
-_FOUND_IDS_KEPT = 500_000  # quote ids kept with their keys per open index (tens of MB at most)
+# Quote ids kept per open index, by speaker word and by asked name each (tens of MB at most).
+_FOUND_IDS_KEPT = 500_000
 
 
 class _Found:
@@ -131,15 +184,6 @@ class _Found:
         self.named = {naming: reader.quote(i) for naming, i in first.items()}
         self._surnames: dict[int, str | None] = {}
         self._spoken_for: dict[tuple[int, str | None], frozenset[str]] | None = None
-        self._by_person: dict[tuple[int, str | None], list[int]] | None = None
-
-    def by_person(self) -> dict[tuple[int, str | None], list[int]]:
-        """(document, speaker) -> the ids of the quotes they are given there."""
-        if self._by_person is None:
-            self._by_person = {}
-            for i, (doc, naming) in zip(self.ids, self.keys, strict=True):
-                self._by_person.setdefault((doc, self.named[naming].speaker), []).append(i)
-        return self._by_person
 
     def surname(self, naming: int) -> str | None:
         if naming not in self._surnames:
@@ -333,7 +377,7 @@ def _same_speaker_elsewhere(reader: Reader, people: Set[tuple[int, str | None]])
     surnames = {surname for speaker in {s for _, s in people} if (surname := _surname(speaker))}
     out: list[int] = []
     for surname in surnames:  # each once: a prolific speaker's quotes are read once, not per document
-        by_person = _found_under(reader, [surname]).by_person()
+        by_person = _people_under(reader, surname)
         # Whichever is smaller is walked: the people found, or the people this surname indexes.
         if len(people) < len(by_person):
             out.extend(i for person in people for i in by_person.get(person, ()))

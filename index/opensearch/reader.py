@@ -498,6 +498,11 @@ class OpenSearchIndex:
         quotes = [self.quote(i) for i in quote_ids]
         return [(self.doc_index(q.doc), q.sentence_start) for q in quotes]
 
+    def quote_speakers(self, quote_ids: Sequence[int]) -> list[str | None]:
+        """Each quote's resolved speaker, the quotes fetched in pages and kept."""
+        self._prefetch_quotes(quote_ids)
+        return [self.quote(i).speaker for i in quote_ids]
+
     def quote_chunks(self, quote_ids: Sequence[int]) -> list[int]:
         self._prefetch_quotes(quote_ids)
         quotes = [self.quote(i) for i in quote_ids]
