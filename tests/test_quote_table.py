@@ -80,6 +80,9 @@ def _arrays_agree_with_records(index: Index) -> None:
         assert (table.names[speaker] if speaker >= 0 else None) == quote.speaker
         assert (table.names[written] if written >= 0 else None) == quote.speaker_as_written
     assert list(index.quote_chunks([len(quotes) - 1, 0])) == [int(table.chunks[-1]), int(table.chunks[0])]
+    every = list(range(len(quotes)))
+    assert index.quote_speakers(every) == [quote.speaker for quote in quotes]
+    assert index.quote_places(every) == [(index.doc_index(q.doc), q.sentence_start) for q in quotes]
 
 
 def test_the_arrays_hold_what_the_records_say(tmp_path: Path) -> None:
