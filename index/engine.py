@@ -590,6 +590,19 @@ class Index:
         table = self.quote_table
         return list(zip(table.docs[ids].tolist(), table.namings[ids].tolist(), strict=True))
 
+    def quote_places(self, quote_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """Each quote's (document, sentence start) from the per-quote arrays (no record decoded)."""
+        ids = np.asarray(quote_ids, dtype=np.int64)
+        table = self.quote_table
+        return list(zip(table.docs[ids].tolist(), table.sentence_starts[ids].tolist(), strict=True))
+
+    def quote_speakers(self, quote_ids: Sequence[int]) -> list[str | None]:
+        """Each quote's resolved speaker from the per-quote arrays (no record decoded)."""
+        table = self.quote_table
+        names = table.names
+        ids: list[int] = table.speakers[np.asarray(quote_ids, dtype=np.int64)].tolist()
+        return [names[k] if k >= 0 else None for k in ids]
+
     def doc_quotes(self, doc_index: int) -> list[Quote]:
         """The quotes attributed in one document."""
         lo, hi = int(self._a["quote_ptr"][doc_index]), int(self._a["quote_ptr"][doc_index + 1])

@@ -98,6 +98,16 @@ class Reader(Protocol):
         whether a name means a speaker is decided once for each way, not once a quote."""
         ...
 
+    def quote_places(self, quote_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """Each quote's (document, start of its sentence): where it stands in document order, so
+        that a speaker's first quotes can be found without decoding the others."""
+        ...
+
+    def quote_speakers(self, quote_ids: Sequence[int]) -> list[str | None]:
+        """Each quote's resolved speaker (``Quote.speaker``), without decoding the quotes where the
+        backend keeps them apart."""
+        ...
+
     def quote_chunks(self, quote_ids: Sequence[int]) -> Sequence[int]:
         """The passage (chunk id) holding the start of each quote's sentence."""
         ...

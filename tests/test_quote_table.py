@@ -80,6 +80,9 @@ def _arrays_agree_with_records(index: Index) -> None:
         assert (table.names[speaker] if speaker >= 0 else None) == quote.speaker
         assert (table.names[written] if written >= 0 else None) == quote.speaker_as_written
     assert list(index.quote_chunks([len(quotes) - 1, 0])) == [int(table.chunks[-1]), int(table.chunks[0])]
+    every = list(range(len(quotes)))
+    assert index.quote_speakers(every) == [quote.speaker for quote in quotes]
+    assert index.quote_places(every) == [(index.doc_index(q.doc), q.sentence_start) for q in quotes]
 
 
 def test_the_arrays_hold_what_the_records_say(tmp_path: Path) -> None:
@@ -95,3 +98,35 @@ def test_an_unchanged_file_keeps_its_arrays_on_rebuild(prolific: Path, tmp_path:
     assert again.report is not None and again.report.unchanged == PROLIFIC // PER_FILE
     assert again.quote_table.chunks.tolist() == first.quote_table.chunks.tolist()
     _arrays_agree_with_records(again)
+
+
+@pytest.mark.parametrize("question", ["What did Smith say?", "What did Smith say about which?"])
+def test_a_say_question_without_a_topic_reads_a_bounded_prefix(prolific: Path, question: str) -> None:
+    """Without topic terms nothing narrows a prolific speaker's quotes, and every one ranks alike:
+    the answer is their first attributions in document order, made from a few of their first
+    quotes, not from all PROLIFIC of them."""
+    index = open_index(prolific)
+    answer = index.ask(question)
+    assert [a.text for a in answer.answers] == [
+        f"Smith said the budget for item {i} was fine." for i in range(3)
+    ]
+    assert all(a.speaker == "Smith" for a in answer.answers)
+    assert index.quote_records_read <= 2 + 2 * 16  # the ways Smith is named, then the first quotes
+
+
+def test_a_say_question_without_a_topic_answers_as_reading_every_quote_would(prolific: Path) -> None:
+    """The prefix gives exactly the attributions that every quote of the speaker gives first."""
+    from index.answering import candidates
+    from index.answering.compose import MAX_ANSWERS
+    from index.answering.question import read_question
+    from index.answering.speakers import quote_ids_by, shown_as
+
+    index = open_index(prolific)
+    q = read_question(index, "What did Smith say?")
+    found = quote_ids_by(index, "Smith")
+    every = candidates.attributions(
+        index, [shown_as(index.quote(i), s) for i, s in found.items()], with_context=True
+    )
+    first = candidates.said_by(index, q, MAX_ANSWERS)
+    assert first[:MAX_ANSWERS] == every[:MAX_ANSWERS]
+    assert len(first) < len(every) // 10

@@ -79,7 +79,7 @@ def find_support(reader: Reader, claim: str, k: int = 3) -> Answer:
 
 def _answer_say(reader: Reader, q: Question) -> Answer:
     assert q.speaker is not None
-    found = find.said_by(reader, q)
+    found = find.said_by(reader, q, MAX_ANSWERS)
     if not found:
         return no_answer(reader, q, f"{q.speaker} is not quoted anywhere in the corpus.")
     return _checked(reader, q, found, SAY_CHECKS, f"{q.speaker} is quoted, but not on {q.topic}.")

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from index.analysis import analyze, words
+from index.analysis import analyze, terms_of_word, words
 from index.answering import kinds, lexicon
 from index.answering.question import Question
 from index.answering.speakers import quote_ids_by, shown_as
@@ -51,15 +51,64 @@ class Candidate:
         return self.terms | self.context
 
 
-def said_by(reader: Reader, q: Question) -> list[Candidate]:
-    """What the asked speaker is quoted saying, one candidate per attribution."""
+def said_by(reader: Reader, q: Question, shown: int) -> list[Candidate]:
+    """What the asked speaker is quoted saying, one candidate per attribution. ``shown``: how many
+    answers are shown (a question without a topic needs only its speaker's first attributions)."""
     assert q.speaker is not None
     found = quote_ids_by(reader, q.speaker)
     theirs = list(found)
+    if not q.terms.weights and len(theirs) > RETRIEVE:
+        return _first_attributions(reader, found, shown, _asked_cue(q))
     if q.terms.weights and len(theirs) > RETRIEVE:
         theirs = _on_topic_first(reader, theirs, q.terms)
     quotes = [shown_as(reader.quote(i), found[i]) for i in theirs]
     return attributions(reader, quotes, with_context=True, marked=q.terms.markers())
+
+
+def _asked_cue(q: Question) -> tuple[str, ...]:
+    """The terms of the question's verb when ranking prefers quotes said with it ("warn"), as
+    ``index.answering.ranking`` reads it; none for a plain verb ("say")."""
+    if not q.verb or q.verb in lexicon.word_set("plain_speech_verbs.txt"):
+        return ()
+    return terms_of_word(q.verb)
+
+
+def _first_attributions(
+    reader: Reader, found: Mapping[int, str | None], shown: int, cue: tuple[str, ...]
+) -> list[Candidate]:
+    """A prolific speaker asked about without a topic ("What did the LORD say about which?"):
+    every attribution ranks alike (those said with the asked ``cue`` first), so the first ``shown``
+    in document order are the answer. They are made from the speaker's first quotes in document
+    order (their places looked up, none decoded): a prefix that doubles until it settles
+    them, at most ``_FIRST_READ_MAX`` quotes for a plain verb. With a cue asked ("What did the
+    LORD warn?"), until ``shown`` said with it are settled, or every quote is read: the cue is
+    only in the records, and a bound would change the answer."""
+    # Sorting is nearly linear: ids come in index order, which is document order on the embedded index.
+    ordered = sorted(zip(reader.quote_places(list(found)), found, strict=True))
+    places = [place for place, _ in ordered]
+    read = _FIRST_READ
+    while True:
+        read = min(read, len(ordered), _FIRST_READ_MAX if not cue else len(ordered))
+        last_doc, last_start = places[read - 1]
+        # Every quote up to the last one read's place (ties too), in index order as when all are read.
+        through = bisect_right(places, (last_doc, last_start))
+        prefix = sorted(i for _, i in ordered[:through])
+        made = attributions(reader, [shown_as(reader.quote(i), found[i]) for i in prefix], with_context=True)
+        if through == len(ordered) or (read >= _FIRST_READ_MAX and not cue):
+            return made
+        # An attribution's sentences lie within MAX_ATTRIBUTION_CHARS of its start: those that start
+        # that far before the last quote read have all their quotes read, and are made exactly.
+        settled = [
+            c for c in made if (c.doc_index, c.span.start + MAX_ATTRIBUTION_CHARS) <= (last_doc, last_start)
+        ]
+        preferred = [c for c in settled if terms_of_word(c.cue or "") == cue] if cue else settled
+        if len(preferred) >= shown:
+            return settled
+        read *= 2
+
+
+_FIRST_READ = 16  # a prolific speaker's first quotes read for a question without a topic, at first
+_FIRST_READ_MAX = 256  # and at most
 
 
 def quoted_about(reader: Reader, q: Question) -> list[Candidate]:

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 import weakref
-from collections.abc import Sequence, Set
+from collections import OrderedDict
+from collections.abc import Callable, Sequence, Set
 from dataclasses import replace
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -32,6 +35,17 @@ def shown_as(quote: Quote, speaker: str | None) -> Quote:
 
 
 def quote_ids_by(reader: Reader, name: str) -> dict[int, str | None]:
+    """``_quote_ids_by``, kept per open index for the most recently asked names: what a name
+    finds does not change while the index is open, and the same people are asked about again."""
+    found: _Shown = _remembered(_BY_NAME, reader, name, lambda: _quote_ids_by(reader, name), _size)
+    return dict(found)
+
+
+def _size(found: _Shown) -> int:
+    return len(found)
+
+
+def _quote_ids_by(reader: Reader, name: str) -> dict[int, str | None]:
     """The ids of the quotes whose speaker ``name`` refers to, in index order, each with the speaker
     to show when it is not the one recorded (a spokesperson's words given for an institution, a
     mention the attribution cut short). Whether a name means a quote's speaker depends on how the
@@ -45,8 +59,8 @@ def quote_ids_by(reader: Reader, name: str) -> dict[int, str | None]:
     surname = asked[-1]
     close = process.extract(surname, reader.speaker_keys, scorer=fuzz.ratio, score_cutoff=80, limit=None)
     keys = {surname} | {key for key, _, _ in close}
-    ids = sorted({i for key in keys if same_word(surname, key) for i in reader.speaker_words.get(key, ())})
-    found = _Found(reader, ids)
+    found = _found_under(reader, sorted(key for key in keys if same_word(surname, key)))
+    ids = found.ids
     spoken_for = found.spoken_for()
     decided: dict[tuple[int, frozenset[str]], bool] = {}
     served: dict[tuple[int, int], str | None] = {}  # (document, naming) -> the institution served
@@ -91,6 +105,73 @@ def quote_ids_by(reader: Reader, name: str) -> dict[int, str | None]:
     return dict(sorted(kept.items()))
 
 
+def _found_under(reader: Reader, speaker_keys: Sequence[str]) -> _Found:
+    """The quotes indexed under any of ``speaker_keys`` (sorted), as ``_Found``."""
+
+    def find() -> _Found:
+        return _Found(
+            reader, sorted({i for word in speaker_keys for i in reader.speaker_words.get(word, ())})
+        )
+
+    return _remembered(_FOUND, reader, tuple(speaker_keys), find, lambda found: len(found.ids))
+
+
+def _people_under(reader: Reader, speaker_key: str) -> dict[tuple[int, str | None], list[int]]:
+    """(document, speaker) -> the ids of the quotes indexed under ``speaker_key`` that the document
+    gives that speaker: each quote's document and naming, and one speaker a naming, looked up
+    without decoding a quote."""
+
+    def find() -> dict[tuple[int, str | None], list[int]]:
+        ids = reader.speaker_words.get(speaker_key, ())
+        keys = reader.quote_keys(ids)
+        first: dict[int, int] = {}
+        for i, (_, naming) in zip(ids, keys, strict=True):
+            first.setdefault(naming, i)
+        speaker = dict(zip(first, reader.quote_speakers(list(first.values())), strict=True))
+        people: dict[tuple[int, str | None], list[int]] = {}
+        for i, (doc, naming) in zip(ids, keys, strict=True):
+            people.setdefault((doc, speaker[naming]), []).append(i)
+        return people
+
+    return _remembered(_PEOPLE, reader, speaker_key, find, lambda people: sum(map(len, people.values())))
+
+
+def _remembered(
+    kept: weakref.WeakKeyDictionary[Reader, OrderedDict[_K, _V]],
+    reader: Reader,
+    key: _K,
+    find: Callable[[], _V],
+    ids_in: Callable[[_V], int],
+) -> _V:
+    """``find()``, kept in ``kept`` per open index for the most recently used keys, up to
+    ``_FOUND_IDS_KEPT`` quote ids in all: which quotes a speaker word or a name finds does not
+    change while the index is open, and the same people are asked about again and again."""
+    with _FOUND_LOCK:
+        known = kept.setdefault(reader, OrderedDict())
+        found = known.get(key)
+        if found is not None:
+            known.move_to_end(key)
+            return found
+    found = find()
+    with _FOUND_LOCK:  # the bot answers in threads
+        known[key] = found
+        while len(known) > 1 and sum(ids_in(f) for f in known.values()) > _FOUND_IDS_KEPT:
+            known.popitem(last=False)
+    return found
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+_FOUND: weakref.WeakKeyDictionary[Reader, OrderedDict[tuple[str, ...], _Found]] = weakref.WeakKeyDictionary()
+_People = dict[tuple[int, str | None], list[int]]  # (document, speaker) -> quote ids
+_Shown = dict[int, str | None]  # quote id -> the speaker to show, when not the one recorded
+_PEOPLE: weakref.WeakKeyDictionary[Reader, OrderedDict[str, _People]] = weakref.WeakKeyDictionary()
+_BY_NAME: weakref.WeakKeyDictionary[Reader, OrderedDict[str, _Shown]] = weakref.WeakKeyDictionary()
+_FOUND_LOCK = threading.Lock()
+# Quote ids kept per open index, by speaker word and by asked name each (tens of MB at most).
+_FOUND_IDS_KEPT = 500_000
+
+
 class _Found:
     """Quote ids with each one's (document, naming), and one decoded quote for each naming."""
 
@@ -102,6 +183,7 @@ class _Found:
             first.setdefault(naming, i)
         self.named = {naming: reader.quote(i) for naming, i in first.items()}
         self._surnames: dict[int, str | None] = {}
+        self._spoken_for: dict[tuple[int, str | None], frozenset[str]] | None = None
 
     def surname(self, naming: int) -> str | None:
         if naming not in self._surnames:
@@ -110,6 +192,11 @@ class _Found:
 
     def spoken_for(self) -> dict[tuple[int, str | None], frozenset[str]]:
         """(document, speaker) -> the words of everyone they speak for in that document."""
+        if self._spoken_for is None:
+            self._spoken_for = self._find_spoken_for()
+        return self._spoken_for
+
+    def _find_spoken_for(self) -> dict[tuple[int, str | None], frozenset[str]]:
         speaking_for = {n: set(words(q.speaks_for)) for n, q in self.named.items() if q.speaks_for}
         if not speaking_for:
             return {}
@@ -290,12 +377,12 @@ def _same_speaker_elsewhere(reader: Reader, people: Set[tuple[int, str | None]])
     surnames = {surname for speaker in {s for _, s in people} if (surname := _surname(speaker))}
     out: list[int] = []
     for surname in surnames:  # each once: a prolific speaker's quotes are read once, not per document
-        theirs = _Found(reader, reader.speaker_words.get(surname, ()))
-        out.extend(
-            i
-            for i, (doc, naming) in zip(theirs.ids, theirs.keys, strict=True)
-            if (doc, theirs.named[naming].speaker) in people
-        )
+        by_person = _people_under(reader, surname)
+        # Whichever is smaller is walked: the people found, or the people this surname indexes.
+        if len(people) < len(by_person):
+            out.extend(i for person in people for i in by_person.get(person, ()))
+        else:
+            out.extend(i for person, ids in by_person.items() if person in people for i in ids)
     return out
 
 
@@ -308,7 +395,7 @@ def _described_elsewhere(reader: Reader, name: str, unmatched: Set[tuple[int, st
     out: list[int] = []
     decided: dict[tuple[int, frozenset[str], frozenset[str]], bool] = {}
     for surname in {s for _, s in unmatched if s is not None}:
-        theirs = _Found(reader, reader.speaker_words.get(surname, ()))
+        theirs = _found_under(reader, [surname])
         # Each document's quotes by a speaker of this surname, by speaker: (quote id, naming).
         by_doc: dict[int, dict[str, list[tuple[int, int]]]] = {}
         for i, (doc, naming) in zip(theirs.ids, theirs.keys, strict=True):
@@ -408,6 +495,12 @@ def _institution_served(reader: Reader, name: str, quote: Quote) -> str | None:
 
 
 def name_words(name: str) -> list[str]:
+    """Words of an asked name that identify someone (see ``_name_words``)."""
+    return list(_name_words(name))
+
+
+@functools.lru_cache(maxsize=4096)  # asked once a question, matched against every way of naming
+def _name_words(name: str) -> tuple[str, ...]:
     """Words of an asked name that identify someone. A title before a name drops out ("President
     Erdogan" is "Erdogan", who may be quoted without it); a role without a name stays whole ("the
     Turkish president" must not match any Turkish speaker)."""
@@ -421,7 +514,7 @@ def name_words(name: str) -> list[str]:
             continue
         kept.extend(w.removesuffix("'s").removesuffix("’s") for w in words(word))
     # "the Governor of Washington": "of" names no one (but "The Who" is all stop words, and stays).
-    return [w for w in kept if w not in STOP_WORDS] or kept
+    return tuple([w for w in kept if w not in STOP_WORDS] or kept)
 
 
 def same_word(asked: str, said: str) -> bool:

@@ -492,6 +492,17 @@ class OpenSearchIndex:
             keys.append((self.doc_index(q.doc), self._namings.setdefault(naming, len(self._namings))))
         return keys
 
+    def quote_places(self, quote_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """Each quote's (document, sentence start), the quotes fetched in pages and kept."""
+        self._prefetch_quotes(quote_ids)
+        quotes = [self.quote(i) for i in quote_ids]
+        return [(self.doc_index(q.doc), q.sentence_start) for q in quotes]
+
+    def quote_speakers(self, quote_ids: Sequence[int]) -> list[str | None]:
+        """Each quote's resolved speaker, the quotes fetched in pages and kept."""
+        self._prefetch_quotes(quote_ids)
+        return [self.quote(i).speaker for i in quote_ids]
+
     def quote_chunks(self, quote_ids: Sequence[int]) -> list[int]:
         self._prefetch_quotes(quote_ids)
         quotes = [self.quote(i) for i in quote_ids]
