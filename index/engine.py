@@ -623,6 +623,10 @@ class Index:
         candidates = self.chunk_ids_of(doc_index) if doc_index is not None else None
         return self.scorer.top_k(terms, k, candidates=candidates)
 
+    @property
+    def build_id(self) -> str:
+        return self.generation.name  # a generation never changes once written
+
     def passage_scores(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> list[float]:
         return [float(score) for score in self.scorer.scores_of(terms, chunk_ids)]
 

@@ -15,6 +15,13 @@ from index.models import Chunk, Document, Hit, Quote, Span
 
 
 class Reader(Protocol):
+    @property
+    def build_id(self) -> str:
+        """Which build this reader serves now. A reader that follows a newer build in place (the
+        OpenSearch one re-pins to what its alias serves) changes it, so whatever was remembered
+        of the old build's ids is dropped."""
+        ...
+
     # --- corpus statistics (the answer layer weighs question terms by them) ---
 
     @property

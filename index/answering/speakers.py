@@ -137,7 +137,7 @@ def _people_under(reader: Reader, speaker_key: str) -> dict[tuple[int, str | Non
 
 
 def _remembered(
-    kept: weakref.WeakKeyDictionary[Reader, OrderedDict[_K, _V]],
+    kept: weakref.WeakKeyDictionary[Reader, tuple[str, OrderedDict[_K, _V]]],
     reader: Reader,
     key: _K,
     find: Callable[[], _V],
@@ -147,7 +147,7 @@ def _remembered(
     ``_FOUND_IDS_KEPT`` quote ids in all: which quotes a speaker word or a name finds does not
     change while the index is open, and the same people are asked about again and again."""
     with _FOUND_LOCK:
-        known = kept.setdefault(reader, OrderedDict())
+        known = _of_build(kept, reader, OrderedDict)
         found = known.get(key)
         if found is not None:
             known.move_to_end(key)
@@ -162,11 +162,32 @@ def _remembered(
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
-_FOUND: weakref.WeakKeyDictionary[Reader, OrderedDict[tuple[str, ...], _Found]] = weakref.WeakKeyDictionary()
+_M = TypeVar("_M")
+
+
+def _of_build(
+    kept: weakref.WeakKeyDictionary[Reader, tuple[str, _M]], reader: Reader, new: Callable[[], _M]
+) -> _M:
+    """What is remembered for ``reader``'s current build, started afresh when the reader has moved
+    on to another build (ids of the old one would name other quotes there)."""
+    build = reader.build_id
+    mine = kept.get(reader)
+    if mine is None or mine[0] != build:
+        mine = kept[reader] = (build, new())
+    return mine[1]
+
+
+_FOUND: weakref.WeakKeyDictionary[Reader, tuple[str, OrderedDict[tuple[str, ...], _Found]]] = (
+    weakref.WeakKeyDictionary()
+)
 _People = dict[tuple[int, str | None], list[int]]  # (document, speaker) -> quote ids
 _Shown = dict[int, str | None]  # quote id -> the speaker to show, when not the one recorded
-_PEOPLE: weakref.WeakKeyDictionary[Reader, OrderedDict[str, _People]] = weakref.WeakKeyDictionary()
-_BY_NAME: weakref.WeakKeyDictionary[Reader, OrderedDict[str, _Shown]] = weakref.WeakKeyDictionary()
+_PEOPLE: weakref.WeakKeyDictionary[Reader, tuple[str, OrderedDict[str, _People]]] = (
+    weakref.WeakKeyDictionary()
+)
+_BY_NAME: weakref.WeakKeyDictionary[Reader, tuple[str, OrderedDict[str, _Shown]]] = (
+    weakref.WeakKeyDictionary()
+)
 _FOUND_LOCK = threading.Lock()
 # Quote ids kept per open index, by speaker word and by asked name each (tens of MB at most).
 _FOUND_IDS_KEPT = 500_000
@@ -527,11 +548,13 @@ def same_word(asked: str, said: str) -> bool:
 
 # (document, name) -> whether the document uses the name for a person, per open index: the answer
 # does not change, and the search reads the whole document (20 MB for some).
-_PERSON_IN_DOC: weakref.WeakKeyDictionary[Reader, dict[tuple[int, str], bool]] = weakref.WeakKeyDictionary()
+_PERSON_IN_DOC: weakref.WeakKeyDictionary[Reader, tuple[str, dict[tuple[int, str], bool]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def is_person_in_doc(reader: Reader, doc_index: int, name: str) -> bool:
-    known = _PERSON_IN_DOC.setdefault(reader, {})
+    known: dict[tuple[int, str], bool] = _of_build(_PERSON_IN_DOC, reader, dict)
     key = (doc_index, name)
     if key not in known:
         known[key] = is_person_in(reader.text(doc_index), name)

@@ -107,6 +107,10 @@ class OpenSearchIndex:
         self._quote_table: tuple[str, ClusterQuoteTable] | None = None  # (the build it was read from, it)
         self._namings: dict[tuple[str | None, ...], int] = {}  # quote_keys' numbers for ways of naming
 
+    @property
+    def build_id(self) -> str:
+        return self.name  # the version index this reader is pinned to (re-pinned by _reopen)
+
     def _reopen(self) -> None:
         stale = self.name
         with self._reopen_lock:
