@@ -42,7 +42,7 @@ import time
 import zlib
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -53,14 +53,15 @@ from index.errors import GenerationGone, IndexCorrupt, IndexMissing
 
 FORMAT = "citebot-index"
 # 2: BM25 postings hold idf-weighted contributions; 3: per-term maxima; 4: per-quote arrays;
-# 5: impact segments, compressed blobs, int32 arrays
-VERSION = 5
+# 5: impact segments, compressed blobs, int32 arrays; 6: titles as spans of the text, a name
+# table of hashes only, narrower span arrays
+VERSION = 6
 CURRENT = "current"
 MANIFEST = "manifest.json"
 LEASE = ".lease"
 BUILD_LOCK = ".build.lock"
 REPORT = "report.json"
-_REBUILD = "Rebuild it with `citebot index build --repair`."
+REBUILD = "Rebuild it with `citebot index build --repair`."
 # Manifest keys a reader relies on, with their types: a manifest without them is damage.
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
     "corpus_dir": str,
@@ -82,21 +83,21 @@ def read_manifest(generation: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise IndexCorrupt(f"The index at {generation} has no {MANIFEST}. {_REBUILD}") from None
+        raise IndexCorrupt(f"The index at {generation} has no {MANIFEST}. {REBUILD}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise IndexCorrupt(f"The index manifest {path} is unreadable ({err}). {_REBUILD}") from None
+        raise IndexCorrupt(f"The index manifest {path} is unreadable ({err}). {REBUILD}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexCorrupt(f"{generation} is not a citebot index. {_REBUILD}")
+        raise IndexCorrupt(f"{generation} is not a citebot index. {REBUILD}")
     if manifest.get("version") != VERSION:
         raise IndexCorrupt(
             f"The index at {generation} has format version {manifest.get('version')}, "
-            f"this citebot reads version {VERSION}. {_REBUILD}"
+            f"this citebot reads version {VERSION}. {REBUILD}"
         )
     missing = [key for key, kind in _REQUIRED.items() if not isinstance(manifest.get(key), kind)]
     if missing:
-        raise IndexCorrupt(f"The index manifest {path} lacks {', '.join(missing)}. {_REBUILD}")
+        raise IndexCorrupt(f"The index manifest {path} lacks {', '.join(missing)}. {REBUILD}")
     if not all(_is_file_entry(entry) for entry in manifest["files"].values()):
-        raise IndexCorrupt(f"The index manifest {path} has damaged file entries. {_REBUILD}")
+        raise IndexCorrupt(f"The index manifest {path} has damaged file entries. {REBUILD}")
     return manifest
 
 
@@ -104,9 +105,36 @@ def _is_file_entry(entry: object) -> bool:
     return (
         isinstance(entry, dict)
         and isinstance(entry.get("sha256"), str)
-        and isinstance(entry.get("docs"), list)
-        and all(isinstance(d, int) and not isinstance(d, bool) for d in entry["docs"])
+        and isinstance(entry.get("doc_runs"), list)
+        and all(_is_run(run) for run in entry["doc_runs"])
     )
+
+
+def _is_run(run: object) -> bool:
+    return (
+        isinstance(run, list)
+        and len(run) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in run)
+        and run[0] >= 0
+        and run[1] > 0
+    )
+
+
+def doc_runs(doc_ids: Sequence[int]) -> list[list[int]]:
+    """Document ids as runs of consecutive ids, [first, count] each: a file's documents are
+    numbered in a row, so a file of 10,000 records takes one pair in the manifest, not 10,000 ids."""
+    runs: list[list[int]] = []
+    for doc in doc_ids:
+        if runs and runs[-1][0] + runs[-1][1] == doc:
+            runs[-1][1] += 1
+        else:
+            runs.append([doc, 1])
+    return runs
+
+
+def file_docs(entry: dict[str, Any]) -> list[int]:
+    """The ids of the documents a manifest's file entry holds (``doc_runs`` expanded)."""
+    return [doc for first, count in entry["doc_runs"] for doc in range(first, first + count)]
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -118,14 +146,14 @@ def current_generation(index_dir: Path) -> Path:
         return index_dir  # a bare generation directory
     if not link.is_symlink():
         if link.exists():
-            raise IndexCorrupt(f"The index at {index_dir} has a '{CURRENT}' that is not a link. {_REBUILD}")
+            raise IndexCorrupt(f"The index at {index_dir} has a '{CURRENT}' that is not a link. {REBUILD}")
         raise IndexMissing(f"No index at {index_dir}. Build one with `citebot index build`.")
     try:
         target = link.resolve(strict=True)
     except (OSError, RuntimeError):  # a dangling link, or a link loop
-        raise IndexCorrupt(f"The index at {index_dir} points to a missing generation. {_REBUILD}") from None
+        raise IndexCorrupt(f"The index at {index_dir} points to a missing generation. {REBUILD}") from None
     if not target.is_dir():
-        raise IndexCorrupt(f"The index at {index_dir} points to a missing generation. {_REBUILD}")
+        raise IndexCorrupt(f"The index at {index_dir} points to a missing generation. {REBUILD}")
     return target
 
 
@@ -320,17 +348,17 @@ class Verifier:
     def _check(self, rel: str, path: Path) -> None:
         expected = self._expected.get(rel)
         if not isinstance(expected, str):
-            raise IndexCorrupt(f"The index at {self.generation} has no checksum for {rel}. {_REBUILD}")
+            raise IndexCorrupt(f"The index at {self.generation} has no checksum for {rel}. {REBUILD}")
         try:
             actual = checksum(path)
         except FileNotFoundError:
             if not (self.generation / MANIFEST).exists():
                 raise GenerationGone(f"The index generation {self.generation.name} was removed.") from None
-            raise IndexCorrupt(f"The index at {self.generation} lacks {rel}. {_REBUILD}") from None
+            raise IndexCorrupt(f"The index at {self.generation} lacks {rel}. {REBUILD}") from None
         except OSError as err:
-            raise IndexCorrupt(f"The index file {path} is unreadable ({err.strerror}). {_REBUILD}") from None
+            raise IndexCorrupt(f"The index file {path} is unreadable ({err.strerror}). {REBUILD}") from None
         if actual != expected:
-            raise IndexCorrupt(f"The index file {path} is damaged (checksum mismatch). {_REBUILD}")
+            raise IndexCorrupt(f"The index file {path} is damaged (checksum mismatch). {REBUILD}")
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -354,9 +382,9 @@ def load_array(generation: Path, name: str, verifier: Verifier | None = None) ->
     try:
         array: npt.NDArray[Any] = np.load(path, mmap_mode="r", allow_pickle=False)
     except FileNotFoundError:
-        raise IndexCorrupt(f"The index at {generation} lacks {path.name}. {_REBUILD}") from None
+        raise IndexCorrupt(f"The index at {generation} lacks {path.name}. {REBUILD}") from None
     except (OSError, ValueError) as err:
-        raise IndexCorrupt(f"The index file {path} is damaged ({err}). {_REBUILD}") from None
+        raise IndexCorrupt(f"The index file {path} is damaged ({err}). {REBUILD}") from None
     # A plain ndarray view of the map: np.memmap's own indexing is several times slower.
     return array.view(np.ndarray)
 
@@ -406,6 +434,18 @@ def compact_dtype(values: npt.NDArray[Any]) -> type[np.signedinteger[Any]]:
     return np.int32 if len(values) == 0 or int(np.max(values)) < 2**31 else np.int64
 
 
+def narrowest_dtype(values: npt.NDArray[Any]) -> type[np.unsignedinteger[Any] | np.signedinteger[Any]]:
+    """The narrowest dtype holding ``values`` (non-negative): uint8, uint16, int32 or int64. For
+    numbers bounded by one document (offsets into its text, its paragraph numbers), which
+    are read one at a time and turned into ints: most documents are far shorter than 64K."""
+    top = int(np.max(values)) if len(values) else 0
+    if len(values) and int(np.min(values)) < 0:
+        return compact_dtype(values)
+    if top < 2**8:
+        return np.uint8
+    return np.uint16 if top < 2**16 else compact_dtype(values)
+
+
 def _blocks_name(offsets_name: str) -> str:
     return offsets_name.removesuffix("_offsets") + "_blocks"
 
@@ -433,14 +473,14 @@ class Blob:
         try:
             size = path.stat().st_size
         except FileNotFoundError:
-            raise IndexCorrupt(f"The index lacks {path.name}. {_REBUILD}") from None
+            raise IndexCorrupt(f"The index lacks {path.name}. {REBUILD}") from None
         if (
             len(offsets) == 0
             or len(blocks) == 0
             or int(blocks[-1]) != size
             or len(blocks) - 1 != -(-int(offsets[-1]) // BLOCK)  # whole blocks, and the last one
         ):
-            raise IndexCorrupt(f"The index file {path} does not match its offsets. {_REBUILD}")
+            raise IndexCorrupt(f"The index file {path} does not match its offsets. {REBUILD}")
         self._map: mmap.mmap | bytes
         if size == 0:
             self._map = b""
@@ -476,7 +516,7 @@ class Blob:
         try:
             block = zlib.decompress(self._map[int(self._blocks[j]) : int(self._blocks[j + 1])])
         except (zlib.error, IndexError):
-            raise IndexCorrupt(f"The index file {self._path} is damaged. {_REBUILD}") from None
+            raise IndexCorrupt(f"The index file {self._path} is damaged. {REBUILD}") from None
         with self._cache_lock:
             self._cache[j] = block
             if len(self._cache) > _CACHED_BLOCKS:
@@ -487,13 +527,13 @@ class Blob:
         try:
             return self.raw(i).decode("utf-8")
         except UnicodeDecodeError:
-            raise IndexCorrupt(f"The index file {self._path} is damaged. {_REBUILD}") from None
+            raise IndexCorrupt(f"The index file {self._path} is damaged. {REBUILD}") from None
 
     def record(self, i: int) -> Any:
         try:
             return json.loads(self.raw(i))
         except (UnicodeDecodeError, json.JSONDecodeError):
-            raise IndexCorrupt(f"The index file {self._path} is damaged. {_REBUILD}") from None
+            raise IndexCorrupt(f"The index file {self._path} is damaged. {REBUILD}") from None
 
 
 def open_blob(generation: Path, filename: str, offsets_name: str, verifier: Verifier | None = None) -> Blob:
@@ -512,7 +552,7 @@ def load_json(generation: Path, rel: str, verifier: Verifier | None = None) -> A
     except FileNotFoundError:
         raise GenerationGone(f"The index generation {generation.name} was removed.") from None
     except (OSError, ValueError) as err:
-        raise IndexCorrupt(f"The index file {rel} is damaged ({err}). {_REBUILD}") from None
+        raise IndexCorrupt(f"The index file {rel} is damaged ({err}). {REBUILD}") from None
 
 
 def is_disk_full(err: OSError) -> bool:
