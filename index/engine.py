@@ -466,10 +466,14 @@ class Index:
         """A document's record as stored (its title may be a span of its text: ``title``)."""
         record = self._meta_cache.get(doc_index)
         if record is None:
-            record = self._docs.record(doc_index)
-            if not isinstance(record, dict) or not isinstance(record.get("doc"), str):
-                raise IndexCorrupt(f"The index at {self.generation} has a damaged record. Rebuild it.")
+            record = self._checked_record(doc_index)
             self._meta_cache[doc_index] = record  # a dict store is atomic; a race only decodes twice
+        return record
+
+    def _checked_record(self, doc_index: int) -> dict[str, Any]:
+        record = self._docs.record(doc_index)
+        if not isinstance(record, dict) or not isinstance(record.get("doc"), str):
+            raise IndexCorrupt(f"The index at {self.generation} has a damaged record. Rebuild it.")
         return record
 
     def meta(self, doc_index: int) -> dict[str, Any]:
@@ -478,11 +482,13 @@ class Index:
         return {"doc": record["doc"], "title": self.title(doc_index), "url": record.get("url")}
 
     def title(self, doc_index: int) -> str:
-        record = self._record(doc_index)
+        return self._title(doc_index, self._record(doc_index), self.text)
+
+    def _title(self, doc_index: int, record: dict[str, Any], text_of: Callable[[int], str]) -> str:
         span = record.get("title_span")
         if span is None:
             return str(record.get("title", ""))
-        text = self.text(doc_index)
+        text = text_of(doc_index)
         if not (
             isinstance(span, list)
             and len(span) == 2
@@ -537,16 +543,19 @@ class Index:
         )
 
     def documents(self) -> list[DocumentInfo]:
-        ptr = self._a["para_ptr"]
+        ptr = self._a["para_ptr"].tolist()
+        # Every document once, in order: records and texts straight from their blobs (whose
+        # block caches serve neighbours), past the per-document caches.
+        records = (self._checked_record(i) for i in range(len(self)))
         return [
             DocumentInfo(
-                doc=meta["doc"],
-                title=meta["title"],
-                url=meta["url"],
-                paragraphs=int(ptr[i + 1] - ptr[i]),
+                doc=record["doc"],
+                title=self._title(i, record, self._texts.text),
+                url=record.get("url"),
+                paragraphs=ptr[i + 1] - ptr[i],
                 size=self._texts.size(i),
             )
-            for i, meta in enumerate(self.meta(i) for i in range(len(self)))
+            for i, record in enumerate(records)
         ]
 
     def parsed(self, doc_index: int) -> ParsedDocument:
