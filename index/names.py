@@ -39,6 +39,7 @@ class Kind(IntEnum):
 
 
 _KINDS = frozenset(int(kind) for kind in Kind)
+_DAMAGED = "The index's name table is damaged. Rebuild it with `citebot index build --repair`."
 # A document's (path, title), read back from the index when a lookup needs to compare them.
 DocumentNames = Callable[[int], tuple[str, str]]
 
@@ -81,7 +82,7 @@ class NameTable:
         while at < len(self._hashes) and int(self._hashes[at]) == wanted:
             doc, kind = divmod(int(self._entries[at]), 4)
             if kind not in _KINDS:
-                raise IndexCorrupt(f"The index's name table is damaged. {store.REBUILD}")
+                raise IndexCorrupt(_DAMAGED)
             if self._name_of(doc, Kind(kind)) == name:
                 return doc
             at += 1

@@ -61,7 +61,7 @@ MANIFEST = "manifest.json"
 LEASE = ".lease"
 BUILD_LOCK = ".build.lock"
 REPORT = "report.json"
-REBUILD = "Rebuild it with `citebot index build --repair`."
+_REBUILD = "Rebuild it with `citebot index build --repair`."
 # Manifest keys a reader relies on, with their types: a manifest without them is damage.
 _REQUIRED: dict[str, type | tuple[type, ...]] = {
     "corpus_dir": str,
@@ -83,21 +83,21 @@ def read_manifest(generation: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise IndexCorrupt(f"The index at {generation} has no {MANIFEST}. {REBUILD}") from None
+        raise IndexCorrupt(f"The index at {generation} has no {MANIFEST}. {_REBUILD}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise IndexCorrupt(f"The index manifest {path} is unreadable ({err}). {REBUILD}") from None
+        raise IndexCorrupt(f"The index manifest {path} is unreadable ({err}). {_REBUILD}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexCorrupt(f"{generation} is not a citebot index. {REBUILD}")
+        raise IndexCorrupt(f"{generation} is not a citebot index. {_REBUILD}")
     if manifest.get("version") != VERSION:
         raise IndexCorrupt(
             f"The index at {generation} has format version {manifest.get('version')}, "
-            f"this citebot reads version {VERSION}. {REBUILD}"
+            f"this citebot reads version {VERSION}. {_REBUILD}"
         )
     missing = [key for key, kind in _REQUIRED.items() if not isinstance(manifest.get(key), kind)]
     if missing:
-        raise IndexCorrupt(f"The index manifest {path} lacks {', '.join(missing)}. {REBUILD}")
+        raise IndexCorrupt(f"The index manifest {path} lacks {', '.join(missing)}. {_REBUILD}")
     if not all(_is_file_entry(entry) for entry in manifest["files"].values()):
-        raise IndexCorrupt(f"The index manifest {path} has damaged file entries. {REBUILD}")
+        raise IndexCorrupt(f"The index manifest {path} has damaged file entries. {_REBUILD}")
     return manifest
 
 
@@ -146,14 +146,14 @@ def current_generation(index_dir: Path) -> Path:
         return index_dir  # a bare generation directory
     if not link.is_symlink():
         if link.exists():
-            raise IndexCorrupt(f"The index at {index_dir} has a '{CURRENT}' that is not a link. {REBUILD}")
+            raise IndexCorrupt(f"The index at {index_dir} has a '{CURRENT}' that is not a link. {_REBUILD}")
         raise IndexMissing(f"No index at {index_dir}. Build one with `citebot index build`.")
     try:
         target = link.resolve(strict=True)
     except (OSError, RuntimeError):  # a dangling link, or a link loop
-        raise IndexCorrupt(f"The index at {index_dir} points to a missing generation. {REBUILD}") from None
+        raise IndexCorrupt(f"The index at {index_dir} points to a missing generation. {_REBUILD}") from None
     if not target.is_dir():
-        raise IndexCorrupt(f"The index at {index_dir} points to a missing generation. {REBUILD}")
+        raise IndexCorrupt(f"The index at {index_dir} points to a missing generation. {_REBUILD}")
     return target
 
 
@@ -348,17 +348,17 @@ class Verifier:
     def _check(self, rel: str, path: Path) -> None:
         expected = self._expected.get(rel)
         if not isinstance(expected, str):
-            raise IndexCorrupt(f"The index at {self.generation} has no checksum for {rel}. {REBUILD}")
+            raise IndexCorrupt(f"The index at {self.generation} has no checksum for {rel}. {_REBUILD}")
         try:
             actual = checksum(path)
         except FileNotFoundError:
             if not (self.generation / MANIFEST).exists():
                 raise GenerationGone(f"The index generation {self.generation.name} was removed.") from None
-            raise IndexCorrupt(f"The index at {self.generation} lacks {rel}. {REBUILD}") from None
+            raise IndexCorrupt(f"The index at {self.generation} lacks {rel}. {_REBUILD}") from None
         except OSError as err:
-            raise IndexCorrupt(f"The index file {path} is unreadable ({err.strerror}). {REBUILD}") from None
+            raise IndexCorrupt(f"The index file {path} is unreadable ({err.strerror}). {_REBUILD}") from None
         if actual != expected:
-            raise IndexCorrupt(f"The index file {path} is damaged (checksum mismatch). {REBUILD}")
+            raise IndexCorrupt(f"The index file {path} is damaged (checksum mismatch). {_REBUILD}")
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -382,9 +382,9 @@ def load_array(generation: Path, name: str, verifier: Verifier | None = None) ->
     try:
         array: npt.NDArray[Any] = np.load(path, mmap_mode="r", allow_pickle=False)
     except FileNotFoundError:
-        raise IndexCorrupt(f"The index at {generation} lacks {path.name}. {REBUILD}") from None
+        raise IndexCorrupt(f"The index at {generation} lacks {path.name}. {_REBUILD}") from None
     except (OSError, ValueError) as err:
-        raise IndexCorrupt(f"The index file {path} is damaged ({err}). {REBUILD}") from None
+        raise IndexCorrupt(f"The index file {path} is damaged ({err}). {_REBUILD}") from None
     # A plain ndarray view of the map: np.memmap's own indexing is several times slower.
     return array.view(np.ndarray)
 
@@ -473,14 +473,14 @@ class Blob:
         try:
             size = path.stat().st_size
         except FileNotFoundError:
-            raise IndexCorrupt(f"The index lacks {path.name}. {REBUILD}") from None
+            raise IndexCorrupt(f"The index lacks {path.name}. {_REBUILD}") from None
         if (
             len(offsets) == 0
             or len(blocks) == 0
             or int(blocks[-1]) != size
             or len(blocks) - 1 != -(-int(offsets[-1]) // BLOCK)  # whole blocks, and the last one
         ):
-            raise IndexCorrupt(f"The index file {path} does not match its offsets. {REBUILD}")
+            raise IndexCorrupt(f"The index file {path} does not match its offsets. {_REBUILD}")
         self._map: mmap.mmap | bytes
         if size == 0:
             self._map = b""
@@ -516,7 +516,7 @@ class Blob:
         try:
             block = zlib.decompress(self._map[int(self._blocks[j]) : int(self._blocks[j + 1])])
         except (zlib.error, IndexError):
-            raise IndexCorrupt(f"The index file {self._path} is damaged. {REBUILD}") from None
+            raise IndexCorrupt(f"The index file {self._path} is damaged. {_REBUILD}") from None
         with self._cache_lock:
             self._cache[j] = block
             if len(self._cache) > _CACHED_BLOCKS:
@@ -527,13 +527,13 @@ class Blob:
         try:
             return self.raw(i).decode("utf-8")
         except UnicodeDecodeError:
-            raise IndexCorrupt(f"The index file {self._path} is damaged. {REBUILD}") from None
+            raise IndexCorrupt(f"The index file {self._path} is damaged. {_REBUILD}") from None
 
     def record(self, i: int) -> Any:
         try:
             return json.loads(self.raw(i))
         except (UnicodeDecodeError, json.JSONDecodeError):
-            raise IndexCorrupt(f"The index file {self._path} is damaged. {REBUILD}") from None
+            raise IndexCorrupt(f"The index file {self._path} is damaged. {_REBUILD}") from None
 
 
 def open_blob(generation: Path, filename: str, offsets_name: str, verifier: Verifier | None = None) -> Blob:
@@ -552,7 +552,7 @@ def load_json(generation: Path, rel: str, verifier: Verifier | None = None) -> A
     except FileNotFoundError:
         raise GenerationGone(f"The index generation {generation.name} was removed.") from None
     except (OSError, ValueError) as err:
-        raise IndexCorrupt(f"The index file {rel} is damaged ({err}). {REBUILD}") from None
+        raise IndexCorrupt(f"The index file {rel} is damaged ({err}). {_REBUILD}") from None
 
 
 def is_disk_full(err: OSError) -> bool:
