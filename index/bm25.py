@@ -149,8 +149,8 @@ class BM25Scorer:
                 weights.write(part.weights)
                 slices.append(_Slice(_EMPTY_I32, _EMPTY_F32, part.seg_terms, part.seg_starts, part.seg_max))
         term_seg, seg_start, seg_max = _segment_tables(slices, len(vocabulary), total)
-        np.save(directory / "term_seg.npy", term_seg, allow_pickle=False)
-        np.save(directory / "seg_start.npy", seg_start, allow_pickle=False)
+        np.save(directory / "term_seg.npy", _narrow(term_seg), allow_pickle=False)
+        np.save(directory / "seg_start.npy", _narrow(seg_start), allow_pickle=False)
         np.save(directory / "seg_max.npy", seg_max, allow_pickle=False)
         _write_meta(directory, vocabulary, len(lengths), k1, b)
 
@@ -165,7 +165,10 @@ class BM25Scorer:
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         for name in _FILES:
-            np.save(directory / f"{name}.npy", getattr(self, f"_{name}"), allow_pickle=False)
+            values = getattr(self, f"_{name}")
+            if name in ("term_seg", "seg_start"):
+                values = _narrow(values)
+            np.save(directory / f"{name}.npy", values, allow_pickle=False)
         _write_meta(directory, self._vocabulary, self._num_docs, self.k1, self.b)
 
     @classmethod
@@ -535,6 +538,13 @@ class _NpyWriter:
         self._handle.close()
         if self._left != 0 and exc[0] is None:
             raise ValueError("wrote a different number of values than announced")
+
+
+def _narrow(positions: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+    """Segment and posting positions as int32 when they fit (half the bytes on disk); they are
+    only read a few at a time, as Python ints."""
+    fits = len(positions) == 0 or int(positions[-1]) < 2**31  # ascending: the last is the largest
+    return positions.astype(np.int32) if fits else positions
 
 
 def _distinct(ids: npt.NDArray[np.int32], slot: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:

@@ -202,7 +202,9 @@ def _parsed_batches(
 
     def reused(source: SourceFile) -> list[int] | None:
         old = old_files.get(source.rel)
-        return old["docs"] if reusable and old is not None and old["sha256"] == source.sha256 else None
+        if not reusable or old is None or old["sha256"] != source.sha256:
+            return None
+        return store.file_docs(old)
 
     def items() -> Iterator[Job | Batch]:
         rels: list[str] = []
@@ -284,7 +286,7 @@ def _write_manifest(
         "chunks": report.chunks,
         "quotes": report.quotes,
         "files": {
-            rel: {"sha256": by_rel[rel].sha256, "size": by_rel[rel].size, "docs": ids}
+            rel: {"sha256": by_rel[rel].sha256, "size": by_rel[rel].size, "doc_runs": store.doc_runs(ids)}
             for rel, ids in files.items()
         },
         "skipped": {s.path: s.reason for s in report.skipped},
@@ -350,10 +352,8 @@ _ARRAYS = (
     "chunk_ptr",
     "chunk_start",
     "chunk_end",
-    "chunk_doc",
     "chunk_para",
     "quote_ptr",
-    *_PAGE_ARRAYS,
 )
 
 
@@ -392,7 +392,10 @@ class Index:
             self._texts = store.open_blob(generation, "texts.bin", "text_offsets", verifier)
             self._docs = store.open_blob(generation, "docs.jsonl", "docs_offsets", verifier)
             self._quote_blob = store.open_blob(generation, "quotes.jsonl", "quotes_offsets", verifier)
-            self._a = {name: store.load_array(generation, name, verifier) for name in _ARRAYS}
+            # Page arrays exist only where some document has printed pages (a PDF).
+            paged = f"arrays/{_PAGE_ARRAYS[0]}.npy" in self.manifest["checksums"]
+            names = _ARRAYS + _PAGE_ARRAYS if paged else _ARRAYS
+            self._a = {name: store.load_array(generation, name, verifier) for name in names}
             for rel in self.manifest["checksums"]:
                 if rel.startswith("bm25/"):
                     verifier.verify(rel)
@@ -407,7 +410,6 @@ class Index:
             "sent_ptr": documents + 1,
             "chunk_ptr": documents + 1,
             "quote_ptr": documents + 1,
-            "chunk_doc": chunks,
             "chunk_para": chunks,
             "chunk_start": chunks,
             "chunk_end": chunks,
@@ -418,6 +420,7 @@ class Index:
             or len(self._quote_blob) != self.manifest["quotes"]
             or len(self._texts) != documents
             or any(len(self._a[name]) != size for name, size in sizes.items())
+            or int(self._a["chunk_ptr"][-1]) != chunks
         ):
             raise IndexCorrupt(f"The index at {generation} is inconsistent. Rebuild it.")
 
@@ -459,16 +462,48 @@ class Index:
                 self._text_cache.popitem(last=False)
         return text
 
+    def _record(self, doc_index: int) -> dict[str, Any]:
+        """A document's record as stored (its title may be a span of its text: ``title``)."""
+        record = self._meta_cache.get(doc_index)
+        if record is None:
+            record = self._checked_record(doc_index)
+            self._meta_cache[doc_index] = record  # a dict store is atomic; a race only decodes twice
+        return record
+
+    def _checked_record(self, doc_index: int) -> dict[str, Any]:
+        record = self._docs.record(doc_index)
+        if not isinstance(record, dict) or not isinstance(record.get("doc"), str):
+            raise IndexCorrupt(f"The index at {self.generation} has a damaged record. Rebuild it.")
+        return record
+
     def meta(self, doc_index: int) -> dict[str, Any]:
-        meta = self._meta_cache.get(doc_index)
-        if meta is None:
-            meta = self._docs.record(doc_index)
-            self._meta_cache[doc_index] = meta  # a dict store is atomic; a race only decodes twice
-        return meta
+        """A document's path (``doc``), ``title`` and ``url``."""
+        record = self._record(doc_index)
+        return {"doc": record["doc"], "title": self.title(doc_index), "url": record.get("url")}
+
+    def title(self, doc_index: int) -> str:
+        return self._title(doc_index, self._record(doc_index), self.text)
+
+    def _title(self, doc_index: int, record: dict[str, Any], text_of: Callable[[int], str]) -> str:
+        span = record.get("title_span")
+        if span is None:
+            return str(record.get("title", ""))
+        text = text_of(doc_index)
+        if not (
+            isinstance(span, list)
+            and len(span) == 2
+            and all(isinstance(x, int) for x in span)
+            and 0 <= span[0] <= span[1] <= len(text)
+        ):
+            raise IndexCorrupt(f"The index at {self.generation} has a damaged record. Rebuild it.")
+        return text[span[0] : span[1]]
 
     def doc_name(self, doc_index: int) -> str:
         """A document's path."""
-        return str(self.meta(doc_index)["doc"])
+        return str(self._record(doc_index)["doc"])
+
+    def _document_names(self, doc_index: int) -> tuple[str, str]:
+        return self.doc_name(doc_index), self.title(doc_index)
 
     def doc_index(self, doc: str) -> int:
         """The position of a document, by its path, or by a unique title or file name."""
@@ -476,7 +511,7 @@ class Index:
         if known is not None:
             return known
         if self._name_table is None:
-            self._name_table = NameTable(self.generation, self._verifier)
+            self._name_table = NameTable(self.generation, self._document_names, self._verifier)
         found = self._name_table.lookup(doc)
         if found is None:
             raise UnknownDocument(f"No document called {doc!r} in the index.")
@@ -508,16 +543,19 @@ class Index:
         )
 
     def documents(self) -> list[DocumentInfo]:
-        ptr = self._a["para_ptr"]
+        ptr = self._a["para_ptr"].tolist()
+        # Every document once, in order: records and texts straight from their blobs (whose
+        # block caches serve neighbours), past the per-document caches.
+        records = (self._checked_record(i) for i in range(len(self)))
         return [
             DocumentInfo(
-                doc=self.meta(i)["doc"],
-                title=self.meta(i)["title"],
-                url=self.meta(i)["url"],
-                paragraphs=int(ptr[i + 1] - ptr[i]),
+                doc=record["doc"],
+                title=self._title(i, record, self._texts.text),
+                url=record.get("url"),
+                paragraphs=ptr[i + 1] - ptr[i],
                 size=self._texts.size(i),
             )
-            for i in range(len(self))
+            for i, record in enumerate(records)
         ]
 
     def parsed(self, doc_index: int) -> ParsedDocument:
@@ -541,7 +579,7 @@ class Index:
             record = self._quote_blob.record(i)
             self.quote_records_read += 1
             doc_index = int(np.searchsorted(self._a["quote_ptr"], i, side="right") - 1)
-            cached = Quote(doc=self.meta(doc_index)["doc"], **record)
+            cached = Quote(doc=self.doc_name(doc_index), **record)
             self._known_docs[cached.doc] = doc_index  # answers look a quote's document up again
             if len(self._quote_cache) < _QUOTE_CACHE:  # a prolific speaker is asked about again
                 self._quote_cache[i] = cached
@@ -633,12 +671,18 @@ class Index:
     @property
     def vocabulary(self) -> list[str]:
         if self._vocab is None:
-            self._vocab = self._load_json("vocab.json")
+            self._vocab = sorted(self.scorer.vocabulary)  # the scorer's own list, not stored twice
         return self._vocab
 
+    def _chunk_doc(self, chunk_id: int) -> int:
+        """The document holding a passage (found in the passages' per-document pointers)."""
+        return int(np.searchsorted(self._a["chunk_ptr"], chunk_id, side="right")) - 1
+
     def chunk(self, chunk_id: int) -> Chunk:
+        if not 0 <= chunk_id < self.passage_count:
+            raise IndexError(chunk_id)
         return Chunk(
-            int(self._a["chunk_doc"][chunk_id]),
+            self._chunk_doc(chunk_id),
             int(self._a["chunk_para"][chunk_id]),
             int(self._a["chunk_start"][chunk_id]),
             int(self._a["chunk_end"][chunk_id]),
@@ -655,7 +699,9 @@ class Index:
         docs = np.asarray(doc_indices, dtype=np.int64)
         if self._chunk_keys is None:
             # Chunks in document order, then by start: one sorted key each (texts are under 4 GB).
-            self._chunk_keys = (self._a["chunk_doc"].astype(np.int64) << 32) | self._a["chunk_start"]
+            ptr = self._a["chunk_ptr"]
+            chunk_docs = np.repeat(np.arange(len(ptr) - 1, dtype=np.int64), np.diff(ptr))
+            self._chunk_keys = (chunk_docs << 32) | self._a["chunk_start"]
         wanted = (docs << 32) | np.asarray(offsets, dtype=np.int64)
         at: npt.NDArray[np.int64] = np.searchsorted(self._chunk_keys, wanted, side="right") - 1
         return np.maximum(at, self._a["chunk_ptr"][docs].astype(np.int64)).tolist()  # type: ignore[no-any-return]

@@ -42,7 +42,7 @@ import time
 import zlib
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -53,8 +53,9 @@ from index.errors import GenerationGone, IndexCorrupt, IndexMissing
 
 FORMAT = "citebot-index"
 # 2: BM25 postings hold idf-weighted contributions; 3: per-term maxima; 4: per-quote arrays;
-# 5: impact segments, compressed blobs, int32 arrays
-VERSION = 5
+# 5: impact segments, compressed blobs, int32 arrays; 6: titles as spans of the text, a name
+# table of hashes only, narrower span arrays
+VERSION = 6
 CURRENT = "current"
 MANIFEST = "manifest.json"
 LEASE = ".lease"
@@ -104,9 +105,36 @@ def _is_file_entry(entry: object) -> bool:
     return (
         isinstance(entry, dict)
         and isinstance(entry.get("sha256"), str)
-        and isinstance(entry.get("docs"), list)
-        and all(isinstance(d, int) and not isinstance(d, bool) for d in entry["docs"])
+        and isinstance(entry.get("doc_runs"), list)
+        and all(_is_run(run) for run in entry["doc_runs"])
     )
+
+
+def _is_run(run: object) -> bool:
+    return (
+        isinstance(run, list)
+        and len(run) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in run)
+        and run[0] >= 0
+        and run[1] > 0
+    )
+
+
+def doc_runs(doc_ids: Sequence[int]) -> list[list[int]]:
+    """Document ids as runs of consecutive ids, [first, count] each: a file's documents are
+    numbered in a row, so a file of 10,000 records takes one pair in the manifest, not 10,000 ids."""
+    runs: list[list[int]] = []
+    for doc in doc_ids:
+        if runs and runs[-1][0] + runs[-1][1] == doc:
+            runs[-1][1] += 1
+        else:
+            runs.append([doc, 1])
+    return runs
+
+
+def file_docs(entry: dict[str, Any]) -> list[int]:
+    """The ids of the documents a manifest's file entry holds (``doc_runs`` expanded)."""
+    return [doc for first, count in entry["doc_runs"] for doc in range(first, first + count)]
 
 
 def current_generation(index_dir: Path) -> Path:
@@ -404,6 +432,18 @@ class BlobWriter:
 def compact_dtype(values: npt.NDArray[Any]) -> type[np.signedinteger[Any]]:
     """int32 when every value fits (half the bytes on disk), else int64."""
     return np.int32 if len(values) == 0 or int(np.max(values)) < 2**31 else np.int64
+
+
+def narrowest_dtype(values: npt.NDArray[Any]) -> type[np.unsignedinteger[Any] | np.signedinteger[Any]]:
+    """The narrowest dtype holding ``values`` (non-negative): uint8, uint16, int32 or int64. For
+    numbers bounded by one document (offsets into its text, its paragraph numbers), which
+    are read one at a time and turned into ints: most documents are far shorter than 64K."""
+    top = int(np.max(values)) if len(values) else 0
+    if len(values) and int(np.min(values)) < 0:
+        return compact_dtype(values)
+    if top < 2**8:
+        return np.uint8
+    return np.uint16 if top < 2**16 else compact_dtype(values)
 
 
 def _blocks_name(offsets_name: str) -> str:

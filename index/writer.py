@@ -165,6 +165,15 @@ def _quote_record(q: Quote) -> dict[str, object]:
     }
 
 
+def document_record(doc: str, title: str, url: str | None, text: str) -> dict[str, object]:
+    """A document's record. A title found in the text (most are its first line) is kept as where it
+    is there, ``title_span``, and cut from the text when read, rather than stored a second time."""
+    at = text.find(title) if title else -1
+    if at < 0:
+        return {"doc": doc, "title": title, "url": url}
+    return {"doc": doc, "title_span": [at, at + len(title)], "url": url}
+
+
 def _json_line(record: object) -> bytes:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
@@ -201,7 +210,7 @@ class GenerationWriter:
             zip(batch.rels, batch.metas, batch.texts, strict=True)
         ):
             self._texts.add(text.encode("utf-8"))
-            self._docs.add(_json_line({"doc": doc, "title": title, "url": url}))
+            self._docs.add(_json_line(document_record(doc, title, url, text)))
             self._names.append((doc, title))
             self.file_docs.setdefault(rel, []).append(first_doc + i)
         for line, words in zip(batch.quote_lines, batch.quote_speakers, strict=True):
@@ -251,15 +260,17 @@ class GenerationWriter:
         for name in ("para", "page", "sent", "chunk"):
             spans = self._take(name, np.int64, width=2)
             counts = self._take(f"{name}_count", np.int64)
+            if name == "page" and not len(spans):
+                continue  # pages come only from PDFs: a corpus without any stores no page arrays
             ptr = np.concatenate(([0], np.cumsum(counts)))
-            # int32 whenever the numbers fit: offsets into one document's text, counts of spans.
             store.write_array(staged, f"{name}_ptr", ptr, store.compact_dtype(ptr))
-            store.write_array(staged, f"{name}_start", spans[:, 0], store.compact_dtype(spans))
-            store.write_array(staged, f"{name}_end", spans[:, 1], store.compact_dtype(spans))
-            if name == "chunk":
-                store.write_array(staged, "chunk_doc", np.repeat(np.arange(len(counts)), counts), np.int32)
-        store.write_array(staged, "sent_para", self._take("sent_para", np.int32), np.int32)
-        store.write_array(staged, "chunk_para", self._take("chunk_para", np.int32), np.int32)
+            # Offsets into one document's text: two bytes each while every document is under 64K.
+            store.write_array(staged, f"{name}_start", spans[:, 0], store.narrowest_dtype(spans))
+            store.write_array(staged, f"{name}_end", spans[:, 1], store.narrowest_dtype(spans))
+        # A sentence's and a passage's paragraph number within its document.
+        for name in ("sent_para", "chunk_para"):
+            numbers = self._take(name, np.int64)
+            store.write_array(staged, name, numbers, store.narrowest_dtype(numbers))
         quote_counts = self._take("quote_count", np.int64)
         quote_ptr = np.concatenate(([0], np.cumsum(quote_counts)))
         store.write_array(staged, "quote_ptr", quote_ptr, store.compact_dtype(quote_ptr))
@@ -272,5 +283,4 @@ class GenerationWriter:
         self._postings_path.unlink()
         BM25Scorer.write_packed(staged / "bm25", vocabulary, keys, self._take("chunk_lengths", np.int32))
         del keys
-        store.write_json(staged / "vocab.json", sorted(vocabulary))
         return Counts(documents, self._chunks, quotes)

@@ -142,7 +142,7 @@ def _damage(index_dir: Path, rel: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "rel", ["speakers.json", "quotes.jsonl", "texts.bin", "vocab.json", "arrays/sent_end.npy"]
+    "rel", ["speakers.json", "quotes.jsonl", "texts.bin", "bm25/bm25.json", "arrays/sent_end.npy"]
 )
 def test_ask_on_a_damaged_index_rebuilds_it_and_answers(paths: list[str], tmp_path: Path, rel: str) -> None:
     assert citebot("index", "build", *paths).returncode == 0

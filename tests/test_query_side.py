@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index import Index, build_index
+from index import Index, build_index, names
 from index.engine import Hits, query_terms
 from index.errors import UnknownDocument
 from index.models import Span
@@ -49,10 +49,30 @@ def test_documents_are_found_by_name_without_decoding_records(tmp_path: Path) ->
     for ambiguous in ("Annual report", "report.txt", "no-such.txt"):  # a shared title or file name
         with pytest.raises(UnknownDocument):
             reopened.doc_index(ambiguous)
-    assert not reopened._meta_cache  # no document record was decoded to find them
+    # Only the records of the documents found were decoded (the names are compared with theirs).
+    found = {reopened.doc_index(name) for name in ("memo.md", "a/report.txt", "b/report.txt")}
+    assert set(reopened._meta_cache) == found
     # The table says what decoding every record says: each path finds its own document.
     for i in range(len(reopened)):
         assert reopened.doc_index(reopened.meta(i)["doc"]) == i
+
+
+def test_names_sharing_a_hash_are_told_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table stores hashes, not names: with every name hashing alike, each lookup still finds
+    exactly its own document, and an ambiguous title none."""
+    monkeypatch.setattr(names, "_hash", lambda name: 7)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, title in enumerate(["Minutes", "Minutes", "Budget", "Plan"]):
+        (corpus / f"doc{i}.txt").write_text(f"{title}\n\nBody {i}.\n", "utf-8")
+    index = Index(build_index(corpus, tmp_path / "index").generation)
+    for i in range(4):
+        assert index.doc_name(index.doc_index(f"doc{i}.txt")) == f"doc{i}.txt"
+    assert index.doc_index("Budget") == index.doc_index("doc2.txt")
+    assert index.doc_index("Plan") == index.doc_index("doc3.txt")
+    for missing in ("Minutes", "doc4.txt", "Body"):
+        with pytest.raises(UnknownDocument):
+            index.doc_index(missing)
 
 
 def test_chunks_at_agrees_with_chunk_at(sample_index: Index) -> None:
