@@ -34,6 +34,7 @@ from index.errors import (
     IndexWriteError,
     UnknownDocument,
 )
+from index.lazy_hits import LazyHits
 from index.models import (
     Answer,
     BuildReport,
@@ -765,37 +766,21 @@ class Index:
         return find_support(self, claim, k=k)
 
 
-class Hits(Sequence[Hit]):
+class Hits(LazyHits):
     """Ranked passages, each made into a verbatim, highlighted Hit only when it is read: a page
     of results shows a few of them, and ranking alone costs what the scorer costs."""
 
     def __init__(self, index: Index, ranked: Sequence[tuple[int, float]], terms: Sequence[str]) -> None:
+        super().__init__()
         self._index, self._ranked, self._terms = index, ranked, terms
-        self._made: dict[int, Hit] = {}
 
     def __len__(self) -> int:
         return len(self._ranked)
 
-    @overload
-    def __getitem__(self, i: int) -> Hit: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Hit]: ...
-
-    def __getitem__(self, i: int | slice) -> Hit | list[Hit]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        hit = self._made.get(i)
-        if hit is None:
-            chunk_id, score = self._ranked[i]
-            chunk = self._index.chunk(chunk_id)
-            hit = self._index.hit(chunk.doc_index, Span(chunk.start, chunk.end), score, self._terms)
-            self._made[i] = hit  # a dict store is atomic: two threads at worst build it twice
-        return hit
+    def _make(self, i: int) -> Hit:
+        chunk_id, score = self._ranked[i]
+        chunk = self._index.chunk(chunk_id)
+        return self._index.hit(chunk.doc_index, Span(chunk.start, chunk.end), score, self._terms)
 
     def chunk_ids(self) -> list[int]:
         """The ranked passages' ids, without building their hits."""

@@ -17,13 +17,14 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, overload
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from index.analysis import analyze, words
 from index.errors import CitebotError
+from index.lazy_hits import LazyHits
 from index.models import Hit, Quote, Span
 
 if TYPE_CHECKING:
@@ -290,7 +291,7 @@ def _sentence(index: QuoteListing, table: QuoteArrays, quote_id: int) -> str:
     return text[int(table.sentence_starts[quote_id]) : int(table.sentence_ends[quote_id])]
 
 
-class SpeakerHits(Sequence[Hit]):
+class SpeakerHits(LazyHits):
     """One speaker's quotes in the order shown, each made into a verbatim Hit only when read: a
     page of a prolific speaker's quotes costs that page."""
 
@@ -302,33 +303,17 @@ class SpeakerHits(Sequence[Hit]):
         speaker: str,
         terms: frozenset[str],
     ) -> None:
+        super().__init__()
         self._index, self._ids, self._speaker, self._terms = index, quote_ids, speaker, terms
         self._table = table  # the rows ``quote_ids`` point into
-        self._made: dict[int, Hit] = {}
 
     def __len__(self) -> int:
         return len(self._ids)
 
-    @overload
-    def __getitem__(self, i: int) -> Hit: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Hit]: ...
-    def __getitem__(self, i: int | slice) -> Hit | list[Hit]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        hit = self._made.get(i)
-        if hit is None:
-            quote_id = int(self._ids[i])
-            table = self._table
-            if self._index.quote_table is not table:  # a new build on the cluster: other rows
-                raise CitebotError("The documents were reindexed meanwhile: run the command again.")
-            sentence = Span(int(table.sentence_starts[quote_id]), int(table.sentence_ends[quote_id]))
-            hit = self._index.hit(
-                int(table.docs[quote_id]), sentence, 0.0, self._terms, speaker=self._speaker
-            )
-            self._made[i] = hit  # a dict store is atomic: two threads at worst build it twice
-        return hit
+    def _make(self, i: int) -> Hit:
+        quote_id = int(self._ids[i])
+        table = self._table
+        if self._index.quote_table is not table:  # a new build on the cluster: other rows
+            raise CitebotError("The documents were reindexed meanwhile: run the command again.")
+        sentence = Span(int(table.sentence_starts[quote_id]), int(table.sentence_ends[quote_id]))
+        return self._index.hit(int(table.docs[quote_id]), sentence, 0.0, self._terms, speaker=self._speaker)
