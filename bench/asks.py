@@ -13,10 +13,8 @@ warm-up asks, then each question once; and the first ask in a fresh process.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import random
 import sys
 import time
 from collections.abc import Sequence
@@ -24,16 +22,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench.run import (
-    _FIRST_ASK,
     Result,
-    _mixed_questions,
-    _say_questions,
-    fresh_process,
     kjv_verses,
     machine,
-    percentiles,
     scale,
     table,
+    time_asks,
     timed,
     write_corpus,
 )
@@ -56,34 +50,10 @@ def index_of(work: Path, passages: Sequence[str]) -> tuple[object, float | None]
 
 
 def measure(index: object, passages: Sequence[str], index_dir: Path, asks: int) -> list[Result]:
-    from index.errors import BadQuery
-
-    rng = random.Random(5)  # as bench_pipeline draws them: the mix first, then the say-questions
-    mixed = _mixed_questions(passages, rng, asks)
-    says = _say_questions(index, rng, asks)
-    first = fresh_process(_FIRST_ASK, str(index_dir), says[0] if says else mixed[0])
-
-    def ask(question: str) -> None:
-        with contextlib.suppress(BadQuery):
-            index.ask(question)  # type: ignore[attr-defined]
-
-    results = []
-    for name, questions in (("say-questions", says), ("bench mix", mixed)):
-        if not questions:
-            continue
-        asked = Result(f"citebot Index.ask ({name})", len(passages), corpus="kjv")
-        for question in questions[:3]:
-            ask(question)
-        times = []
-        for question in questions:
-            _, took = timed(lambda q=question: ask(q))  # type: ignore[misc]
-            times.append(took * 1000)
-        percentiles(asked, times)
-        asked.load_s = first["first_ask_s"]
-        asked.notes.append("load = first ask in a fresh process (import, open, answer); p50-p99 warm")
+    def records_read(asked: Result) -> None:  # counted over the run so far
         asked.extra["quote_records_read"] = float(getattr(index, "quote_records_read", -1))
-        results.append(asked)
-    return results
+
+    return time_asks(index, passages, index_dir, asks, corpus="kjv", then=records_read)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,18 +13,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench.run import _BUILD, corpus_tokens, dir_mb, fresh_process, write_corpus
+from bench.run import _BUILD, dir_mb, fresh_corpus_dir, fresh_process
 
 
 def main(argv: list[str]) -> int:
     corpus, passages, work = argv[0], int(argv[1]), Path(argv[2])
-    loaded = corpus_tokens(corpus, passages, None)
-    if loaded is None:
+    if fresh_corpus_dir(corpus, passages, work) is None:
         return 1
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    write_corpus(loaded[0], work / "corpus")
-    del loaded
     build = fresh_process(_BUILD, str(work / "corpus"), str(work / "index"), sample_rss=True)
     build.update(
         corpus=corpus, passages=passages, index_mb=dir_mb(work / "index"), corpus_mb=dir_mb(work / "corpus")

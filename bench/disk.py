@@ -10,18 +10,13 @@ import shutil
 import sys
 from pathlib import Path
 
-from bench.run import corpus_tokens, write_corpus
+from bench.run import fresh_corpus_dir
 
 
 def main(argv: list[str]) -> int:
     corpus, passages, work = argv[0], int(argv[1]), Path(argv[2])
-    loaded = corpus_tokens(corpus, passages, None)
-    if loaded is None:
+    if fresh_corpus_dir(corpus, passages, work) is None:
         return 1
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    write_corpus(loaded[0], work / "corpus")
-    del loaded
     from index import build_index
 
     generation = build_index(work / "corpus", work / "index").generation

@@ -433,12 +433,23 @@ def write_corpus(passages: Sequence[str], corpus: Path, per_file: int = 10_000) 
         (corpus / f"part{start // per_file:04d}.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
 
 
+def fresh_corpus_dir(corpus: str, passages: int, work: Path) -> Path | None:
+    """The bench's ``corpus`` at ``passages`` written as JSONL into an emptied ``work``/corpus (None
+    when the corpus is not on this machine); the tokens are dropped before the build."""
+    loaded = corpus_tokens(corpus, passages, None)
+    if loaded is None:
+        return None
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    write_corpus(loaded[0], work / "corpus")
+    return work / "corpus"
+
+
 def bench_pipeline(
     passages: Sequence[str], queries: list[list[str]], scorer_p50: float | None, work: Path, asks: int
 ) -> list[Result]:
     """citebot end to end: files -> index -> Index.search and Index.ask, built in a fresh process."""
     from index import open_index
-    from index.errors import BadQuery
 
     corpus = work / "corpus"
     write_corpus(passages, corpus)
@@ -464,20 +475,36 @@ def bench_pipeline(
         page.append(took * 1000)
     search.extra["p50_ms_with_5_hits_built"] = float(np.percentile(page, 50))
 
+    return [built, search, *time_asks(index, passages, work / "index", asks)]
+
+
+def time_asks(
+    index: Any,
+    passages: Sequence[str],
+    index_dir: Path,
+    asks: int,
+    corpus: str = "",
+    then: Callable[[Result], None] = lambda _: None,
+) -> list[Result]:
+    """The first ask in a fresh process, then warm say-questions (for real speakers) and the bench
+    mix, each timed (``then`` notes more on each right after its run): the questions drawn the
+    same way every run (the mix first)."""
+    from index.errors import BadQuery
+
     rng = random.Random(5)
     mixed = _mixed_questions(passages, rng, asks)
     says = _say_questions(index, rng, asks)
-    first = fresh_process(_FIRST_ASK, str(work / "index"), says[0] if says else mixed[0])
+    first = fresh_process(_FIRST_ASK, str(index_dir), says[0] if says else mixed[0])
 
     def ask(question: str) -> None:
         with contextlib.suppress(BadQuery):  # a drawn question of stop words only: still timed
             index.ask(question)
 
-    results = [built, search]
+    results = []
     for name, questions in (("say-questions", says), ("bench mix", mixed)):
         if not questions:
             continue
-        asked = Result(f"citebot Index.ask ({name})", len(passages))
+        asked = Result(f"citebot Index.ask ({name})", len(passages), corpus=corpus)
         for question in questions[:3]:
             ask(question)  # warm: the index's lazy loads are done once per process
         times = []
@@ -487,6 +514,7 @@ def bench_pipeline(
         percentiles(asked, times)
         asked.load_s = first["first_ask_s"]
         asked.notes.append("load = first ask in a fresh process (import, open, answer); p50-p99 warm")
+        then(asked)
         results.append(asked)
     return results
 
