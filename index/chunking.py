@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
+from index.attribution.parse import ParseFn
 from index.models import Chunk, Document, Quote, Span
 from index.quotes import find_quotes, sentence_units
 
@@ -26,8 +28,15 @@ class ParsedDocument:
     chunk_terms: tuple[list[str], ...] | None = None
 
 
-def parse_document(document: Document, doc_index: int, *, attribute: bool = True) -> ParsedDocument:
-    """Sentences, chunks and (unless ``attribute`` is False) attributed quotes of a document."""
+def parse_document(
+    document: Document,
+    doc_index: int,
+    *,
+    attribute: bool = True,
+    parser: ParseFn | Literal["shipped"] = "shipped",
+) -> ParsedDocument:
+    """Sentences, chunks and (unless ``attribute`` is False) attributed quotes of a document;
+    ``parser`` is :func:`find_quotes`'s (the shipped model by default)."""
     text = document.text
     sentences: list[Span] = []
     sentence_paragraphs: list[int] = []
@@ -40,7 +49,11 @@ def parse_document(document: Document, doc_index: int, *, attribute: bool = True
         sentences.extend(pieces)
         sentence_paragraphs.extend([number] * len(pieces))
         chunks.extend(Chunk(doc_index, number, s.start, s.end) for s in group_sentences(pieces))
-    quotes = find_quotes(document.doc, text, document.paragraphs, units_by_paragraph) if attribute else []
+    quotes = (
+        find_quotes(document.doc, text, document.paragraphs, units_by_paragraph, parser=parser)
+        if attribute
+        else []
+    )
     return ParsedDocument(
         document, tuple(sentences), tuple(sentence_paragraphs), tuple(chunks), tuple(quotes)
     )

@@ -191,13 +191,7 @@ def find_quotes(
     choosing = _Choosing(text, paragraphs, people, shipped_chooser() if chooser == "shipped" else chooser)
     quotes: list[Quote] = []
     last_speaker: tuple[Quote, int] | None = None  # the last attributed quote and its paragraph number
-    candidates: list[tuple[int, list[Span], list[Span]]] = []  # paragraph number, its marks, its units
-    for number, para in enumerate(paragraphs):
-        marks = _quote_marks(text, para.start, para.end)
-        if not marks and not may_hold_cue(text, para.start, para.end):
-            continue  # nothing quoted, no speech verb: the common case, skipped cheaply
-        para_units = list(units[number]) if units is not None else _units(text, para, marks)
-        candidates.append((number, marks, para_units))
+    candidates = _candidate_paragraphs(text, paragraphs, units)
     mark_starts = {number: [m.start for m in marks] for number, marks, _ in candidates}
     wanted = _wanted_units(text, candidates) if parse_fn is not None else []
     shown = _shown_text(text, wanted) if wanted else text
@@ -395,6 +389,32 @@ def _marks_within(marks: Sequence[Span], starts: Sequence[int], unit: Span) -> l
 
 
 _PARSE_WINDOW = 256  # sentences parsed (and kept) at a time
+
+
+def parse_requests(
+    text: str, paragraphs: Sequence[Span], units: Sequence[Sequence[Span]] | None = None
+) -> list[str]:
+    """The sentence texts :func:`find_quotes` hands its parser for this document, as the parser
+    sees them, so a caller can parse many documents' sentences in one batch ahead of time."""
+    wanted = _wanted_units(text, _candidate_paragraphs(text, paragraphs, units))
+    if not wanted:
+        return []
+    shown = _shown_text(text, wanted)
+    return [shown[unit.start : unit.end] for unit in wanted]
+
+
+def _candidate_paragraphs(
+    text: str, paragraphs: Sequence[Span], units: Sequence[Sequence[Span]] | None
+) -> list[tuple[int, list[Span], list[Span]]]:
+    """The paragraphs that may hold an attribution: number, quotation marks and units of each."""
+    candidates: list[tuple[int, list[Span], list[Span]]] = []
+    for number, para in enumerate(paragraphs):
+        marks = _quote_marks(text, para.start, para.end)
+        if not marks and not may_hold_cue(text, para.start, para.end):
+            continue  # nothing quoted, no speech verb: the common case, skipped cheaply
+        para_units = list(units[number]) if units is not None else _units(text, para, marks)
+        candidates.append((number, marks, para_units))
+    return candidates
 
 
 def _wanted_units(text: str, candidates: Sequence[tuple[int, list[Span], list[Span]]]) -> list[Span]:

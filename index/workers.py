@@ -29,11 +29,13 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from index.analysis import analyze
+from index.attribution.parse import ParsedAhead, ParseFn, load_parser
 from index.chunking import ParsedDocument, parse_document
 from index.models import Document, Span
+from index.quotes import parse_requests
 from index.writer import Batch, batch_of
 
 _HEADER = struct.Struct("<Q")
@@ -55,14 +57,19 @@ class _OverBudget(BaseException):
     back on any Exception (the attribution's parse falls back to its rules) cannot swallow it."""
 
 
-def parse_one(document: Document, budget_s: float | None, alarm: _Alarm | None = None) -> Outcome:
+def parse_one(
+    document: Document,
+    budget_s: float | None,
+    alarm: _Alarm | None = None,
+    parser: ParseFn | Literal["shipped"] = "shipped",
+) -> Outcome:
     """Parse a document with its terms; past ``budget_s`` seconds, again without attribution."""
     if alarm is None:
         with _Alarm() as own:
-            return parse_one(document, budget_s, own)
+            return parse_one(document, budget_s, own, parser)
     try:
         with alarm.after(budget_s):
-            return Outcome(_with_terms(parse_document(document, 0)))
+            return Outcome(_with_terms(parse_document(document, 0, parser=parser)))
     except _OverBudget:
         pass
     except Exception as err:  # a bug or a pathological text in one document must not stop the build
@@ -126,17 +133,68 @@ class Job:
 
 
 def parse_job(job: Job, budget_s: float | None) -> Batch:
-    """Parse a job's documents into one batch (in this process)."""
+    """Parse a job's documents into one batch (in this process). The sentences the attribution
+    will parse are parsed ahead, those of many small documents in one call of the model."""
     parsed, rels, notes = [], [], []
+    pairs = list(zip(job.rels, job.documents, strict=True))
     with _Alarm() as alarm:
-        for rel, document in zip(job.rels, job.documents, strict=True):
-            outcome = parse_one(document, budget_s, alarm)
-            if outcome.note is not None:
-                notes.append((document.doc, outcome.note))
-            if outcome.parsed is not None:
-                parsed.append(outcome.parsed)
-                rels.append(rel)
+        for group, requests in _parse_groups(pairs):
+            parser = _parsed_ahead(requests, budget_s, alarm)
+            for rel, document in group:
+                outcome = parse_one(document, budget_s, alarm, parser)
+                if outcome.note is not None:
+                    notes.append((document.doc, outcome.note))
+                if outcome.parsed is not None:
+                    parsed.append(outcome.parsed)
+                    rels.append(rel)
     return batch_of(parsed, rels, notes)
+
+
+# Sentences parsed ahead in one call, at most this many characters of them (their parses are
+# held until their documents are attributed); a document that alone asks for more parses itself.
+_AHEAD_CHARS = 100_000
+
+
+def _parse_groups(
+    pairs: Sequence[tuple[str, Document]],
+) -> Iterator[tuple[list[tuple[str, Document]], list[str]]]:
+    """Consecutive documents with the sentences to parse for them all, at most ``_AHEAD_CHARS``
+    of them a group (a document that fails here is left to fail, and be reported, on its own)."""
+    group: list[tuple[str, Document]] = []
+    requests: list[str] = []
+    size = 0
+    for rel, document in pairs:
+        try:
+            asked = parse_requests(document.text, document.paragraphs)
+        except Exception:
+            asked = []
+        asked_size = sum(len(t) for t in asked)
+        if asked_size > _AHEAD_CHARS:
+            asked, asked_size = [], 0  # a long document parses in windows of its own
+        if group and size + asked_size > _AHEAD_CHARS:
+            yield group, requests
+            group, requests, size = [], [], 0
+        group.append((rel, document))
+        requests.extend(asked)
+        size += asked_size
+    if group:
+        yield group, requests
+
+
+def _parsed_ahead(
+    requests: Sequence[str], budget_s: float | None, alarm: _Alarm
+) -> ParseFn | Literal["shipped"]:
+    """The group's sentences parsed in one call, or the shipped parser as it is when there is
+    nothing to parse, no model, or the call fails or overruns the budget (then each document
+    parses its own sentences, within its own budget, as if no group had been tried)."""
+    parse = load_parser() if requests else None
+    if parse is None:
+        return "shipped"
+    try:
+        with alarm.after(budget_s):
+            return ParsedAhead(parse, requests)
+    except (_OverBudget, Exception):
+        return "shipped"
 
 
 class _Worker:

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
+import index.workers
 from index import build_index, ensure_index, open_index, sample_corpus_dir
+from index.corpus import paragraph_spans
 from index.models import Document, Span
-from index.workers import Job, _Task, _Worker, parse_in_workers, parse_one
-from index.writer import documents_of
+from index.workers import Job, _Task, _Worker, parse_in_workers, parse_job, parse_one
+from index.writer import batch_of, documents_of
 
 _README_SCRIPT = textwrap.dedent(
     """
@@ -90,6 +92,26 @@ def test_the_budget_is_not_swallowed_by_the_parse_fallback(monkeypatch: pytest.M
     assert time.perf_counter() - started < 3
     assert outcome.parsed is not None and not outcome.parsed.quotes
     assert outcome.note is not None and "without quote attribution" in outcome.note
+
+
+def test_a_job_parsed_ahead_attributes_as_each_document_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many documents' sentences go to the model in one call, in groups; each document still gets
+    exactly the quotes it gets when parsed on its own."""
+    texts = [
+        "Budget\n\nThe minister said the budget would balance. \u201cWe will cut waste,\u201d she said.\n",
+        "Floods\n\n\u201cThe water rose,\u201d said Anna Berg, a farmer. Officials said help was coming.\n",
+        "Weather\n\nThe river rose overnight.\n",
+        "Talks\n\nAccording to the Committee to Protect Journalists (CPJ), reporters were held.\n",
+    ]
+    documents = [Document(f"d{i}.txt", "T", t, tuple(paragraph_spans(t))) for i, t in enumerate(texts)]
+    alone = [parse_one(d, None).parsed for d in documents]
+    monkeypatch.setattr(index.workers, "_AHEAD_CHARS", 120)  # a few documents a group
+    batch = parse_job(Job([d.doc for d in documents], documents), None)
+    assert (
+        batch.quote_lines
+        == batch_of([p for p in alone if p is not None], [d.doc for d in documents], []).quote_lines
+    )
+    assert len(batch.quote_lines) >= 4
 
 
 def test_a_document_comes_back_from_a_worker_with_every_field() -> None:

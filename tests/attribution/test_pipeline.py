@@ -11,7 +11,7 @@ import pytest
 from index import quotes as quotes_module
 from index.attribution.cues import find_cues, lexicon, may_hold_cue, surface_forms
 from index.attribution.entities import NameIndex
-from index.attribution.parse import MAX_PARSE_CHARS, load_parser, model_version, parse_spans
+from index.attribution.parse import MAX_PARSE_CHARS, ParsedAhead, load_parser, model_version, parse_spans
 from index.attribution.speakers import find_speaker
 from index.models import Quote, Span
 from index.quotes import find_quotes
@@ -196,3 +196,43 @@ def test_parsing_in_small_windows_attributes_the_same(monkeypatch: pytest.Monkey
     whole = quotes_of(text)
     monkeypatch.setattr(quotes_module, "_PARSE_WINDOW", 1)
     assert quotes_of(text) == whole and len(whole) >= 5
+
+
+def test_sentences_parsed_ahead_are_exactly_those_find_quotes_asks_for() -> None:
+    """A document's parse requests, parsed ahead in one call, leave find_quotes nothing to parse
+    itself, and attribute as parsing the document alone does."""
+    parse = load_parser()
+    assert parse is not None
+    calls: list[list[str]] = []
+
+    def recording(texts: Sequence[str]) -> list[list[tuple[int, int, str, str, str, str, int]]]:
+        calls.append(list(texts))
+        return parse(texts)
+
+    text = "\n\n".join(
+        [
+            "Villagers Say They Lack Food After Floods",
+            '"We will not give up," said Ibrahim Kalin.\u00a0"It is over," he added. The river rose.',
+            "According to the Committee to Protect Journalists (CPJ), reporters were held.",
+            "The mayor arrived late.",
+        ]
+    )
+    requests = quotes_module.parse_requests(text, paragraphs(text))
+    assert len(requests) >= 3 and all(len(r) <= MAX_PARSE_CHARS for r in requests)
+    ahead = ParsedAhead(recording, requests)
+    found = find_quotes("doc", text, paragraphs(text), parser=ahead)
+    assert len(calls) == 1  # the ahead call only: find_quotes asked for nothing else
+    assert found == find_quotes("doc", text, paragraphs(text), parser=parse) and len(found) >= 3
+
+
+def test_parsed_ahead_parses_what_it_was_not_given_itself() -> None:
+    asked: list[list[str]] = []
+
+    def fake(texts: Sequence[str]) -> list[list[tuple[int, int, str, str, str, str, int]]]:
+        asked.append(list(texts))
+        return [[(0, len(t), t, "X", "X", "ROOT", 0)] for t in texts]
+
+    ahead = ParsedAhead(fake, ["a b", "c", "a b", "x" * (MAX_PARSE_CHARS + 1)])
+    assert asked == [["a b", "c"]]  # once each, too long ones left out
+    assert [words[0][2] for words in ahead(["c", "new", "a b", "new"])] == ["c", "new", "a b", "new"]
+    assert asked[1:] == [["new"]]
