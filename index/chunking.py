@@ -7,7 +7,7 @@ from typing import Literal
 
 from index.attribution.parse import ParseFn
 from index.models import Chunk, Document, Quote, Span
-from index.quotes import find_quotes, sentence_units
+from index.quotes import AttributionPlan, find_quotes, sentence_units
 
 # A chunk gathers whole sentences of one paragraph up to about this many characters.
 CHUNK_CHARS = 600
@@ -34,9 +34,11 @@ def parse_document(
     *,
     attribute: bool = True,
     parser: ParseFn | Literal["shipped"] = "shipped",
+    plan: AttributionPlan | None = None,
 ) -> ParsedDocument:
     """Sentences, chunks and (unless ``attribute`` is False) attributed quotes of a document;
-    ``parser`` is :func:`find_quotes`'s (the shipped model by default)."""
+    ``parser`` and ``plan`` are :func:`find_quotes`'s (by default the shipped model, and a plan
+    made here)."""
     text = document.text
     sentences: list[Span] = []
     sentence_paragraphs: list[int] = []
@@ -50,7 +52,7 @@ def parse_document(
         sentence_paragraphs.extend([number] * len(pieces))
         chunks.extend(Chunk(doc_index, number, s.start, s.end) for s in group_sentences(pieces))
     quotes = (
-        find_quotes(document.doc, text, document.paragraphs, units_by_paragraph, parser=parser)
+        find_quotes(document.doc, text, document.paragraphs, units_by_paragraph, parser=parser, plan=plan)
         if attribute
         else []
     )

@@ -177,10 +177,12 @@ def find_quotes(
     *,
     parser: ParseFn | Literal["shipped"] | None = "shipped",
     chooser: SpeakerChooser | Literal["shipped"] = "shipped",
+    plan: AttributionPlan | None = None,
 ) -> list[Quote]:
     """Every attributed quote in one document's text, in text order.
 
-    ``units`` may pass each paragraph's :func:`sentence_units` when the caller has them already.
+    ``units`` may pass each paragraph's :func:`sentence_units` when the caller has them already,
+    and ``plan`` the document's :func:`plan_attribution` (made with the same units).
     ``parser`` reads the syntax of the sentences that may hold an attribution (the shipped model by
     default); without one, or where a sentence cannot be parsed, the rules below attribute it.
     ``chooser`` picks each quote's speaker among its candidates, or none (the shipped model by
@@ -191,10 +193,11 @@ def find_quotes(
     choosing = _Choosing(text, paragraphs, people, shipped_chooser() if chooser == "shipped" else chooser)
     quotes: list[Quote] = []
     last_speaker: tuple[Quote, int] | None = None  # the last attributed quote and its paragraph number
-    candidates = _candidate_paragraphs(text, paragraphs, units)
+    plan = plan if plan is not None else plan_attribution(text, paragraphs, units)
+    candidates = plan.candidates
     mark_starts = {number: [m.start for m in marks] for number, marks, _ in candidates}
-    wanted = _wanted_units(text, candidates) if parse_fn is not None else []
-    shown = _shown_text(text, wanted) if wanted else text
+    wanted = plan.wanted if parse_fn is not None else []
+    shown = plan.shown
     parsed: dict[int, Parsed] = {}
     next_window = 0  # parse in windows of units, so a 4 MB text never holds all its parses at once
     for number, marks, para_units in candidates:
@@ -391,16 +394,29 @@ def _marks_within(marks: Sequence[Span], starts: Sequence[int], unit: Span) -> l
 _PARSE_WINDOW = 256  # sentences parsed (and kept) at a time
 
 
-def parse_requests(
+@dataclass(frozen=True, slots=True)
+class AttributionPlan:
+    """Where a document may hold attributions, found once: the paragraphs that may (number,
+    quotation marks, units of each), and the units the parser is asked about, in the text as the
+    parser sees it. A caller that makes the plan can parse many documents' requests in one batch
+    ahead of time, then hand each plan to :func:`find_quotes`."""
+
+    candidates: list[tuple[int, list[Span], list[Span]]]
+    wanted: list[Span]
+    shown: str
+
+    def requests(self) -> list[str]:
+        """The sentence texts :func:`find_quotes` hands its parser for this document."""
+        return [self.shown[unit.start : unit.end] for unit in self.wanted]
+
+
+def plan_attribution(
     text: str, paragraphs: Sequence[Span], units: Sequence[Sequence[Span]] | None = None
-) -> list[str]:
-    """The sentence texts :func:`find_quotes` hands its parser for this document, as the parser
-    sees them, so a caller can parse many documents' sentences in one batch ahead of time."""
-    wanted = _wanted_units(text, _candidate_paragraphs(text, paragraphs, units))
-    if not wanted:
-        return []
-    shown = _shown_text(text, wanted)
-    return [shown[unit.start : unit.end] for unit in wanted]
+) -> AttributionPlan:
+    """The document's :class:`AttributionPlan` (``units`` as for :func:`find_quotes`)."""
+    candidates = _candidate_paragraphs(text, paragraphs, units)
+    wanted = _wanted_units(text, candidates)
+    return AttributionPlan(candidates, wanted, _shown_text(text, wanted) if wanted else text)
 
 
 def _candidate_paragraphs(

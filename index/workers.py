@@ -35,7 +35,7 @@ from index.analysis import analyze
 from index.attribution.parse import ParsedAhead, ParseFn, load_parser
 from index.chunking import ParsedDocument, parse_document
 from index.models import Document, Span
-from index.quotes import parse_requests
+from index.quotes import AttributionPlan, plan_attribution
 from index.writer import Batch, batch_of
 
 _HEADER = struct.Struct("<Q")
@@ -62,14 +62,16 @@ def parse_one(
     budget_s: float | None,
     alarm: _Alarm | None = None,
     parser: ParseFn | Literal["shipped"] = "shipped",
+    plan: AttributionPlan | None = None,
 ) -> Outcome:
-    """Parse a document with its terms; past ``budget_s`` seconds, again without attribution."""
+    """Parse a document with its terms; past ``budget_s`` seconds, again without attribution.
+    ``parser`` and ``plan`` are :func:`find_quotes`'s."""
     if alarm is None:
         with _Alarm() as own:
-            return parse_one(document, budget_s, own, parser)
+            return parse_one(document, budget_s, own, parser, plan)
     try:
         with alarm.after(budget_s):
-            return Outcome(_with_terms(parse_document(document, 0, parser=parser)))
+            return Outcome(_with_terms(parse_document(document, 0, parser=parser, plan=plan)))
     except _OverBudget:
         pass
     except Exception as err:  # a bug or a pathological text in one document must not stop the build
@@ -136,12 +138,11 @@ def parse_job(job: Job, budget_s: float | None) -> Batch:
     """Parse a job's documents into one batch (in this process). The sentences the attribution
     will parse are parsed ahead, those of many small documents in one call of the model."""
     parsed, rels, notes = [], [], []
-    pairs = list(zip(job.rels, job.documents, strict=True))
     with _Alarm() as alarm:
-        for group, requests in _parse_groups(pairs):
+        for group, requests in _parse_groups(job, budget_s, alarm):
             parser = _parsed_ahead(requests, budget_s, alarm)
-            for rel, document in group:
-                outcome = parse_one(document, budget_s, alarm, parser)
+            for rel, document, plan in group:
+                outcome = parse_one(document, budget_s, alarm, parser, plan)
                 if outcome.note is not None:
                     notes.append((document.doc, outcome.note))
                 if outcome.parsed is not None:
@@ -154,31 +155,50 @@ def parse_job(job: Job, budget_s: float | None) -> Batch:
 # held until their documents are attributed); a document that alone asks for more parses itself.
 _AHEAD_CHARS = 100_000
 
+_Planned = tuple[str, Document, AttributionPlan | None]
+
 
 def _parse_groups(
-    pairs: Sequence[tuple[str, Document]],
-) -> Iterator[tuple[list[tuple[str, Document]], list[str]]]:
-    """Consecutive documents with the sentences to parse for them all, at most ``_AHEAD_CHARS``
-    of them a group (a document that fails here is left to fail, and be reported, on its own)."""
-    group: list[tuple[str, Document]] = []
+    job: Job, budget_s: float | None, alarm: _Alarm
+) -> Iterator[tuple[list[_Planned], list[str]]]:
+    """Consecutive documents, each with its attribution plan, and the sentences to parse for
+    them all, at most ``_AHEAD_CHARS`` of them a group."""
+    group: list[_Planned] = []
     requests: list[str] = []
     size = 0
-    for rel, document in pairs:
-        try:
-            asked = parse_requests(document.text, document.paragraphs)
-        except Exception:
-            asked = []
+    plans = _plans(job.documents, budget_s, alarm)
+    for rel, document, plan in zip(job.rels, job.documents, plans, strict=True):
+        asked = plan.requests() if plan is not None else []
         asked_size = sum(len(t) for t in asked)
         if asked_size > _AHEAD_CHARS:
             asked, asked_size = [], 0  # a long document parses in windows of its own
         if group and size + asked_size > _AHEAD_CHARS:
             yield group, requests
             group, requests, size = [], [], 0
-        group.append((rel, document))
+        group.append((rel, document, plan))
         requests.extend(asked)
         size += asked_size
     if group:
         yield group, requests
+
+
+def _plans(
+    documents: Sequence[Document], budget_s: float | None, alarm: _Alarm
+) -> list[AttributionPlan | None]:
+    """Each document's attribution plan, within one budget for them all (planning is a linear
+    scan). A document whose plan fails, or is not made in time, gets None: it is planned again,
+    and fails or is reported, on its own."""
+    plans: list[AttributionPlan | None] = []
+    try:
+        with alarm.after(budget_s):
+            for document in documents:
+                try:
+                    plans.append(plan_attribution(document.text, document.paragraphs))
+                except Exception:
+                    plans.append(None)
+    except _OverBudget:
+        pass
+    return plans + [None] * (len(documents) - len(plans))
 
 
 def _parsed_ahead(

@@ -217,11 +217,13 @@ def test_sentences_parsed_ahead_are_exactly_those_find_quotes_asks_for() -> None
             "The mayor arrived late.",
         ]
     )
-    requests = quotes_module.parse_requests(text, paragraphs(text))
+    plan = quotes_module.plan_attribution(text, paragraphs(text))
+    requests = plan.requests()
     assert len(requests) >= 3 and all(len(r) <= MAX_PARSE_CHARS for r in requests)
     ahead = ParsedAhead(recording, requests)
-    found = find_quotes("doc", text, paragraphs(text), parser=ahead)
+    found = find_quotes("doc", text, paragraphs(text), parser=ahead, plan=plan)
     assert len(calls) == 1  # the ahead call only: find_quotes asked for nothing else
+    assert find_quotes("doc", text, paragraphs(text), parser=ahead) == found and len(calls) == 1
     assert found == find_quotes("doc", text, paragraphs(text), parser=parse) and len(found) >= 3
 
 
