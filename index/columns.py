@@ -10,7 +10,9 @@ its CRC-32 first), and kept in memory in the narrowest dtype that holds its valu
 
 Spans (a document's paragraphs, sentences or passages, as character offsets into its text) are two
 columns: the gap from the end of the previous span of the same document (or from 0), and the
-length; starts and ends are summed back from them with the per-document pointers.
+length; starts and ends are summed back from them with the per-document pointers. Spans that are
+each a run of consecutive spans of another family (a passage is whole sentences) are one column
+instead, ``<name>_runs``: how many of those each covers.
 """
 
 from __future__ import annotations
@@ -140,6 +142,39 @@ def spans_from(gaps: Ints, lengths: Ints, ptr: Ints) -> tuple[Ints, Ints]:
     return starts.astype(narrowest_dtype(starts)), ends.astype(narrowest_dtype(ends))
 
 
+def runs_of(spans: tuple[Ints, Ints, Ints], inner: tuple[Ints, Ints, Ints]) -> Ints | None:
+    """How many ``inner`` spans each of ``spans`` covers, both given as (starts, ends, per-document
+    pointers): when every span is exactly a run of consecutive inner spans of its document and the
+    runs cover the inner spans in order, one after the other; None when they do not."""
+    starts, ends, ptr = (np.asarray(a, dtype=np.int64) for a in spans)
+    inner_starts, inner_ends, inner_ptr = (np.asarray(a, dtype=np.int64) for a in inner)
+    if len(ptr) != len(inner_ptr) or not len(starts) or len(starts) > len(inner_starts):
+        return None
+    docs = np.repeat(np.arange(len(ptr) - 1, dtype=np.int64), np.diff(ptr))
+    inner_docs = np.repeat(np.arange(len(inner_ptr) - 1, dtype=np.int64), np.diff(inner_ptr))
+    inner_keys = (inner_docs << 32) | inner_starts  # texts are under 4 GB
+    if np.any(np.diff(inner_keys) <= 0):
+        return None
+    first = np.searchsorted(inner_keys, (docs << 32) | starts)
+    runs = np.diff(np.append(first, len(inner_starts)))
+    if first[0] != 0 or np.any(runs < 1):
+        return None
+    rebuilt_starts, rebuilt_ends = spans_from_runs(runs, inner_starts, inner_ends)
+    exact = (
+        np.array_equal(rebuilt_starts, starts)
+        and np.array_equal(rebuilt_ends, ends)
+        and np.array_equal(inner_docs[first], docs)
+        and np.array_equal(inner_docs[np.cumsum(runs) - 1], docs)
+    )
+    return runs if exact else None
+
+
+def spans_from_runs(runs: Ints, inner_starts: Ints, inner_ends: Ints) -> tuple[Ints, Ints]:
+    """The (starts, ends) of spans that are each a run of ``runs`` consecutive inner spans."""
+    last = np.cumsum(np.asarray(runs, dtype=np.int64)) - 1
+    return inner_starts[last - runs + 1], inner_ends[last]
+
+
 def write_spans(generation: Path, name: str, starts: Ints, ends: Ints, ptr: Ints) -> None:
     gaps, lengths = span_parts(starts, ends, ptr)
     write(generation, f"{name}_gap", gaps)
@@ -153,6 +188,7 @@ class Columns(Mapping[str, Ints]):
     family whose spans it has one value each for. A span family ``X`` in ``families`` adds
     ``X_start`` and ``X_end``, summed from ``X_gap`` and ``X_len`` with the pointers ``X_ptr``;
     ``totals`` says how many spans a family must have in all, where that is known beforehand.
+    A family in ``runs`` is stored as runs of the family it maps to (``runs_of``).
     """
 
     def __init__(
@@ -162,9 +198,11 @@ class Columns(Mapping[str, Ints]):
         lengths: Mapping[str, int | str],
         families: tuple[str, ...],
         totals: Mapping[str, int] | None = None,
+        runs: Mapping[str, str] | None = None,
     ) -> None:
         self._generation, self._verifier = generation, verifier
         self._lengths, self._families, self._totals = dict(lengths), families, dict(totals or {})
+        self._runs = dict(runs or {})
         self._names = list(lengths) + [f"{f}_{end}" for f in families for end in ("start", "end")]
         self._decoded: dict[str, Ints] = {}
 
@@ -214,6 +252,17 @@ class Columns(Mapping[str, Ints]):
     def _decode_spans(self, family: str) -> None:
         ptr = self[f"{family}_ptr"]
         spans = int(ptr[-1])
+        inner = self._runs.get(family)
+        if inner is not None:
+            runs = read(self._generation, f"{family}_runs", self._verifier, spans)
+            inner_starts, inner_ends = self[f"{inner}_start"], self[f"{inner}_end"]
+            if (len(runs) and int(runs.min()) < 1) or int(runs.sum()) != len(inner_starts):
+                raise IndexCorrupt(
+                    f"The index at {self._generation} is inconsistent ({family}_runs). {_REBUILD}"
+                )
+            starts, ends = spans_from_runs(runs, inner_starts, inner_ends)
+            self._decoded[f"{family}_start"], self._decoded[f"{family}_end"] = starts, ends
+            return
         gaps = read(self._generation, f"{family}_gap", self._verifier, spans)
         lengths = read(self._generation, f"{family}_len", self._verifier, spans)
         starts, ends = spans_from(gaps, lengths, ptr)

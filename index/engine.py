@@ -408,7 +408,9 @@ class Index:
         families = (*_SPANS, "page") if paged else _SPANS
         lengths: dict[str, int | str] = {f"{family}_ptr": documents + 1 for family in families}
         lengths |= {"quote_ptr": documents + 1, "chunk_para": chunks, "sent_para": "sent"}
-        return columns.Columns(self.generation, self._verifier, lengths, families, totals={"chunk": chunks})
+        # Passages stored as runs of whole sentences (``columns.runs_of``) when every one is.
+        runs = {"chunk": "sent"} if columns.rel_path("chunk_runs") in self.manifest["checksums"] else {}
+        return columns.Columns(self.generation, self._verifier, lengths, families, {"chunk": chunks}, runs)
 
     def verify(self) -> None:
         """Check every file of the generation against its checksum now (IndexCorrupt if one fails)."""

@@ -7,9 +7,8 @@ Layout of an index directory::
       gen-20261122T130501-4821/
         manifest.json        format name and version, counts, corpus files with their hashes
         arrays/*.col         integer columns (per-document pointers, spans, per-quote numbers,
-                             offsets), delta-coded and compressed (``index.columns``), each
-                             decoded whole the first time it is read
-        arrays/*.npy         the name table's hashes and entries, memory-mapped on load
+                             item offsets, the name table), delta-coded and compressed
+                             (``index.columns``), each decoded whole the first time it is read
         texts.bin            every document's text, UTF-8, back to back, in zstd blocks of 64 KB
         docs.jsonl quotes.jsonl   one JSON record a line, in zstd blocks the same way; items are
                              found by their offsets in the uncompressed stream (arrays/*_offsets)
@@ -19,8 +18,9 @@ Layout of an index directory::
         .lease               held (shared flock) by every reader of this generation
       .build.lock            held (flock) while a build runs
 
-Nothing is pickled: numpy arrays are loaded with ``allow_pickle=False`` and the rest is JSON, so
-opening an index never runs code from it. A build writes a new generation and only then repoints
+Nothing is pickled: columns are raw numbers under a JSON header, the scorer's numpy arrays are
+loaded with ``allow_pickle=False`` and the rest is JSON, so opening an index never runs code from
+it. A build writes a new generation and only then repoints
 ``current``; a crash or kill at any moment leaves the previous generation in place and loadable.
 
 Every file of a generation has a CRC-32 in the manifest, checked the first time a reader reads the
@@ -372,27 +372,6 @@ class Verifier:
 
 def write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-
-
-def write_array(generation: Path, name: str, values: npt.ArrayLike, dtype: npt.DTypeLike) -> None:
-    np.save(generation / "arrays" / f"{name}.npy", np.asarray(values, dtype=dtype), allow_pickle=False)
-
-
-# --- reading -------------------------------------------------------------------------------------
-
-
-def load_array(generation: Path, name: str, verifier: Verifier | None = None) -> npt.NDArray[Any]:
-    path = generation / "arrays" / f"{name}.npy"
-    if verifier is not None:
-        verifier.verify(f"arrays/{name}.npy")
-    try:
-        array: npt.NDArray[Any] = np.load(path, mmap_mode="r", allow_pickle=False)
-    except FileNotFoundError:
-        raise IndexCorrupt(f"The index at {generation} lacks {path.name}. {_REBUILD}") from None
-    except (OSError, ValueError) as err:
-        raise IndexCorrupt(f"The index file {path} is damaged ({err}). {_REBUILD}") from None
-    # A plain ndarray view of the map: np.memmap's own indexing is several times slower.
-    return array.view(np.ndarray)
 
 
 # Bytes of a blob's items compressed together: one block is inflated per item read. Measured on

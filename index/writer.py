@@ -268,6 +268,7 @@ class GenerationWriter:
         file_runs = {rel: store.doc_runs(docs) for rel, docs in self.file_docs.items()}
         write_names(staged, name_table(self._names, file_runs))
         self._names = []
+        written: dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]] = {}
         for name in ("para", "page", "sent", "chunk"):
             spans = self._take(name, np.int64, width=2)
             counts = self._take(f"{name}_count", np.int64)
@@ -275,7 +276,14 @@ class GenerationWriter:
                 continue  # pages come only from PDFs: a corpus without any stores no page arrays
             ptr = np.concatenate(([0], np.cumsum(counts)))
             columns.write(staged, f"{name}_ptr", ptr, delta=True)  # stored as the counts
-            columns.write_spans(staged, name, spans[:, 0], spans[:, 1], ptr)
+            written[name] = (spans[:, 0], spans[:, 1], ptr)
+            # A passage is whole sentences: stored as how many, when every one is.
+            runs = columns.runs_of(written[name], written["sent"]) if name == "chunk" else None
+            if runs is not None:
+                columns.write(staged, "chunk_runs", runs)
+            else:
+                columns.write_spans(staged, name, spans[:, 0], spans[:, 1], ptr)
+        written.clear()
         # A sentence's and a passage's paragraph number within its document.
         for name in ("sent_para", "chunk_para"):
             columns.write(staged, name, self._take(name, np.int64))

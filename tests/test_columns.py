@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from index import columns
@@ -70,6 +71,41 @@ def test_spans_come_back_from_gaps_and_lengths(spans: tuple[list[int], list[int]
     assert (gaps >= 0).all() and (lengths >= 0).all()
     got_starts, got_ends = columns.spans_from(gaps, lengths, np.array(ptr))
     assert got_starts.tolist() == starts and got_ends.tolist() == ends
+
+
+@given(_documents_spans(), st.randoms(use_true_random=False))
+def test_runs_of_whole_spans_are_found_and_come_back(
+    spans: tuple[list[int], list[int], list[int]], rng: random.Random
+) -> None:
+    assume(all(end > start for start, end in zip(spans[0], spans[1], strict=True)))  # as sentences are
+    starts, ends, ptr = (np.array(a, dtype=np.int64) for a in spans)
+    # Group each document's spans into runs, as passages group sentences.
+    runs: list[int] = []
+    outer_ptr = [0]
+    for doc in range(len(ptr) - 1):
+        left = int(ptr[doc + 1] - ptr[doc])
+        while left:
+            runs.append(rng.randint(1, left))
+            left -= runs[-1]
+        outer_ptr.append(len(runs))
+    outer = columns.spans_from_runs(np.array(runs, dtype=np.int64), starts, ends)
+    found = columns.runs_of((*outer, np.array(outer_ptr)), (starts, ends, ptr))
+    if not runs:
+        assert found is None
+        return
+    assert found is not None and found.tolist() == runs
+    assert [a.tolist() for a in columns.spans_from_runs(found, starts, ends)] == [a.tolist() for a in outer]
+
+
+def test_spans_that_are_not_runs_are_not_taken_for_runs() -> None:
+    sentences = (np.array([0, 10, 0]), np.array([9, 20, 5]), np.array([0, 2, 3]))
+    whole = (np.array([0, 0]), np.array([20, 5]), np.array([0, 1, 2]))
+    assert columns.runs_of(whole, sentences) is not None
+    cut_short = (np.array([0, 0]), np.array([19, 5]), np.array([0, 1, 2]))
+    across_documents = (np.array([0]), np.array([5]), np.array([0, 1, 1]))
+    skipping = (np.array([10, 0]), np.array([20, 5]), np.array([0, 1, 2]))
+    for passages in (cut_short, across_documents, skipping):
+        assert columns.runs_of(passages, sentences) is None
 
 
 def test_overlapping_spans_come_back_too() -> None:

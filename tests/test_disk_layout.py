@@ -44,7 +44,7 @@ def test_per_document_numbers_take_the_narrowest_type_and_pages_only_when_there_
 ) -> None:
     index = build_index(_corpus(tmp_path), tmp_path / "index")
     generation = index.generation
-    stored = ("para_gap", "para_len", "sent_gap", "sent_len", "chunk_gap", "chunk_len", "chunk_para")
+    stored = ("para_gap", "para_len", "sent_gap", "sent_len", "chunk_runs", "chunk_para")
     for name in stored:  # every text here is under 256 characters
         header = json.loads((generation / columns.rel_path(name)).read_bytes().split(b"\n", 1)[0])
         assert np.dtype(header["dtype"]) == np.uint8, name
@@ -52,6 +52,7 @@ def test_per_document_numbers_take_the_narrowest_type_and_pages_only_when_there_
         header = json.loads((generation / columns.rel_path(name)).read_bytes().split(b"\n", 1)[0])
         assert header["delta"] and np.dtype(header["dtype"]) == np.uint8, name  # kept as counts
     assert not (generation / columns.rel_path("page_ptr")).exists()
+    assert not (generation / columns.rel_path("chunk_len")).exists()  # passages are runs of sentences
     assert not list(generation.rglob("*.npy")) or all(
         p.parent.name == "bm25" for p in generation.rglob("*.npy")
     )
