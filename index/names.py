@@ -1,12 +1,12 @@
 """Finding a document by its path, title or file name without decoding every document record.
 
-The build writes, for every name, only its hash and what it names: the document and which of its
-names it is (path, title or file name), ordered by a CRC-32 of the name. The names themselves are
-not stored again: each is already in its document's record (the path) or text (the title). A
-lookup finds the name's hash in the hash column (sorted, so stored as gaps: under two bytes a name
-at a million documents, decoded once, in milliseconds) with one binary search and compares
-the name with that one name of the few documents sharing the hash, so the first question asked of
-a million-document index decodes the record of the document it finds and no other.
+The build writes, for every name, only the top bits of its hash and what it names: the document
+and which of its names it is (path, title or file name), ordered by a CRC-32 of the name. The names
+themselves are not stored again: each is already in its document's record (the path) or text (the
+title). A lookup finds the name's hash in the hash column (sorted, so stored as gaps: about a byte
+and a half a name, decoded once, in milliseconds) with one binary search and compares the name with
+that one name of the few documents sharing the hash, so the first question asked of a
+million-document index decodes the record of the document it finds and no other.
 
 A comparison with the very name an entry stands for is exact: two names that share a hash are told
 apart, and an ambiguous alias (left out of the table) is never found through another entry.
@@ -97,7 +97,8 @@ def name_table(documents: Iterable[tuple[str, str]], file_runs: FileRuns) -> lis
 
 def write_names(generation: Path, table: list[tuple[str, int, Kind]]) -> None:
     columns.write(generation, _ENTRIES, np.array([doc << 2 | kind for _, doc, kind in table], dtype=np.int64))
-    hashes = np.array([_hash(name) for name, _, _ in table], dtype=np.int64)
+    bits = _hash_bits(len(table))
+    hashes = np.array([_hash(name) >> (32 - bits) for name, _, _ in table], dtype=np.int64)
     columns.write(generation, _HASHES, hashes, delta=True)
 
 
@@ -112,6 +113,7 @@ class NameTable:
     ) -> None:
         self._entries = columns.read(generation, _ENTRIES, verifier)
         self._hashes = columns.read(generation, _HASHES, verifier, len(self._entries)).astype(np.uint32)
+        self._shift = 32 - _hash_bits(len(self._entries))
         self._document_names = document_names
         self._documents, self._file_runs = documents, file_runs
 
@@ -119,7 +121,7 @@ class NameTable:
         guess = doc_by_path(name, self._file_runs)
         if guess is not None and guess < self._documents and self._document_names(guess)[0] == name:
             return guess
-        wanted = _hash(name)
+        wanted = _hash(name) >> self._shift
         at = int(np.searchsorted(self._hashes, np.uint32(wanted)))  # same dtype: no copy of the array
         while at < len(self._hashes) and int(self._hashes[at]) == wanted:
             doc, kind = divmod(int(self._entries[at]), 4)
@@ -135,6 +137,13 @@ class NameTable:
         if kind is Kind.PATH:
             return path
         return title if kind is Kind.TITLE else PurePosixPath(path).name
+
+
+def _hash_bits(entries: int) -> int:
+    """How many top bits of a name's hash the table keeps: about ten more than it takes to number
+    the entries, so one lookup in about a thousand meets another name's hash (the names are
+    compared anyway), and the sorted hashes' gaps, which are what is stored, stay near 2**10."""
+    return min(32, entries.bit_length() + 10)
 
 
 def _hash(name: str) -> int:

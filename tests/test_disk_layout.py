@@ -116,3 +116,21 @@ def test_paths_the_manifest_gives_are_not_stored_and_every_path_finds_its_docume
         reopened.doc_index("records.jsonl#2")  # the skipped line names nothing
     with pytest.raises(UnknownDocument):
         reopened.doc_index("memo.md#1")
+
+
+@pytest.mark.parametrize("bits", [None, 4])
+def test_names_sharing_a_hash_are_told_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bits: int | None
+) -> None:
+    from index import names
+
+    if bits is not None:  # four bits: every name shares its hash with hundreds of others
+        monkeypatch.setattr(names, "_hash_bits", lambda entries: bits)
+    documents = [(f"folder/doc-{i}.txt", f"Title number {i}") for i in range(3000)]
+    (tmp_path / "arrays").mkdir()
+    names.write_names(tmp_path, names.name_table(documents, {}))
+    table = names.NameTable(tmp_path, documents.__getitem__, len(documents), {})
+    for i, (path, title) in enumerate(documents):
+        assert table.lookup(path) == i and table.lookup(title) == i
+        assert table.lookup(f"doc-{i}.txt") == i  # the file name, unique here
+    assert table.lookup("Title number 3000") is None and table.lookup("folder") is None
