@@ -80,6 +80,9 @@ def decode(data: bytes, where: str) -> Ints:
         dtype, n, base, delta = np.dtype(header["dtype"]), header["n"], header["base"], header["delta"]
         if dtype.kind not in "iu" or not isinstance(n, int) or not isinstance(base, int) or n < 0:
             raise ValueError("bad header")
+        # The frame says how much it inflates to: checked first, so damage never asks for gigabytes.
+        if zstandard.frame_content_size(body) != n * dtype.itemsize:
+            raise ValueError("wrong length")
         planes = np.frombuffer(zstandard.decompress(body), dtype=np.uint8)
         if planes.size != n * dtype.itemsize:
             raise ValueError("wrong length")

@@ -489,7 +489,11 @@ class Blob:
                 self._cache.move_to_end(j)
                 return cached
         try:
-            block = zstandard.decompress(self._map[int(self._blocks[j]) : int(self._blocks[j + 1])])
+            frame = self._map[int(self._blocks[j]) : int(self._blocks[j + 1])]
+            # Checked before inflating: a damaged frame never asks for more than a block's bytes.
+            if not 0 < zstandard.frame_content_size(frame) <= BLOCK:
+                raise zstandard.ZstdError("not a block")
+            block = zstandard.decompress(frame)
         except (zstandard.ZstdError, IndexError):
             raise IndexCorrupt(f"The index file {self._path} is damaged. {_REBUILD}") from None
         with self._cache_lock:
