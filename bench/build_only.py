@@ -1,7 +1,8 @@
 """The bench's pipeline build alone, for a size where the whole pipeline takes too long: the bench's
 corpus written as JSONL, built by the bench's own build code in a fresh process (peak RSS of the
-build and its parsing workers sampled every 20 ms); prints the seconds, the BM25 part, the peak RSS
-and the index's size against the corpus.
+build and its parsing workers sampled every 20 ms); prints the index's files with their sizes (as
+``bench.disk`` does), then one JSON line: the seconds, the BM25 part, the peak RSS and the index's
+size against the corpus.
 
     python -m bench.build_only zipf 1000000 /tmp/build-only
 """
@@ -13,6 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from bench.disk import corpus_size, file_sizes, listing
 from bench.run import _BUILD, dir_mb, fresh_corpus_dir, fresh_process
 
 
@@ -25,6 +27,9 @@ def main(argv: list[str]) -> int:
         corpus=corpus, passages=passages, index_mb=dir_mb(work / "index"), corpus_mb=dir_mb(work / "corpus")
     )
     build["index_over_corpus"] = build["index_mb"] / build["corpus_mb"]
+    print(
+        "\n".join(listing(file_sizes((work / "index" / "current").resolve()), corpus_size(work / "corpus")))
+    )
     print(json.dumps(build))
     shutil.rmtree(work, ignore_errors=True)
     return 0

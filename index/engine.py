@@ -17,7 +17,7 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
-from index import store
+from index import columns, store
 from index.analysis import analyze, matched_words
 from index.answering import answer_question, find_support
 from index.attribution.parse import model_version
@@ -51,13 +51,12 @@ from index.models import (
 from index.names import NameTable
 from index.quote_table import QuoteTable
 from index.workers import Job, parse_in_workers, parse_job
-from index.writer import Batch, GenerationWriter, batch_of
+from index.writer import Batch, GenerationWriter, batch_of, quote_from_record
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 PathLike = str | os.PathLike[str]
-_PAGE_ARRAYS = ("page_ptr", "page_start", "page_end")
 _QUOTE_CACHE = 200_000  # decoded quotes kept per open index
 MAX_QUERY_CHARS = 2000
 # A document whose quote attribution takes longer than this is indexed without it (and reported).
@@ -342,20 +341,9 @@ class SpanView(Sequence[Span]):
         return Span(int(self._starts[i]), int(self._ends[i]))
 
 
-_ARRAYS = (
-    "para_ptr",
-    "para_start",
-    "para_end",
-    "sent_ptr",
-    "sent_start",
-    "sent_end",
-    "sent_para",
-    "chunk_ptr",
-    "chunk_start",
-    "chunk_end",
-    "chunk_para",
-    "quote_ptr",
-)
+# Families of spans per document (``<family>_ptr``, ``_start``, ``_end``); pages only when some
+# document has printed pages (a PDF).
+_SPANS = ("para", "sent", "chunk")
 
 
 class Index:
@@ -393,10 +381,7 @@ class Index:
             self._texts = store.open_blob(generation, "texts.bin", "text_offsets", verifier)
             self._docs = store.open_blob(generation, "docs.jsonl", "docs_offsets", verifier)
             self._quote_blob = store.open_blob(generation, "quotes.jsonl", "quotes_offsets", verifier)
-            # Page arrays exist only where some document has printed pages (a PDF).
-            paged = f"arrays/{_PAGE_ARRAYS[0]}.npy" in self.manifest["checksums"]
-            names = _ARRAYS + _PAGE_ARRAYS if paged else _ARRAYS
-            self._a = {name: store.load_array(generation, name, verifier) for name in names}
+            self._a = self._columns()
             for rel in self.manifest["checksums"]:
                 if rel.startswith("bm25/"):
                     verifier.verify(rel)
@@ -406,24 +391,26 @@ class Index:
         except Exception as err:  # a damaged file can fail in many ways; all mean "rebuild"
             raise IndexCorrupt(f"The index at {generation} is damaged ({err}). Rebuild it.") from None
         documents, chunks = len(self._docs), self.scorer.num_docs
-        sizes = {
-            "para_ptr": documents + 1,
-            "sent_ptr": documents + 1,
-            "chunk_ptr": documents + 1,
-            "quote_ptr": documents + 1,
-            "chunk_para": chunks,
-            "chunk_start": chunks,
-            "chunk_end": chunks,
-        }
         if (
             documents != self.manifest["documents"]
             or chunks != self.manifest["chunks"]
             or len(self._quote_blob) != self.manifest["quotes"]
             or len(self._texts) != documents
-            or any(len(self._a[name]) != size for name, size in sizes.items())
-            or int(self._a["chunk_ptr"][-1]) != chunks
         ):
             raise IndexCorrupt(f"The index at {generation} is inconsistent. Rebuild it.")
+
+    def _columns(self) -> columns.Columns:
+        """The per-document and per-passage columns, decoded when first read; their lengths
+        follow from the manifest's counts (pointers: one a document and one more, passages: the
+        scorer's count, whose pointers must end there)."""
+        documents, chunks = self.manifest["documents"], self.manifest["chunks"]
+        paged = columns.rel_path("page_ptr") in self.manifest["checksums"]
+        families = (*_SPANS, "page") if paged else _SPANS
+        lengths: dict[str, int | str] = {f"{family}_ptr": documents + 1 for family in families}
+        lengths |= {"quote_ptr": documents + 1, "chunk_para": chunks, "sent_para": "sent"}
+        # Passages stored as runs of whole sentences (``columns.runs_of``) when every one is.
+        runs = {"chunk": "sent"} if columns.rel_path("chunk_runs") in self.manifest["checksums"] else {}
+        return columns.Columns(self.generation, self._verifier, lengths, families, {"chunk": chunks}, runs)
 
     def verify(self) -> None:
         """Check every file of the generation against its checksum now (IndexCorrupt if one fails)."""
@@ -512,7 +499,10 @@ class Index:
         if known is not None:
             return known
         if self._name_table is None:
-            self._name_table = NameTable(self.generation, self._document_names, self._verifier)
+            file_runs = {rel: entry["doc_runs"] for rel, entry in self.manifest["files"].items()}
+            self._name_table = NameTable(
+                self.generation, self._document_names, len(self), file_runs, self._verifier
+            )
         found = self._name_table.lookup(doc)
         if found is None:
             raise UnknownDocument(f"No document called {doc!r} in the index.")
@@ -580,7 +570,12 @@ class Index:
             record = self._quote_blob.record(i)
             self.quote_records_read += 1
             doc_index = int(np.searchsorted(self._a["quote_ptr"], i, side="right") - 1)
-            cached = Quote(doc=self.doc_name(doc_index), **record)
+            try:
+                cached = quote_from_record(self.doc_name(doc_index), record, self.text(doc_index))
+            except (TypeError, KeyError):
+                raise IndexCorrupt(
+                    f"The index at {self.generation} has a damaged quote. Rebuild it."
+                ) from None
             self._known_docs[cached.doc] = doc_index  # answers look a quote's document up again
             if len(self._quote_cache) < _QUOTE_CACHE:  # a prolific speaker is asked about again
                 self._quote_cache[i] = cached

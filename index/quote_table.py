@@ -2,15 +2,16 @@
 
 A quote's record (``quotes.jsonl``) holds everything about it, as JSON; decoding it costs
 microseconds, which a speaker quoted 900,000 times turns into most of a minute. The build also
-writes, for every quote in index order, the numbers those paths read:
+writes, for every quote in index order, the numbers those paths read, as columns
+(``index.columns``: compressed, decoded whole on first read):
 
-    arrays/quote_doc.npy             the document it is in (its ``doc_index``)
-    arrays/quote_chunk.npy           the passage (chunk id) holding the start of its sentence
-    arrays/quote_sentence_start.npy  its cited sentence(s), offsets into the document's text
-    arrays/quote_sentence_end.npy
-    arrays/quote_speaker.npy         its resolved speaker, an id into quote_names.json (-1: none)
-    arrays/quote_written.npy         its speaker as written in the text, the same way (-1: none)
-    arrays/quote_naming.npy          the same number for quotes that name their speaker alike (speaker,
+    arrays/quote_doc.col             the document it is in (its ``doc_index``; in order, so as gaps)
+    arrays/quote_chunk.col           the passage (chunk id) holding the start of its sentence (gaps)
+    arrays/quote_sentence_start.col  its cited sentence(s), offsets into the document's text
+    arrays/quote_sentence_end.col
+    arrays/quote_speaker.col         its resolved speaker, an id into quote_names.json (-1: none)
+    arrays/quote_written.col         its speaker as written in the text, the same way (-1: none)
+    arrays/quote_naming.col          the same number for quotes that name their speaker alike (speaker,
                                      as written, relay, roles, whom they speak for): answering
                                      decides whether a name asked for means a speaker once for each
     quote_names.json                 every distinct speaker string, once
@@ -27,21 +28,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from index import store
+from index import columns, store
 from index.errors import IndexCorrupt
 
 if TYPE_CHECKING:
     from index.writer import Batch
 
 NAMES = "quote_names.json"
+# Each array, and whether it is stored as gaps (the numbers that grow with the quote's place).
 _ARRAYS = {
-    "doc": np.int32,
-    "chunk": np.int64,
-    "sentence_start": np.int64,
-    "sentence_end": np.int64,
-    "speaker": np.int32,
-    "written": np.int32,
-    "naming": np.int32,
+    "doc": True,
+    "chunk": True,
+    "sentence_start": False,
+    "sentence_end": False,
+    "speaker": False,
+    "written": False,
+    "naming": False,
 }
 _NONE = -1
 
@@ -77,10 +79,10 @@ class QuoteTableWriter:
         self._parts.setdefault(name, []).append(values)
 
     def write(self, generation: Path) -> None:
-        for name, dtype in _ARRAYS.items():
+        for name, delta in _ARRAYS.items():
             parts = self._parts.pop(name, [])
-            values = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
-            store.write_array(generation, f"quote_{name}", values, dtype)
+            values = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            columns.write(generation, f"quote_{name}", values, delta=delta)
         store.write_json(generation / NAMES, list(self._name_ids))
         self._name_ids, self._naming_ids = {}, {}
 
@@ -112,11 +114,7 @@ class QuoteTable:
     def _array(self, name: str) -> npt.NDArray[Any]:
         found = self._loaded.get(name)
         if found is None:
-            found = store.load_array(self._generation, f"quote_{name}", self._verifier)
-            if found.shape != (self._quotes,):
-                raise IndexCorrupt(
-                    f"The index at {self._generation} is inconsistent (quote_{name}). Rebuild it."
-                )
+            found = columns.read(self._generation, f"quote_{name}", self._verifier, self._quotes)
             if name in ("speaker", "written") and len(found) and int(found.max()) >= len(self.names):
                 raise IndexCorrupt(
                     f"The index at {self._generation} is inconsistent (quote_{name}). Rebuild it."

@@ -6,9 +6,11 @@ Layout of an index directory::
       current -> gen-20261122T130501-4821   (a symlink, replaced atomically with os.replace)
       gen-20261122T130501-4821/
         manifest.json        format name and version, counts, corpus files with their hashes
-        arrays/*.npy         numbers (chunk and sentence spans...), memory-mapped on load
-        texts.bin            every document's text, UTF-8, back to back, in zlib blocks of 16 KB
-        docs.jsonl quotes.jsonl   one JSON record a line, in zlib blocks the same way; items are
+        arrays/*.col         integer columns (per-document pointers, spans, per-quote numbers,
+                             item offsets, the name table), delta-coded and compressed
+                             (``index.columns``), each decoded whole the first time it is read
+        texts.bin            every document's text, UTF-8, back to back, in zstd blocks of 64 KB
+        docs.jsonl quotes.jsonl   one JSON record a line, in zstd blocks the same way; items are
                              found by their offsets in the uncompressed stream (arrays/*_offsets)
                              and blocks by theirs in the file (arrays/*_blocks)
         quote_names.json     the distinct speaker names that arrays/quote_*.npy point into
@@ -16,8 +18,9 @@ Layout of an index directory::
         .lease               held (shared flock) by every reader of this generation
       .build.lock            held (flock) while a build runs
 
-Nothing is pickled: numpy arrays are loaded with ``allow_pickle=False`` and the rest is JSON, so
-opening an index never runs code from it. A build writes a new generation and only then repoints
+Nothing is pickled: columns are raw numbers under a JSON header, the scorer's numpy arrays are
+loaded with ``allow_pickle=False`` and the rest is JSON, so opening an index never runs code from
+it. A build writes a new generation and only then repoints
 ``current``; a crash or kill at any moment leaves the previous generation in place and loadable.
 
 Every file of a generation has a CRC-32 in the manifest, checked the first time a reader reads the
@@ -48,14 +51,17 @@ from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
+import zstandard
 
+from index import columns
 from index.errors import GenerationGone, IndexCorrupt, IndexMissing
 
 FORMAT = "citebot-index"
 # 2: BM25 postings hold idf-weighted contributions; 3: per-term maxima; 4: per-quote arrays;
 # 5: impact segments, compressed blobs, int32 arrays; 6: titles as spans of the text, a name
-# table of hashes only, narrower span arrays
-VERSION = 6
+# table of hashes only, narrower span arrays; 7: compressed integer columns (counts, not pointers;
+# spans as gaps and lengths), zstd blocks of 64 KB, quote records without their text
+VERSION = 7
 CURRENT = "current"
 MANIFEST = "manifest.json"
 LEASE = ".lease"
@@ -368,33 +374,16 @@ def write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
-def write_array(generation: Path, name: str, values: npt.ArrayLike, dtype: npt.DTypeLike) -> None:
-    np.save(generation / "arrays" / f"{name}.npy", np.asarray(values, dtype=dtype), allow_pickle=False)
-
-
-# --- reading -------------------------------------------------------------------------------------
-
-
-def load_array(generation: Path, name: str, verifier: Verifier | None = None) -> npt.NDArray[Any]:
-    path = generation / "arrays" / f"{name}.npy"
-    if verifier is not None:
-        verifier.verify(f"arrays/{name}.npy")
-    try:
-        array: npt.NDArray[Any] = np.load(path, mmap_mode="r", allow_pickle=False)
-    except FileNotFoundError:
-        raise IndexCorrupt(f"The index at {generation} lacks {path.name}. {_REBUILD}") from None
-    except (OSError, ValueError) as err:
-        raise IndexCorrupt(f"The index file {path} is damaged ({err}). {_REBUILD}") from None
-    # A plain ndarray view of the map: np.memmap's own indexing is several times slower.
-    return array.view(np.ndarray)
-
-
-BLOCK = 16_384  # bytes of a blob's items compressed together: one block is inflated per item read
+# Bytes of a blob's items compressed together: one block is inflated per item read. Measured on
+# 20,000 KJV verses (2.7 MB of text): zlib at 16 KB 909 KB, 53 us a block; zstd level 9 at 64 KB
+# 799 KB, 40 us a block, compressing twice as fast (bench/results/2026-11-29-slim.md).
+BLOCK = 65_536
+_LEVEL = 9
 _CACHED_BLOCKS = 64  # inflated blocks kept per open blob
 
 
 class BlobWriter:
-    """Items appended back to back to one file, compressed in blocks of ``BLOCK`` bytes (zlib),
+    """Items appended back to back to one file, compressed in blocks of ``BLOCK`` bytes (zstd),
     with each item's offsets in the uncompressed stream and each block's offset in the file."""
 
     def __init__(self, generation: Path, filename: str, offsets_name: str) -> None:
@@ -403,6 +392,7 @@ class BlobWriter:
         self._offsets = array("q", [0])
         self._blocks = array("q", [0])
         self._pending = bytearray()
+        self._compressor = zstandard.ZstdCompressor(level=_LEVEL)
 
     def add(self, data: bytes) -> None:
         self._pending += data
@@ -412,7 +402,7 @@ class BlobWriter:
             del self._pending[:BLOCK]
 
     def _flush(self, block: bytes) -> None:
-        packed = zlib.compress(block, 6)
+        packed = self._compressor.compress(block)
         self._handle.write(packed)
         self._blocks.append(self._blocks[-1] + len(packed))
 
@@ -423,27 +413,12 @@ class BlobWriter:
         if self._pending:
             self._flush(bytes(self._pending))
         self._handle.close()
-        offsets = np.frombuffer(self._offsets, np.int64)
-        write_array(self._generation, self._offsets_name, offsets, compact_dtype(offsets))
+        # Both grow item by item: stored as sizes (delta-coded), a byte or two each.
+        columns.write(
+            self._generation, self._offsets_name, np.frombuffer(self._offsets, np.int64), delta=True
+        )
         blocks = np.frombuffer(self._blocks, np.int64)
-        write_array(self._generation, _blocks_name(self._offsets_name), blocks, compact_dtype(blocks))
-
-
-def compact_dtype(values: npt.NDArray[Any]) -> type[np.signedinteger[Any]]:
-    """int32 when every value fits (half the bytes on disk), else int64."""
-    return np.int32 if len(values) == 0 or int(np.max(values)) < 2**31 else np.int64
-
-
-def narrowest_dtype(values: npt.NDArray[Any]) -> type[np.unsignedinteger[Any] | np.signedinteger[Any]]:
-    """The narrowest dtype holding ``values`` (non-negative): uint8, uint16, int32 or int64. For
-    numbers bounded by one document (offsets into its text, its paragraph numbers), which
-    are read one at a time and turned into ints: most documents are far shorter than 64K."""
-    top = int(np.max(values)) if len(values) else 0
-    if len(values) and int(np.min(values)) < 0:
-        return compact_dtype(values)
-    if top < 2**8:
-        return np.uint8
-    return np.uint16 if top < 2**16 else compact_dtype(values)
+        columns.write(self._generation, _blocks_name(self._offsets_name), blocks, delta=True)
 
 
 def _blocks_name(offsets_name: str) -> str:
@@ -514,8 +489,12 @@ class Blob:
                 self._cache.move_to_end(j)
                 return cached
         try:
-            block = zlib.decompress(self._map[int(self._blocks[j]) : int(self._blocks[j + 1])])
-        except (zlib.error, IndexError):
+            frame = self._map[int(self._blocks[j]) : int(self._blocks[j + 1])]
+            # Checked before inflating: a damaged frame never asks for more than a block's bytes.
+            if not 0 < zstandard.frame_content_size(frame) <= BLOCK:
+                raise zstandard.ZstdError("not a block")
+            block = zstandard.decompress(frame)
+        except (zstandard.ZstdError, IndexError):
             raise IndexCorrupt(f"The index file {self._path} is damaged. {_REBUILD}") from None
         with self._cache_lock:
             self._cache[j] = block
@@ -537,8 +516,8 @@ class Blob:
 
 
 def open_blob(generation: Path, filename: str, offsets_name: str, verifier: Verifier | None = None) -> Blob:
-    offsets = load_array(generation, offsets_name, verifier)
-    blocks = load_array(generation, _blocks_name(offsets_name), verifier)
+    offsets = columns.read(generation, offsets_name, verifier)
+    blocks = columns.read(generation, _blocks_name(offsets_name), verifier)
     if verifier is None:
         return Blob(generation / filename, offsets, blocks)
     return Blob(generation / filename, offsets, blocks, lambda: verifier.verify(filename))

@@ -20,7 +20,7 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 
-from index import store
+from index import columns, store
 from index.bm25 import BM25Scorer, pack_postings
 from index.chunking import ParsedDocument
 from index.models import Chunk, Document, Quote, Span
@@ -109,7 +109,7 @@ def batch_of(
     batch.chunk = _spans([c for p in parsed for c in p.chunks])
     batch.chunk_para = _ints([c.paragraph for p in parsed for c in p.chunks])
     batch.chunk_count = _ints([len(p.chunks) for p in parsed])
-    batch.quote_lines = [_json_line(_quote_record(q)) for q in quotes]
+    batch.quote_lines = [_json_line(_quote_record(q, p.document.text)) for p in parsed for q in p.quotes]
     batch.quote_speakers = [sorted(speaker_words(q)) for q in quotes]
     batch.quote_count = _ints([len(p.quotes) for p in parsed])
     batch.quote_sentences = _ints([x for q in quotes for x in (q.sentence_start, q.sentence_end)]).reshape(
@@ -146,9 +146,12 @@ def documents_of(batch: Batch) -> list[Document]:
     return out
 
 
-def _quote_record(q: Quote) -> dict[str, object]:
-    return {
-        "text": q.text,
+def _quote_record(q: Quote, text: str) -> dict[str, object]:
+    """A quote's record. Its text is stored only when it is not ``text[start:end]`` of its
+    document's text (attribution always makes it so): otherwise it is cut from the text when read
+    (``quote_from_record``), verbatim by construction."""
+    record: dict[str, object] = {} if text[q.start : q.end] == q.text else {"text": q.text}
+    return record | {
         "start": q.start,
         "end": q.end,
         "speaker": q.speaker,
@@ -163,6 +166,13 @@ def _quote_record(q: Quote) -> dict[str, object]:
         "speaks_for": q.speaks_for,
         "speaker_roles": q.speaker_roles,
     }
+
+
+def quote_from_record(doc: str, record: dict[str, Any], text: str) -> Quote:
+    """The Quote a record written by ``_quote_record`` stands for, in a document of that text."""
+    if "text" in record:
+        return Quote(doc=doc, **record)
+    return Quote(doc=doc, text=text[record["start"] : record["end"]], **record)
 
 
 def document_record(doc: str, title: str, url: str | None, text: str) -> dict[str, object]:
@@ -255,25 +265,30 @@ class GenerationWriter:
         for blob in (self._texts, self._docs, self._quotes):
             blob.close()
         documents, quotes = len(self._docs), len(self._quotes)
-        write_names(staged, name_table(self._names))
+        file_runs = {rel: store.doc_runs(docs) for rel, docs in self.file_docs.items()}
+        write_names(staged, name_table(self._names, file_runs))
         self._names = []
+        written: dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]] = {}
         for name in ("para", "page", "sent", "chunk"):
             spans = self._take(name, np.int64, width=2)
             counts = self._take(f"{name}_count", np.int64)
             if name == "page" and not len(spans):
                 continue  # pages come only from PDFs: a corpus without any stores no page arrays
             ptr = np.concatenate(([0], np.cumsum(counts)))
-            store.write_array(staged, f"{name}_ptr", ptr, store.compact_dtype(ptr))
-            # Offsets into one document's text: two bytes each while every document is under 64K.
-            store.write_array(staged, f"{name}_start", spans[:, 0], store.narrowest_dtype(spans))
-            store.write_array(staged, f"{name}_end", spans[:, 1], store.narrowest_dtype(spans))
+            columns.write(staged, f"{name}_ptr", ptr, delta=True)  # stored as the counts
+            written[name] = (spans[:, 0], spans[:, 1], ptr)
+            # A passage is whole sentences: stored as how many, when every one is.
+            runs = columns.runs_of(written[name], written["sent"]) if name == "chunk" else None
+            if runs is not None:
+                columns.write(staged, "chunk_runs", runs)
+            else:
+                columns.write_spans(staged, name, spans[:, 0], spans[:, 1], ptr)
+        written.clear()
         # A sentence's and a passage's paragraph number within its document.
         for name in ("sent_para", "chunk_para"):
-            numbers = self._take(name, np.int64)
-            store.write_array(staged, name, numbers, store.narrowest_dtype(numbers))
+            columns.write(staged, name, self._take(name, np.int64))
         quote_counts = self._take("quote_count", np.int64)
-        quote_ptr = np.concatenate(([0], np.cumsum(quote_counts)))
-        store.write_array(staged, "quote_ptr", quote_ptr, store.compact_dtype(quote_ptr))
+        columns.write(staged, "quote_ptr", np.concatenate(([0], np.cumsum(quote_counts))), delta=True)
         store.write_json(staged / "speakers.json", {w: ids.tolist() for w, ids in self._speakers.items()})
         self._quote_table.write(staged)
         self._speakers = {}

@@ -142,7 +142,7 @@ def _damage(index_dir: Path, rel: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "rel", ["speakers.json", "quotes.jsonl", "texts.bin", "bm25/bm25.json", "arrays/sent_end.npy"]
+    "rel", ["speakers.json", "quotes.jsonl", "texts.bin", "bm25/bm25.json", "arrays/sent_len.col"]
 )
 def test_ask_on_a_damaged_index_rebuilds_it_and_answers(paths: list[str], tmp_path: Path, rel: str) -> None:
     assert citebot("index", "build", *paths).returncode == 0
@@ -231,7 +231,7 @@ def test_a_read_only_index_is_served_as_is(corpus_dir: Path, tmp_path: Path) -> 
 def test_disk_full_message(corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
-    import index.store as store
+    import index.columns as columns
     from index.errors import IndexWriteError
 
     build_index(corpus_dir, tmp_path / "index").close()
@@ -240,7 +240,7 @@ def test_disk_full_message(corpus_dir: Path, tmp_path: Path, monkeypatch: pytest
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(store, "write_array", full)
+    monkeypatch.setattr(columns, "write", full)
     with pytest.raises(IndexWriteError, match="the disk is full"):
         build_index(corpus_dir, tmp_path / "index")
     monkeypatch.undo()

@@ -36,6 +36,8 @@ def _fingerprint(index: Index) -> list[object]:
     out.append([(s.key, s.name, s.forms, s.quote_ids, s.documents) for s in speakers])
     out.append([[h.to_json() for h in speaker_quotes(index, s)] for s in speakers])
     out.append(list(index.quote_chunks(range(len(index.quote_table)))))
+    # What an incremental build reuses (sentences with their paragraph numbers, passages).
+    out.append([index.parsed(i) for i in range(len(index))])
     return out
 
 
