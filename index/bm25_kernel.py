@@ -69,10 +69,11 @@ def _take(doc_ids, weights, seg_start, segment, times_t, bit, buffer, seen, touc
 
 
 @nb.njit(cache=True, nogil=True)
-def _read_all(doc_ids, weights, seg_start, nxt, end, times, k, buffer, touched, count, slack):
-    """Add every segment not read yet; every sum is then whole, so the pool is the passages at the
-    k-th of them or above. No flags: a passage's sum is above zero once it is touched (every
-    contribution is), which is how a new one is told."""
+def _read_all(doc_ids, weights, seg_start, nxt, end, times, buffer, seen, touched, count, cut):
+    """Add every segment not read yet; every sum is then whole, so the pool is the passages at
+    ``cut`` (a lower bound of the k-th sum) or above, with their sums. No flags: a passage's sum is
+    above zero once it is touched (every contribution is), which is how a new one is told. The
+    buffers are cleared in the same pass (one walk over the touched, not three): 0 is left to clear."""
     for t in range(len(nxt)):
         times_t = times[t]
         for p in range(seg_start[nxt[t]], seg_start[end[t]]):
@@ -83,14 +84,19 @@ def _read_all(doc_ids, weights, seg_start, nxt, end, times, k, buffer, touched, 
                 count += 1
             buffer[d] = total + weights[p] * times_t
         nxt[t] = end[t]
-    cut = _kth(buffer, touched, count, k) * (1 - slack)
     pool = np.empty(count, np.int32)
+    sums = np.empty(count, np.float32)
     size = 0
     for i in range(count):
-        if buffer[touched[i]] >= cut:
-            pool[size] = touched[i]
+        d = touched[i]
+        total = buffer[d]
+        if total >= cut:
+            pool[size] = d
+            sums[size] = total
             size += 1
-    return count, pool[:size]
+        buffer[d] = 0.0
+        seen[d] = 0
+    return 0, pool[:size], sums[:size]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -107,6 +113,19 @@ def _kth(buffer, ids, count, k):
         value = buffer[ids[i]]
         if value > heap[0]:
             heap[0] = value
+            _sift_down(heap, 0, k)
+    return float(heap[0])
+
+
+@nb.njit(cache=True, nogil=True)
+def _kth_of(values, k):
+    """The k-th highest of ``values`` (at least k of them), in order: a min-heap of the best k."""
+    heap = values[:k].copy()
+    for i in range(k // 2 - 1, -1, -1):
+        _sift_down(heap, i, k)
+    for i in range(k, len(values)):
+        if values[i] > heap[0]:
+            heap[0] = values[i]
             _sift_down(heap, 0, k)
     return float(heap[0])
 
@@ -157,7 +176,7 @@ def _threshold(
         total += seg_start[end[t]] - seg_start[first[t]]
     count = 0
     if terms > _MAX_TERMS or total <= read_all_below:
-        return _read_all(doc_ids, weights, seg_start, nxt, end, times, k, buffer, touched, count, slack)
+        return _read_all(doc_ids, weights, seg_start, nxt, end, times, buffer, seen, touched, count, 0.0)
     for t in range(terms):
         if nxt[t] < end[t]:
             count = _take(
@@ -198,7 +217,9 @@ def _threshold(
             gap -= drops[t]
         # ...unless that reads most of the postings anyway: then all of them, with no lookups.
         if count + size > read_all_share * total:
-            return _read_all(doc_ids, weights, seg_start, nxt, end, times, k, buffer, touched, count, slack)
+            return _read_all(
+                doc_ids, weights, seg_start, nxt, end, times, buffer, seen, touched, count, kth * (1 - slack)
+            )
         for i in range(planned):
             t = plan[i]
             count = _take(
@@ -208,7 +229,15 @@ def _threshold(
     pool = _complete(
         doc_ids, weights, seg_start, seg_max, nxt, end, times, buffer, seen, touched, count, kth * (1 - slack)
     )
-    return count, pool
+    return count, pool, _gathered(buffer, pool)
+
+
+@nb.njit(cache=True, nogil=True)
+def _gathered(buffer, ids):
+    sums = np.empty(len(ids), np.float32)
+    for i in range(len(ids)):
+        sums[i] = buffer[ids[i]]
+    return sums
 
 
 @nb.njit(cache=True, nogil=True)
@@ -333,14 +362,14 @@ def _restricted_sums(doc_ids, weights, seg_start, first, end, times, candidates,
 
 
 @nb.njit(cache=True, nogil=True)
-def _rescored(doc_ids, weights, seg_start, first, end, times, pool, buffer, k, slack):
-    """The best k of ``pool`` by exact score: the float32 sums choose the few near the top (with
-    room for their rounding), which are then scored in float64, term by term in query order."""
-    cut = _kth(buffer, pool, len(pool), k) * (1 - slack) if len(pool) > k else 0.0
+def _rescored(doc_ids, weights, seg_start, first, end, times, pool, sums, k, slack):
+    """The best k of ``pool`` by exact score: their float32 ``sums`` choose the few near the top
+    (with room for their rounding), which are then scored in float64, term by term in query order."""
+    cut = _kth_of(sums, k) * (1 - slack) if len(pool) > k else 0.0
     near = np.empty(len(pool), np.int64)
     size = 0
     for i in range(len(pool)):
-        if buffer[pool[i]] > 0 and buffer[pool[i]] >= cut:
+        if sums[i] > 0 and sums[i] >= cut:
             near[size] = pool[i]
             size += 1
     near = near[:size]
@@ -393,8 +422,9 @@ def top_k(
             doc_ids, weights, seg_start, first, end, times, candidates, buffer, seen, touched
         )
         pool = touched[:count].copy()
+        sums = _gathered(buffer, pool)
     else:
-        count, pool = _threshold(
+        count, pool, sums = _threshold(
             doc_ids,
             weights,
             seg_start,
@@ -410,8 +440,8 @@ def top_k(
             read_all_share,
             read_all_below,
         )
-    ids, scores = _rescored(doc_ids, weights, seg_start, first, end, times, pool, buffer, k, slack)
-    for i in range(count):
+    ids, scores = _rescored(doc_ids, weights, seg_start, first, end, times, pool, sums, k, slack)
+    for i in range(count):  # what is left to clear
         buffer[touched[i]] = 0.0
         seen[touched[i]] = 0
     return ids, scores
