@@ -17,6 +17,10 @@ together fall below the k-th best score found (the threshold algorithm: a passag
 score at most that); the passages that could still reach the top are completed by binary search in
 the segments left unread. Common words, which hold most postings and weigh least, are then read
 only at the top of their lists.
+
+That algorithm runs here in numpy (tens of calls a query) and, once it is loaded, in one call of a
+compiled kernel (``index/bm25_kernel.py``, loaded off the query path by ``index/kernel_loader.py``);
+both give the same top k, and the tests hold both to the oracle.
 """
 
 from __future__ import annotations
