@@ -78,15 +78,19 @@ def test_scores_equal_the_oracle(
     assert len(passages) > 1500
     oracle = LuceneBM25Okapi(passages, k1=1.5, b=0.75)
     ours = BM25Scorer.build(passages, kernel=top_k_path)
-    allowed = np.arange(300, 700)
+    # Many candidates (their postings scanned) and a few (each looked up), as one document's
+    # passages are; repeats and ids out of range are ignored.
+    many, few = np.arange(300, 700), np.array([1400, 3, 50, 51, 900, 3, 10**9])
     for query in queries:
         expected = oracle.get_scores(query)
         np.testing.assert_allclose(ours.get_scores(query), expected, rtol=1e-6, atol=1e-9)
         for k in (1, 10, len(passages)):  # the last: more than match
             _assert_top_k_is_the_oracles(ours.top_k(query, k), expected, k)
-        within = np.zeros_like(expected)
-        within[allowed] = expected[allowed]
-        _assert_top_k_is_the_oracles(ours.top_k(query, 10, candidates=allowed), within, 10)
+        for allowed in (many, few):
+            inside = allowed[allowed < len(passages)]
+            within = np.zeros_like(expected)
+            within[inside] = expected[inside]
+            _assert_top_k_is_the_oracles(ours.top_k(query, 10, candidates=allowed), within, 10)
     assert ours.top_k([], 10) == [] and ours.top_k(["zzzunknown"], 10) == []
     assert ours.top_k(["function"], 0) == []
 
@@ -216,16 +220,21 @@ def test_random_corpora_match_rank_bm25(corpus: list[list[str]], query: list[str
     )
 
 
-def test_pruned_top_k_equals_the_oracle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A rare term with common ones: the common terms are then read only at the top of their
-    lists, and completed by lookups for the passages that can still make the top. The result must
-    not change, and fewer postings must be read than the query's terms hold."""
+def _rare_and_common_corpus() -> list[list[str]]:
     rng = random.Random(11)
     corpus = []
     for i in range(6000):
         doc = [f"rare{i % 300}"] + ["alpha"] * (i % 3 != 0) + ["beta"] * (i % 5 < 4)
         doc += [f"filler{rng.randrange(50)}" for _ in range(rng.randint(3, 30))]
         corpus.append(doc)
+    return corpus
+
+
+def test_pruned_top_k_equals_the_oracle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rare term with common ones: the common terms are then read only at the top of their
+    lists, and completed by lookups for the passages that can still make the top. The result must
+    not change, and fewer postings must be read than the query's terms hold."""
+    corpus = _rare_and_common_corpus()
     ours = BM25Scorer.build(corpus, kernel=None)
     oracle = LuceneBM25Okapi(corpus)
     monkeypatch.setattr(bm25, "_FEW_POSTINGS", 0)  # a small corpus: prune anyway
@@ -241,6 +250,23 @@ def test_pruned_top_k_equals_the_oracle(monkeypatch: pytest.MonkeyPatch) -> None
         assert [d for d, _ in top] == [int(d) for d in best]
         np.testing.assert_allclose([s for _, s in top], expected[best], rtol=1e-6)
         assert 0 < sum(read) < sum(ours.term_doc_freq(t) for t in query) / 2  # pruned: most were skipped
+
+
+@pytest.mark.parametrize("first_segment", [512, 64, 8])
+def test_the_kernels_pruning_equals_the_oracle(
+    monkeypatch: pytest.MonkeyPatch, kernel: KernelLoader, first_segment: int
+) -> None:
+    """The same queries through the kernel: the common terms' unread segments completed by
+    binary search for the few passages the rare term brings (their postings are many more than
+    those passages' lookups would cost), or scanned."""
+    monkeypatch.setattr(bm25, "_KERNEL_READ_ALL_BELOW", 0)
+    monkeypatch.setattr(bm25, "FIRST_SEGMENT", first_segment)
+    corpus = _rare_and_common_corpus()
+    ours = BM25Scorer.build(corpus, kernel=kernel)
+    oracle = LuceneBM25Okapi(corpus)
+    for i in range(0, 300, 7):
+        for query in ([f"rare{i}", "alpha", "beta", "filler3"], [f"rare{i}", "alpha"], ["alpha", "beta"]):
+            _assert_top_k_is_the_oracles(ours.top_k(query, 10), oracle.get_scores(query), 10)
 
 
 def test_scores_of_some_passages_equal_all_scores(
