@@ -38,6 +38,7 @@ import numpy.typing as npt
 from bench.oracle import LuceneBM25Okapi, oracle_top_k
 from index.analysis import analyze
 from index.bm25 import BM25Scorer
+from index.kernel_loader import SHARED
 
 Tokens = list[list[str]]
 TopK = Callable[[list[str]], list[int]]
@@ -261,10 +262,27 @@ def bench_citebot(tokens: Tokens, queries: list[list[str]], work: Path) -> tuple
         json.dumps(queries[0]),
     )
     result.load_s, result.rss_mb = probe["load_s"], probe["rss_mb"]
+    # The compiled kernel loads in the background while numpy's path answers: the time until it
+    # serves (a fresh process: import, open, first query, then numba and the kernel from its cache).
+    ready = fresh_process(
+        "import json, sys, time; t = time.perf_counter()\n"
+        "from pathlib import Path; from index.bm25 import BM25Scorer\n"
+        "from index.kernel_loader import SHARED\n"
+        "s = BM25Scorer.load(Path(sys.argv[1])); s.top_k(json.loads(sys.argv[2]), 10)\n"
+        "first = time.perf_counter() - t\n"
+        "ok = SHARED.wait(timeout=600) is not None\n"
+        "print(json.dumps({'first_s': first, 'ready_s': time.perf_counter() - t, 'ok': ok}))",
+        str(work / "citebot"),
+        json.dumps(queries[0]),
+    )
+    result.extra["kernel_ready_s"] = ready["ready_s"]
     result.notes.append(
-        "build = from analyzed tokens to saved files; load = fresh process: import, open, first query"
+        "build = from analyzed tokens to saved files; load = fresh process: import, open, first query "
+        "(numpy's path); kernel_ready_s = the same, then waiting for the compiled kernel "
+        f"({'loaded' if ready['ok'] else 'NOT loaded: numpy path timed'})"
     )
     loaded = BM25Scorer.load(work / "citebot")
+    SHARED.wait(timeout=600)  # the latency rows are the kernel's, once it is ready
 
     def top_k(query: list[str]) -> list[int]:
         return [i for i, _ in loaded.top_k(query, 10)]

@@ -17,6 +17,10 @@ together fall below the k-th best score found (the threshold algorithm: a passag
 score at most that); the passages that could still reach the top are completed by binary search in
 the segments left unread. Common words, which hold most postings and weigh least, are then read
 only at the top of their lists.
+
+That algorithm runs here in numpy (tens of calls a query) and, once it is loaded, in one call of a
+compiled kernel (``index/bm25_kernel.py``, loaded off the query path by ``index/kernel_loader.py``);
+both give the same top k, and the tests hold both to the oracle.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index.errors import IndexCorrupt
+from index.kernel_loader import SHARED, KernelLoader, KernelTopK
 
 IDF = "lucene"  # kept in bm25.json: an index scored with another IDF must be rebuilt
 LAYOUT = "impact-segments-1"  # kept in bm25.json too: the files below, laid out as described above
@@ -44,6 +49,8 @@ _MAX_FLAGGED_TERMS = 8  # distinct query terms tracked per passage (one bit each
 # (bounds, pools, lookups) costs more than it saves.
 _FEW_POSTINGS = 30_000
 _READ_ALL_SHARE = 0.4  # past this share of a query's postings, the threshold algorithm reads them all
+# The kernel reads every posting of a query with no more than this: too few to gain from pruning.
+_KERNEL_READ_ALL_BELOW = 4096
 _SLACK = 1e-5  # relative: float32 sums and bounds are compared with this much room, so ties survive
 
 
@@ -59,7 +66,10 @@ class BM25Scorer:
         num_docs: int,
         k1: float,
         b: float,
+        *,
+        kernel: KernelLoader | None = SHARED,
     ) -> None:
+        """``kernel``: where the compiled query kernel comes from (None: numpy alone)."""
         self.k1, self.b = k1, b
         self._vocabulary = vocabulary
         self._term_ids = {t: i for i, t in enumerate(vocabulary)}
@@ -69,9 +79,26 @@ class BM25Scorer:
         self._term_seg, self._seg_start, self._seg_max = term_seg, seg_start, seg_max
         self._num_docs = num_docs
         self._local = threading.local()  # one score buffer per thread
+        self._kernel = kernel
+        # The kernel's views of the index: read-only, and the segment tables in one integer type, so
+        # that every call matches its one compiled signature exactly.
+        self._kernel_arrays = (
+            _read_only(doc_ids),
+            _read_only(weights),
+            _read_only(term_seg.astype(np.int64)),
+            _read_only(seg_start.astype(np.int64)),
+            _read_only(seg_max),
+        )
 
     @classmethod
-    def build(cls, corpus_tokens: Sequence[Sequence[str]], *, k1: float = 1.5, b: float = 0.75) -> BM25Scorer:
+    def build(
+        cls,
+        corpus_tokens: Sequence[Sequence[str]],
+        *,
+        k1: float = 1.5,
+        b: float = 0.75,
+        kernel: KernelLoader | None = SHARED,
+    ) -> BM25Scorer:
         """The scorer of passages given as lists of terms."""
         term_ids: dict[str, int] = {}
         # Typed arrays, not lists: a million passages hold tens of millions of postings.
@@ -89,6 +116,7 @@ class BM25Scorer:
             np.fromiter((len(t) for t in corpus_tokens), dtype=np.int32, count=len(corpus_tokens)),
             k1=k1,
             b=b,
+            kernel=kernel,
         )
 
     @classmethod
@@ -102,11 +130,12 @@ class BM25Scorer:
         *,
         k1: float = 1.5,
         b: float = 0.75,
+        kernel: KernelLoader | None = SHARED,
     ) -> BM25Scorer:
         """The scorer of postings given as (term id, passage, term frequency) columns, and each
         passage's length in terms."""
         keys = pack_postings(posting_terms, posting_docs, posting_tfs)
-        return cls.from_packed(vocabulary, keys, lengths, k1=k1, b=b)
+        return cls.from_packed(vocabulary, keys, lengths, k1=k1, b=b, kernel=kernel)
 
     @classmethod
     def from_packed(
@@ -117,13 +146,16 @@ class BM25Scorer:
         *,
         k1: float = 1.5,
         b: float = 0.75,
+        kernel: KernelLoader | None = SHARED,
     ) -> BM25Scorer:
         """The scorer of postings packed by ``pack_postings`` (``keys`` is sorted in place)."""
         slices = list(_segmented(keys, lengths, len(vocabulary), k1, b))
         doc_ids = np.concatenate([s.doc_ids for s in slices]) if slices else np.zeros(0, np.int32)
         weights = np.concatenate([s.weights for s in slices]) if slices else np.zeros(0, np.float32)
         term_seg, seg_start, seg_max = _segment_tables(slices, len(vocabulary), len(doc_ids))
-        return cls(vocabulary, doc_ids, weights, term_seg, seg_start, seg_max, len(lengths), k1, b)
+        return cls(
+            vocabulary, doc_ids, weights, term_seg, seg_start, seg_max, len(lengths), k1, b, kernel=kernel
+        )
 
     @staticmethod
     def write_packed(
@@ -172,7 +204,7 @@ class BM25Scorer:
         _write_meta(directory, self._vocabulary, self._num_docs, self.k1, self.b)
 
     @classmethod
-    def load(cls, directory: Path, *, mmap: bool = True) -> BM25Scorer:
+    def load(cls, directory: Path, *, mmap: bool = True, kernel: KernelLoader | None = SHARED) -> BM25Scorer:
         try:
             meta = json.loads((directory / "bm25.json").read_text(encoding="utf-8"))
             arrays: dict[str, Any] = {
@@ -207,6 +239,7 @@ class BM25Scorer:
             int(meta["num_docs"]),
             float(meta["k1"]),
             float(meta["b"]),
+            kernel=kernel,
         )
 
     def term_doc_freq(self, term: str) -> int:
@@ -278,10 +311,19 @@ class BM25Scorer:
     ) -> list[tuple[int, float]]:
         """The ``k`` best (passage id, score) pairs with a score above zero, best first; ties go to
         the lower id. ``candidates`` (passage ids) restricts the ranking to those passages."""
+        if k <= 0:
+            return []
+        kernel = self._kernel.ready() if self._kernel is not None else None
+        if kernel is not None:
+            return self._kernel_top_k(kernel, query_tokens, k, candidates)
         terms = self._terms(query_tokens)
-        if k <= 0 or not terms:
+        if not terms:
             return []
         postings = sum(term.bounds[-1] - term.bounds[0] for term in terms)
+        if self._kernel is not None and postings > _FEW_POSTINGS:
+            # Only a query big enough to gain from the kernel asks for it: a process that only
+            # ever asks small ones (a small corpus, one CLI question) never loads numba.
+            self._kernel.request()
         if candidates is not None or len(terms) > _MAX_FLAGGED_TERMS or postings <= _FEW_POSTINGS:
             return self._exhaustive(terms, k, candidates)
         buffer, seen, slot = self._buffers()
@@ -292,6 +334,49 @@ class BM25Scorer:
             for ids in read:
                 buffer[ids] = 0.0
                 seen[ids] = 0
+
+    def _kernel_top_k(
+        self,
+        kernel: KernelTopK,
+        query_tokens: Sequence[str],
+        k: int,
+        candidates: npt.NDArray[Any] | None,
+    ) -> list[tuple[int, float]]:
+        """``top_k`` in one call of the compiled kernel (``index/bm25_kernel.py``)."""
+        counts: dict[int, int] = {}  # term id -> times asked, in the query's order (as in _terms)
+        for token in query_tokens:
+            i = self._term_ids.get(token)
+            if i is not None:
+                counts[i] = counts.get(i, 0) + 1
+        if not counts:
+            return []
+        term_ids = np.array(list(counts), dtype=np.int64)
+        times = np.array(list(counts.values()), dtype=np.float32)
+        if candidates is None:
+            wanted, restricted = _NO_CANDIDATES, False
+        else:
+            wanted = np.unique(np.asarray(candidates, dtype=np.int64))
+            wanted, restricted = wanted[(wanted >= 0) & (wanted < self._num_docs)], True
+        buffer, seen, touched = self._kernel_buffers()
+        try:
+            ids, scores = kernel(
+                *self._kernel_arrays, term_ids, times,
+                k, wanted, restricted, buffer, seen, touched, _SLACK, _READ_ALL_SHARE, _KERNEL_READ_ALL_BELOW,
+            )  # fmt: skip
+        except BaseException:
+            self._local.kernel_buffers = None  # perhaps left dirty: the next query starts afresh
+            raise
+        return list(zip(ids.tolist(), scores.tolist(), strict=True))
+
+    def _kernel_buffers(self) -> _KernelBuffers:
+        """This thread's float32 sums, seen-in-term flags (both all zero between queries) and
+        scratch list of passages, for the kernel."""
+        buffers: _KernelBuffers | None = getattr(self._local, "kernel_buffers", None)
+        if buffers is None:
+            n = self._num_docs
+            buffers = np.zeros(n, np.float32), np.zeros(n, np.uint8), np.zeros(n, np.int32)
+            self._local.kernel_buffers = buffers
+        return buffers
 
     def _exhaustive(
         self, terms: list[_Term], k: int, candidates: npt.NDArray[Any] | None
@@ -444,6 +529,8 @@ class BM25Scorer:
 
 
 _Buffers = tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8], npt.NDArray[np.int32]]
+_KernelBuffers = tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8], npt.NDArray[np.int32]]
+_NO_CANDIDATES = np.zeros(0, dtype=np.int64)
 
 
 class _Term:
@@ -538,6 +625,12 @@ class _NpyWriter:
         self._handle.close()
         if self._left != 0 and exc[0] is None:
             raise ValueError("wrote a different number of values than announced")
+
+
+def _read_only(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    view = np.ascontiguousarray(values).view()
+    view.flags.writeable = False
+    return view
 
 
 def _narrow(positions: npt.NDArray[np.int64]) -> npt.NDArray[Any]:

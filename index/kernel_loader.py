@@ -1,0 +1,95 @@
+"""The compiled query kernel (``index/bm25_kernel.py``), loaded off the query path.
+
+Importing numba and loading the kernel from its on-disk cache takes about 0.3 s of a fresh process;
+compiling it the first time ever, several seconds. Neither may delay an answer, and a one-question
+``citebot ask`` should not pay for it at all. So the scorer answers with its numpy path until the
+kernel is ready, and asks for the kernel only when a query is big enough to gain from it; the
+loader then waits a moment (a process that answers one question and exits is gone by then) and
+loads it in a background thread. A long-lived process (the bot, a library user's loop) has it a
+second or so after its first big query; ``wait`` loads it at once (the benchmark, the tests).
+Without numba, or when numba can cache nowhere, the numpy path goes on serving, silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+log = logging.getLogger(__name__)
+
+KernelTopK = Callable[..., tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]
+
+# How long a process must live after its first big query before the kernel is loaded: longer
+# than a one-shot CLI question takes to be answered and printed.
+DELAY_S = 1.0
+
+
+def _import_kernel() -> KernelTopK:
+    from index import bm25_kernel
+
+    top_k: KernelTopK = bm25_kernel.top_k
+    return top_k
+
+
+class KernelLoader:
+    """Loads the kernel once, in a background thread, when first asked to."""
+
+    def __init__(self, *, delay_s: float = DELAY_S, load: Callable[[], KernelTopK] = _import_kernel) -> None:
+        self._delay_s, self._load = delay_s, load
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._hurry = threading.Event()  # cuts the delay short
+        self._done = threading.Event()
+        self._kernel: KernelTopK | None = None
+        self.load_s: float | None = None  # how long the import (and compile or cache load) took
+
+    def ready(self) -> KernelTopK | None:
+        """The kernel if it is loaded, without asking for it."""
+        return self._kernel
+
+    def request(self) -> KernelTopK | None:
+        """The kernel if it is loaded; if not, start loading it (after the delay) and say None."""
+        if self._kernel is None and self._thread is None:
+            self._start()
+        return self._kernel
+
+    def wait(self, timeout: float | None = None) -> KernelTopK | None:
+        """Load the kernel now (no delay) and wait for it; None if it cannot be had in time."""
+        self._hurry.set()
+        self._start()
+        self._done.wait(timeout)
+        return self._kernel
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                # A daemon: a process that exits while this sleeps or loads is not held up by it.
+                self._thread = threading.Thread(target=self._run, name="citebot-bm25-kernel", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        self._hurry.wait(self._delay_s)
+        started = time.perf_counter()
+        try:
+            self._kernel = self._load()
+        except ImportError as err:
+            log.debug("bm25_kernel=unavailable reason=%r", err)
+        except Exception as err:  # numba can fail in many ways (no cache directory, no LLVM): not ours
+            log.info("bm25_kernel=unavailable reason=%r", err)
+        finally:
+            self.load_s = time.perf_counter() - started
+            self._done.set()
+
+    def __repr__(self) -> str:
+        state = "ready" if self._kernel else "loading" if self._thread else "idle"
+        return f"KernelLoader({state})"
+
+
+# One per process: compiled code, like an imported module, is loaded once and shared by every
+# scorer (an index reopened after a reindex does not load it again).
+SHARED = KernelLoader()
