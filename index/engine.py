@@ -569,7 +569,7 @@ class Index:
         if cached is None:
             record = self._quote_blob.record(i)
             self.quote_records_read += 1
-            doc_index = int(np.searchsorted(self._a["quote_ptr"], i, side="right") - 1)
+            doc_index = _last_at_or_before(self._a["quote_ptr"], i)
             try:
                 cached = quote_from_record(self.doc_name(doc_index), record, self.text(doc_index))
             except (TypeError, KeyError):
@@ -672,7 +672,7 @@ class Index:
 
     def _chunk_doc(self, chunk_id: int) -> int:
         """The document holding a passage (found in the passages' per-document pointers)."""
-        return int(np.searchsorted(self._a["chunk_ptr"], chunk_id, side="right")) - 1
+        return _last_at_or_before(self._a["chunk_ptr"], chunk_id)
 
     def chunk(self, chunk_id: int) -> Chunk:
         if not 0 <= chunk_id < self.passage_count:
@@ -687,7 +687,7 @@ class Index:
     def chunk_at(self, doc_index: int, offset: int) -> int:
         """The id of the chunk of ``doc_index`` that holds (or last starts before) ``offset``."""
         lo, hi = int(self._a["chunk_ptr"][doc_index]), int(self._a["chunk_ptr"][doc_index + 1])
-        position = int(np.searchsorted(self._a["chunk_start"][lo:hi], offset, side="right")) - 1
+        position = _last_at_or_before(self._a["chunk_start"][lo:hi], offset)
         return lo + max(position, 0)
 
     def chunks_at(self, doc_indices: Sequence[int], offsets: Sequence[int]) -> list[int]:
@@ -790,3 +790,15 @@ def query_terms(query: str) -> list[str]:
     if not terms:
         raise BadQuery("There is nothing to search for in that: try some distinctive words.")
     return terms
+
+
+def _last_at_or_before(ascending: npt.NDArray[Any], value: int) -> int:
+    """The position of the last of ``ascending`` at or before ``value`` (-1 if none). The value is
+    searched as the array's own type: a Python int against a narrow column (uint32 pointers) makes
+    numpy convert the whole column first, 0.1 ms a call at a million documents."""
+    kind = ascending.dtype.type
+    if np.issubdtype(ascending.dtype, np.integer) and not (
+        np.iinfo(ascending.dtype).min <= value <= np.iinfo(ascending.dtype).max
+    ):
+        kind = np.int64
+    return int(np.searchsorted(ascending, kind(value), side="right")) - 1

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence, Set
 from dataclasses import replace
 from itertools import islice
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -22,6 +22,9 @@ from index.models import Quote
 
 if TYPE_CHECKING:
     from index.reader import Reader
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 def quotes_by(reader: Reader, name: str) -> list[Quote]:
@@ -137,7 +140,7 @@ def _people_under(reader: Reader, speaker_key: str) -> dict[tuple[int, str | Non
 
 
 def _remembered(
-    kept: weakref.WeakKeyDictionary[Reader, tuple[str, OrderedDict[_K, _V]]],
+    kept: weakref.WeakKeyDictionary[Reader, tuple[str, _Recent[_K, _V]]],
     reader: Reader,
     key: _K,
     find: Callable[[], _V],
@@ -147,21 +150,43 @@ def _remembered(
     ``_FOUND_IDS_KEPT`` quote ids in all: which quotes a speaker word or a name finds does not
     change while the index is open, and the same people are asked about again and again."""
     with _FOUND_LOCK:
-        known = _of_build(kept, reader, OrderedDict)
+        known: _Recent[_K, _V] = _of_build(kept, reader, _Recent)
         found = known.get(key)
         if found is not None:
-            known.move_to_end(key)
             return found
     found = find()
     with _FOUND_LOCK:  # the bot answers in threads
-        known[key] = found
-        while len(known) > 1 and sum(ids_in(f) for f in known.values()) > _FOUND_IDS_KEPT:
-            known.popitem(last=False)
+        known.put(key, found, ids_in(found), _FOUND_IDS_KEPT)
     return found
 
 
-_K = TypeVar("_K")
-_V = TypeVar("_V")
+class _Recent(Generic[_K, _V]):
+    """Values by key, the least recently used dropped once their sizes add up past a limit. The
+    total is kept as values come and go: a question about "the LORD" stores dozens of values, and
+    adding all sizes up at each store made that quadratic."""
+
+    def __init__(self) -> None:
+        self._values: OrderedDict[_K, tuple[_V, int]] = OrderedDict()
+        self._total = 0
+
+    def get(self, key: _K) -> _V | None:
+        found = self._values.get(key)
+        if found is None:
+            return None
+        self._values.move_to_end(key)
+        return found[0]
+
+    def put(self, key: _K, value: _V, size: int, limit: int) -> None:
+        old = self._values.pop(key, None)
+        if old is not None:
+            self._total -= old[1]
+        self._values[key] = (value, size)
+        self._total += size
+        while len(self._values) > 1 and self._total > limit:
+            _, (_, dropped) = self._values.popitem(last=False)
+            self._total -= dropped
+
+
 _M = TypeVar("_M")
 
 
@@ -177,17 +202,13 @@ def _of_build(
     return mine[1]
 
 
-_FOUND: weakref.WeakKeyDictionary[Reader, tuple[str, OrderedDict[tuple[str, ...], _Found]]] = (
+_FOUND: weakref.WeakKeyDictionary[Reader, tuple[str, _Recent[tuple[str, ...], _Found]]] = (
     weakref.WeakKeyDictionary()
 )
 _People = dict[tuple[int, str | None], list[int]]  # (document, speaker) -> quote ids
 _Shown = dict[int, str | None]  # quote id -> the speaker to show, when not the one recorded
-_PEOPLE: weakref.WeakKeyDictionary[Reader, tuple[str, OrderedDict[str, _People]]] = (
-    weakref.WeakKeyDictionary()
-)
-_BY_NAME: weakref.WeakKeyDictionary[Reader, tuple[str, OrderedDict[str, _Shown]]] = (
-    weakref.WeakKeyDictionary()
-)
+_PEOPLE: weakref.WeakKeyDictionary[Reader, tuple[str, _Recent[str, _People]]] = weakref.WeakKeyDictionary()
+_BY_NAME: weakref.WeakKeyDictionary[Reader, tuple[str, _Recent[str, _Shown]]] = weakref.WeakKeyDictionary()
 _FOUND_LOCK = threading.Lock()
 # Quote ids kept per open index, by speaker word and by asked name each (tens of MB at most).
 _FOUND_IDS_KEPT = 500_000

@@ -1,0 +1,35 @@
+"""Small lookups the query side leans on: searching a narrow column, and the per-index recency
+cache of what a name finds."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from index.answering.speakers import _Recent
+from index.engine import _last_at_or_before
+
+
+@given(
+    st.lists(st.integers(0, 70_000), max_size=50),
+    st.sampled_from([np.uint16, np.uint32, np.int32, np.int64]),
+    st.integers(-(2**40), 2**40),
+)
+def test_a_narrow_column_is_searched_as_a_wide_one(values: list[int], dtype: type, wanted: int) -> None:
+    column = np.array(sorted(v for v in values if v <= np.iinfo(dtype).max), dtype=dtype)
+    expected = int(np.searchsorted(column.astype(np.int64), wanted, side="right")) - 1
+    assert _last_at_or_before(column, wanted) == expected
+
+
+def test_the_least_recently_used_go_once_the_sizes_pass_the_limit() -> None:
+    recent: _Recent[str, str] = _Recent()
+    recent.put("a", "A", 4, limit=10)
+    recent.put("b", "B", 4, limit=10)
+    assert recent.get("a") == "A"  # "a" is now the most recent
+    recent.put("c", "C", 4, limit=10)  # 12 > 10: the least recent ("b") goes
+    assert (recent.get("a"), recent.get("b"), recent.get("c")) == ("A", None, "C")
+    recent.put("c", "C2", 9, limit=10)  # a replaced value's old size is not counted twice
+    assert (recent.get("a"), recent.get("c")) == (None, "C2")
+    recent.put("d", "D", 50, limit=10)  # one value over the limit alone is still kept
+    assert recent.get("d") == "D"
