@@ -584,6 +584,19 @@ class Index:
     def quote(self, i: int) -> Quote:
         return self._quote(i)
 
+    def quote_naming(self, i: int) -> Quote:
+        """Quote ``i`` from its record alone (see ``Reader.quote_naming``): a third of a full
+        decode, which also inflates its document's record and text."""
+        cached = self._quote_cache.get(i)
+        if cached is not None:
+            return cached
+        record = self._quote_blob.record(i)
+        self.quote_records_read += 1
+        try:
+            return Quote(doc="", **{"text": "", **record})
+        except TypeError:
+            raise IndexCorrupt(f"The index at {self.generation} has a damaged quote. Rebuild it.") from None
+
     @property
     def speaker_words(self) -> dict[str, list[int]]:
         if self._speakers is None:

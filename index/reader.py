@@ -99,6 +99,12 @@ class Reader(Protocol):
 
     def quote(self, i: int) -> Quote: ...
 
+    def quote_naming(self, i: int) -> Quote:
+        """Quote ``i`` as far as it names its speaker (speaker, as written, roles, relay, whom
+        they speak for), for deciding whom a name means. Its text and document may be left empty
+        (no document is read): never shown."""
+        ...
+
     def quote_keys(self, quote_ids: Sequence[int]) -> list[tuple[int, int]]:
         """Each quote's (document, naming): the naming is a number the quotes that name their
         speaker alike share (speaker, as written, relay, roles, whom they speak for), so that

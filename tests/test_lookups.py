@@ -4,9 +4,11 @@ cache of what a name finds."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from index import Index, open_index
 from index.answering.speakers import _Recent
 from index.engine import _last_at_or_before
 
@@ -33,3 +35,32 @@ def test_the_least_recently_used_go_once_the_sizes_pass_the_limit() -> None:
     assert (recent.get("a"), recent.get("c")) == (None, "C2")
     recent.put("d", "D", 50, limit=10)  # one value over the limit alone is still kept
     assert recent.get("d") == "D"
+
+
+NAMING_FIELDS = ("speaker", "speaker_as_written", "speaker_roles", "relay", "speaks_for")
+
+
+def test_a_quote_read_for_its_naming_names_its_speaker_as_the_whole_quote_does(sample_index: Index) -> None:
+    count = int(sample_index.manifest["quotes"])
+    assert count > 0
+    for i in range(count):
+        whole, naming = sample_index.quote(i), sample_index.quote_naming(i)
+        assert [getattr(naming, f) for f in NAMING_FIELDS] == [getattr(whole, f) for f in NAMING_FIELDS]
+
+
+def test_reading_a_quote_for_its_naming_reads_no_document(
+    sample_index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = open_index(sample_index.generation.parent)  # a fresh reader: nothing cached
+    documents_read: list[int] = []
+    full_text = index.text
+
+    def text(doc_index: int) -> str:
+        documents_read.append(doc_index)
+        return full_text(doc_index)
+
+    monkeypatch.setattr(index, "text", text)
+    index.quote_naming(0)
+    assert (index.quote_records_read, documents_read) == (1, [])
+    index.quote(0)  # the whole quote does read its document: the check above can fail
+    assert documents_read

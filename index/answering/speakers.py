@@ -8,7 +8,7 @@ import re
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import replace
 from itertools import islice
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -214,6 +214,26 @@ _FOUND_LOCK = threading.Lock()
 _FOUND_IDS_KEPT = 500_000
 
 
+def _named(reader: Reader, first: Mapping[int, int]) -> dict[int, Quote]:
+    """One quote for each naming (the one ``first`` gives for it), read only as far as it names its
+    speaker (``Reader.quote_naming``), and kept per open index: every quote of a naming names its
+    speaker alike, and a prolific speaker's namings come up again under each of their words
+    ("lord", "lords") and in each question about them."""
+    with _FOUND_LOCK:
+        known: dict[int, Quote] = _of_build(_NAMED, reader, dict)
+        named = {naming: known[naming] for naming in first if naming in known}
+    missing = {naming: reader.quote_naming(i) for naming, i in first.items() if naming not in named}
+    with _FOUND_LOCK:
+        if len(known) + len(missing) > _NAMINGS_KEPT:
+            known.clear()
+        known.update(missing)
+    return named | missing
+
+
+_NAMED: weakref.WeakKeyDictionary[Reader, tuple[str, dict[int, Quote]]] = weakref.WeakKeyDictionary()
+_NAMINGS_KEPT = 20_000  # decoded quotes kept per open index for their namings (a few MB)
+
+
 class _Found:
     """Quote ids with each one's (document, naming), and one decoded quote for each naming."""
 
@@ -223,7 +243,7 @@ class _Found:
         first: dict[int, int] = {}
         for i, (_, naming) in zip(ids, self.keys, strict=True):
             first.setdefault(naming, i)
-        self.named = {naming: reader.quote(i) for naming, i in first.items()}
+        self.named = _named(reader, first)
         self._surnames: dict[int, str | None] = {}
         self._spoken_for: dict[tuple[int, str | None], frozenset[str]] | None = None
 

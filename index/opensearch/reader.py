@@ -485,6 +485,9 @@ class OpenSearchIndex:
             return cached[1].doc_names[doc_index]
         return str(self._doc(doc_index)["doc"])
 
+    def quote_naming(self, i: int) -> Quote:
+        return self.quote(i)  # the cluster's quote record holds its text: nothing to save
+
     def quote_keys(self, quote_ids: Sequence[int]) -> list[tuple[int, int]]:
         """Each quote's (document, naming), the quotes fetched in pages and kept as ``quote`` keeps
         them; namings are numbered as this reader meets them."""
