@@ -1,0 +1,66 @@
+"""``Index.search`` against its own scorer, on an index kept by ``bench.asks``.
+
+    python -m bench.search_ratio --passages 1000000 --work /tmp/kjv1m [--json OUT]
+
+The pipeline rows of ``python -m bench`` give ``Index.search`` p50 over the scorer's p50, but at a
+million KJV passages that needs the build with attribution. This reuses the index ``bench.asks``
+builds in ``--work`` and times, on the bench's queries (the same draw), the index's own scorer,
+``Index.search_terms`` and the search with five hits built, once the compiled kernel serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bench.run import kjv_verses, machine, make_queries, scale, timed
+
+
+def percentiles_ms(run: Callable[[list[str]], object], queries: list[list[str]]) -> dict[str, float]:
+    import numpy as np
+
+    for query in queries[:5]:
+        run(query)  # warm
+    times = [timed(lambda q=query: run(q))[1] * 1000 for query in queries]  # type: ignore[misc]
+    return {name: float(np.percentile(times, at)) for name, at in (("p50", 50), ("p95", 95), ("p99", 99))}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.search_ratio", description=__doc__.splitlines()[0])
+    parser.add_argument("--passages", type=int, default=100_000)
+    parser.add_argument("--work", type=Path, required=True, help="bench.asks's corpus and index")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--json", type=Path, help="write the results here")
+    args = parser.parse_args(argv)
+    from index import open_index
+    from index.analysis import analyze
+    from index.kernel_loader import SHARED
+
+    verses = kjv_verses()
+    if verses is None:
+        raise SystemExit("needs Debian's bible-kjv (apt-get install bible-kjv)")
+    queries = make_queries([analyze(p) for p in scale(verses, args.passages)], args.queries)
+    index = open_index(args.work / "index")
+    index.search_terms(queries[0], 10)
+    if SHARED.wait(timeout=600) is None:
+        raise SystemExit("the compiled kernel did not load")
+    found: dict[str, object] = {
+        "scorer": percentiles_ms(lambda q: index.scorer.top_k(q, 10), queries),
+        "search": percentiles_ms(lambda q: index.search_terms(q, 10), queries),
+        "search_5_hits_built": percentiles_ms(lambda q: index.search_terms(q, 10)[:5], queries),
+    }
+    found["search_p50_over_scorer_p50"] = found["search"]["p50"] / found["scorer"]["p50"]  # type: ignore[index]
+    print(json.dumps(found, indent=1))
+    if args.json:
+        found["machine"] = machine()
+        given = argv if argv is not None else sys.argv[1:]
+        found["command"] = "python -m bench.search_ratio " + " ".join(given)
+        args.json.write_text(json.dumps(found, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
