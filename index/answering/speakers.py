@@ -464,9 +464,11 @@ def _described_elsewhere(reader: Reader, name: str, unmatched: Set[tuple[int, st
             speaker = theirs.named[naming].speaker
             if (doc, surname) in unmatched and speaker and theirs.surname(naming) == surname:
                 by_doc.setdefault(doc, {}).setdefault(speaker, []).append((i, naming))
+        # A prolific speaker is quoted many times in few ways: the words of each way, once.
+        namings = {n for by_speaker in by_doc.values() for quoted in by_speaker.values() for _, n in quoted}
+        naming_words = {n: _naming(theirs.named[n]) for n in namings}
         for by_speaker in by_doc.values():
-            # A prolific speaker is quoted many times in few ways: the words of each way, once.
-            ways = {sp: {_naming(theirs.named[n]) for _, n in quoted} for sp, quoted in by_speaker.items()}
+            ways = {sp: {naming_words[n] for _, n in quoted} for sp, quoted in by_speaker.items()}
             for speaker, quoted in by_speaker.items():
                 person = [other for other in by_speaker if _one_person(speaker, other)]
                 known_as = frozenset().union(*(set().union(*(w for w, _ in ways[other])) for other in person))
@@ -487,13 +489,15 @@ def _naming(quote: Quote) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(speaker_words(quote)), frozenset(words(quote.speaks_for or ""))
 
 
+@functools.lru_cache(maxsize=65_536)  # a speaker's name is asked for again and again
 def _surname(speaker: str | None) -> str | None:
     said = words(speaker or "")
     return said[-1] if said and (speaker or "")[:1].isupper() else None
 
 
-def _given_names(speaker: str) -> set[str]:
-    return set(words(speaker)[:-1]) - lexicon.word_set("titles.txt", folder="")
+@functools.lru_cache(maxsize=65_536)
+def _given_names(speaker: str) -> frozenset[str]:
+    return frozenset(words(speaker)[:-1]) - lexicon.word_set("titles.txt", folder="")
 
 
 def _one_person(a: str, b: str) -> bool:
