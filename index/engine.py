@@ -567,15 +567,12 @@ class Index:
     def _quote(self, i: int) -> Quote:
         cached = self._quote_cache.get(i)
         if cached is None:
-            record = self._quote_blob.record(i)
-            self.quote_records_read += 1
+            record = self._quote_record(i)
             doc_index = _last_at_or_before(self._a["quote_ptr"], i)
             try:
                 cached = quote_from_record(self.doc_name(doc_index), record, self.text(doc_index))
             except (TypeError, KeyError):
-                raise IndexCorrupt(
-                    f"The index at {self.generation} has a damaged quote. Rebuild it."
-                ) from None
+                raise self._damaged_quote() from None
             self._known_docs[cached.doc] = doc_index  # answers look a quote's document up again
             if len(self._quote_cache) < _QUOTE_CACHE:  # a prolific speaker is asked about again
                 self._quote_cache[i] = cached
@@ -590,12 +587,19 @@ class Index:
         cached = self._quote_cache.get(i)
         if cached is not None:
             return cached
+        try:
+            return Quote(doc="", **{"text": "", **self._quote_record(i)})
+        except TypeError:
+            raise self._damaged_quote() from None
+
+    def _quote_record(self, i: int) -> Any:
+        """Quote ``i``'s record, decoded (and counted: see ``quote_records_read``)."""
         record = self._quote_blob.record(i)
         self.quote_records_read += 1
-        try:
-            return Quote(doc="", **{"text": "", **record})
-        except TypeError:
-            raise IndexCorrupt(f"The index at {self.generation} has a damaged quote. Rebuild it.") from None
+        return record
+
+    def _damaged_quote(self) -> IndexCorrupt:
+        return IndexCorrupt(f"The index at {self.generation} has a damaged quote. Rebuild it.")
 
     @property
     def speaker_words(self) -> dict[str, list[int]]:

@@ -61,12 +61,7 @@ async def test_the_bots_builds_use_it(corpus_dir: Path, tmp_path: Path) -> None:
 
 
 def test_ask_builds_with_it_and_the_build_flag_wins(corpus_dir: Path, tmp_path: Path) -> None:
-    paths = [
-        "--corpus",
-        str(corpus_dir),
-        "--index",
-        str(tmp_path / "ix"),
-    ]  # not "index": the cwd would shadow the package
+    paths = _cli_paths(corpus_dir, tmp_path)
     (tmp_path / ".env").write_text(f"{KEY}={TIGHT}\n", encoding="utf-8")  # read from .env, like the bot
     asked = citebot("ask", *paths, "--json", "What did Kalin say about Patriots?", env={}, cwd=tmp_path)
     assert asked.returncode == 0, asked.stderr
@@ -80,14 +75,15 @@ def test_ask_builds_with_it_and_the_build_flag_wins(corpus_dir: Path, tmp_path: 
 
 
 def test_a_bad_value_stops_the_terminal_tool_with_one_line(corpus_dir: Path, tmp_path: Path) -> None:
-    paths = [
-        "--corpus",
-        str(corpus_dir),
-        "--index",
-        str(tmp_path / "ix"),
-    ]  # not "index": the cwd would shadow the package
+    paths = _cli_paths(corpus_dir, tmp_path)
     for command in (["index", "build", *paths], ["ask", *paths, "What did Kalin say?"]):
         run = citebot(*command, env={KEY: "sk-secret-looking"}, cwd=tmp_path)
         assert run.returncode == 2, run.stderr
         assert KEY in run.stderr and "sk-secret" not in run.stderr and "Traceback" not in run.stderr
         assert len(run.stderr.strip().splitlines()) == 1
+
+
+def _cli_paths(corpus_dir: Path, tmp_path: Path) -> list[str]:
+    """The corpus and an index folder not named "index" (run from ``tmp_path``, a folder of that
+    name would shadow the package)."""
+    return ["--corpus", str(corpus_dir), "--index", str(tmp_path / "ix")]
