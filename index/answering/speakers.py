@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import replace
 from itertools import islice
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from rapidfuzz import fuzz, process
 
@@ -104,7 +104,7 @@ def _quote_ids_by(reader: Reader, name: str) -> dict[int, str | None]:
         for i, (doc, naming) in zip(ids, found.keys, strict=True)
         if i not in kept and found.surname(naming) is not None
     }
-    kept.update(dict.fromkeys(_described_elsewhere(reader, name, unmatched)))
+    kept.update(dict.fromkeys(_described_elsewhere(reader, name, unmatched, found.searched)))
     return dict(sorted(kept.items()))
 
 
@@ -112,9 +112,8 @@ def _found_under(reader: Reader, speaker_keys: Sequence[str]) -> _Found:
     """The quotes indexed under any of ``speaker_keys`` (sorted), as ``_Found``."""
 
     def find() -> _Found:
-        return _Found(
-            reader, sorted({i for word in speaker_keys for i in reader.speaker_words.get(word, ())})
-        )
+        ids = sorted({i for word in speaker_keys for i in reader.speaker_words.get(word, ())})
+        return _Found(reader, ids, frozenset(speaker_keys))
 
     return _remembered(_FOUND, reader, tuple(speaker_keys), find, lambda found: len(found.ids))
 
@@ -237,8 +236,9 @@ _NAMINGS_KEPT = 20_000  # decoded quotes kept per open index for their namings (
 class _Found:
     """Quote ids with each one's (document, naming), and one decoded quote for each naming."""
 
-    def __init__(self, reader: Reader, ids: Sequence[int]) -> None:
+    def __init__(self, reader: Reader, ids: Sequence[int], searched: Set[str] = frozenset()) -> None:
         self.ids = ids
+        self.searched = searched  # the speaker words the ids were found under
         self.keys = reader.quote_keys(ids)
         first: dict[int, int] = {}
         for i, (_, naming) in zip(ids, self.keys, strict=True):
@@ -435,27 +435,31 @@ def _mention_context(text: str, start: int, end: int) -> set[str]:
 def _same_speaker_elsewhere(reader: Reader, people: Set[tuple[int, str | None]]) -> list[int]:
     """The other quotes the document gives to a speaker already found: "KCNA said" finds the
     quotes where "it" was resolved to the Korean Central News Agency."""
-    people = {(doc, speaker) for doc, speaker in people if speaker}
-    surnames = {surname for speaker in {s for _, s in people} if (surname := _surname(speaker))}
+    by_surname: dict[str, list[tuple[int, str | None]]] = {}
+    for doc, speaker in people:
+        if speaker and (surname := _surname(speaker)):
+            by_surname.setdefault(surname, []).append((doc, speaker))
     out: list[int] = []
-    for surname in surnames:  # each once: a prolific speaker's quotes are read once, not per document
+    # Each surname once (a prolific speaker's quotes are read once, not per document), and only its
+    # own people looked up: every quote of a speaker is indexed under their surname.
+    for surname, theirs in by_surname.items():
         by_person = _people_under(reader, surname)
-        # Whichever is smaller is walked: the people found, or the people this surname indexes.
-        if len(people) < len(by_person):
-            out.extend(i for person in people for i in by_person.get(person, ()))
-        else:
-            out.extend(i for person, ids in by_person.items() if person in people for i in ids)
+        out.extend(i for person in theirs for i in by_person.get(person, ()))
     return out
 
 
-def _described_elsewhere(reader: Reader, name: str, unmatched: Set[tuple[int, str | None]]) -> list[int]:
+def _described_elsewhere(
+    reader: Reader, name: str, unmatched: Set[tuple[int, str | None]], searched: Set[str] = frozenset()
+) -> list[int]:
     """Quotes of a person the document describes in full elsewhere: "the NASA Administrator" finds
     the quotes of "Bolden" when one of his mentions is "NASA Administrator Charles Bolden". The
     mentions of one person are those with the same surname and no conflicting given names
     ("Ahmed Mohamed" and "Mohamed El-Hassan Mohamed" are two people). ``unmatched``: the
-    (document, surname) of the quotes not found otherwise."""
+    (document, surname) of the quotes not found otherwise; ``searched``: the speaker words whose
+    quotes were matched against the name already."""
     out: list[int] = []
     decided: dict[tuple[int, frozenset[str], frozenset[str]], bool] = {}
+    unmatched = _could_be_described(reader, name, unmatched, searched)
     for surname in {s for _, s in unmatched if s is not None}:
         theirs = _found_under(reader, [surname])
         # Each document's quotes by a speaker of this surname, by speaker: (quote id, naming).
@@ -482,6 +486,94 @@ def _described_elsewhere(reader: Reader, name: str, unmatched: Set[tuple[int, st
                     if decided[key]:
                         out.append(i)
     return out
+
+
+def _could_be_described(
+    reader: Reader, name: str, unmatched: Set[tuple[int, str | None]], searched: Set[str]
+) -> set[tuple[int, str | None]]:
+    """The (document, surname) pairs of ``unmatched`` whose quotes ``speaker_matches`` could take
+    for ``name`` given how their documents name them, found from the index of speaker words and the
+    per-quote speakers alone (no quote read): a prolific name leaves hundreds of surnames unmatched,
+    named thousands of ways. A match needs every asked word among the words the document names
+    someone of that surname with (all of them speaker words of their quotes: ``_surnames_named``),
+    or else a speaker named by a surname alone that is the asked surname ("Mr. Powell" for "Jerome
+    Powell"). The latter needs no other mention, so a surname among the ``searched`` words was
+    matched that way already."""
+    asked = name_words(name)
+    if not asked:
+        return set()
+    named: frozenset[tuple[int, str]] | None = None
+    for word in sorted(set(asked), key=lambda w: _quotes_under(reader, _keys_like(reader, w))):
+        theirs = _surnames_named(reader, word)
+        named = theirs if named is None else named & theirs
+        if not named:
+            break
+    by_surname_alone = len(asked) > 1
+    return {
+        (doc, surname)
+        for doc, surname in unmatched
+        if surname
+        and (
+            (named and (doc, surname) in named)
+            or (by_surname_alone and surname not in searched and same_word(asked[-1], surname))
+        )
+    }
+
+
+def _surnames_named(reader: Reader, word: str) -> frozenset[tuple[int, str]]:
+    """(document, surname) of the speakers of the quotes indexed under a speaker word ``same_word``
+    takes for ``word``."""
+
+    def find() -> frozenset[tuple[int, str]]:
+        ids = [i for key in _keys_like(reader, word) for i in reader.speaker_words.get(key, ())]
+        docs = [doc for doc, _ in reader.quote_keys(ids)]
+        speakers = reader.quote_speakers(ids)
+        return frozenset(
+            (doc, surname)
+            for doc, speaker in set(zip(docs, speakers, strict=True))
+            if (surname := _surname(speaker))
+        )
+
+    return _remembered(_SURNAMES_NAMED, reader, word, find, len)
+
+
+def _quotes_under(reader: Reader, keys: Sequence[str]) -> int:
+    return sum(len(reader.speaker_words.get(key, ())) for key in keys)
+
+
+def _keys_like(reader: Reader, word: str) -> list[str]:
+    """The speaker words ``same_word`` takes for ``word``: itself, the same terms ("official",
+    "officials"), or a close spelling of five letters or more."""
+    like = {word} & reader.speaker_words.keys()
+    terms = terms_of_word(word)
+    if terms:
+        like.update(_keys_by_terms(reader).get(terms, ()))
+    if len(word) >= 5:
+        close = process.extract(word, reader.speaker_keys, scorer=fuzz.ratio, score_cutoff=88, limit=None)
+        like.update(key for key, _, _ in close if len(key) >= 5)
+    return sorted(like)
+
+
+def _keys_by_terms(reader: Reader) -> dict[tuple[str, ...], list[str]]:
+    """The speaker words by their terms, per open index."""
+
+    def by_terms() -> dict[tuple[str, ...], list[str]]:
+        found: dict[tuple[str, ...], list[str]] = {}
+        for key in reader.speaker_keys:
+            if terms := terms_of_word(key):
+                found.setdefault(terms, []).append(key)
+        return found
+
+    with _FOUND_LOCK:
+        return _of_build(_BY_TERMS, reader, by_terms)
+
+
+_SURNAMES_NAMED: weakref.WeakKeyDictionary[Reader, tuple[str, _Recent[str, frozenset[tuple[int, str]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+_BY_TERMS: weakref.WeakKeyDictionary[Reader, tuple[str, dict[tuple[str, ...], list[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _naming(quote: Quote) -> tuple[frozenset[str], frozenset[str]]:
@@ -516,13 +608,14 @@ def speaker_matches(
     whom they speak for elsewhere in the document (their roles may hold "putin" from "Putin's press
     secretary", which must not make them Putin)."""
     asked = name_words(name)
-    if not asked or _names_whom_they_speak_for(asked, set(words(quote.speaks_for or "")) | spoken_for):
+    named = _naming_of(quote)
+    if not asked or _names_whom_they_speak_for(asked, named.speaks_for | spoken_for):
         return False  # Peskov's words are not Putin's (see _institution_served)
-    said = speaker_words(quote) | known_as
+    said = named.words | known_as
     if all(any(same_word(a, s) for s in said) for a in asked):
         return True
     # "Jerome Powell" asked, "Mr. Powell" quoted: the surname matches and no first name conflicts.
-    resolved = words(quote.speaker or "")
+    resolved = named.resolved
     return (
         len(asked) > 1
         and len(resolved) == 1
@@ -530,6 +623,33 @@ def speaker_matches(
         and any(same_word(asked[-1], s) for s in resolved)
         and (quote.speaker or "")[:1].isupper()
     )
+
+
+class _Naming(NamedTuple):
+    words: frozenset[str]  # naming.speaker_words
+    speaks_for: frozenset[str]  # the words of whom they speak for
+    resolved: tuple[str, ...]  # the words of the resolved speaker
+
+
+def _naming_of(quote: Quote) -> _Naming:
+    """The words a quote names its speaker with, worked out once for each way of naming: a
+    prolific speaker's hundreds of namings are matched against every name asked about them."""
+    key = (quote.speaker, quote.speaker_as_written, quote.speaker_roles, quote.relay, quote.speaks_for)
+    found = _NAMINGS.get(key)
+    if found is None:
+        found = _Naming(
+            frozenset(speaker_words(quote)),
+            frozenset(words(quote.speaks_for or "")),
+            tuple(words(quote.speaker or "")),
+        )
+        if len(_NAMINGS) >= _NAMINGS_WORDS_KEPT:
+            _NAMINGS.clear()  # a few MB at most; the bot answers in threads, so no eviction order
+        _NAMINGS[key] = found
+    return found
+
+
+_NAMINGS: dict[tuple[str | None, ...], _Naming] = {}
+_NAMINGS_WORDS_KEPT = 100_000
 
 
 def _names_whom_they_speak_for(asked: Sequence[str], said_for: Set[str]) -> bool:
@@ -583,6 +703,7 @@ def _name_words(name: str) -> tuple[str, ...]:
     return tuple([w for w in kept if w not in STOP_WORDS] or kept)
 
 
+@functools.lru_cache(maxsize=262_144)  # the same asked words meet the same speakers' words again
 def same_word(asked: str, said: str) -> bool:
     if asked == said:
         return True
