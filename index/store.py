@@ -60,8 +60,9 @@ FORMAT = "citebot-index"
 # 2: BM25 postings hold idf-weighted contributions; 3: per-term maxima; 4: per-quote arrays;
 # 5: impact segments, compressed blobs, int32 arrays; 6: titles as spans of the text, a name
 # table of hashes only, narrower span arrays; 7: compressed integer columns (counts, not pointers;
-# spans as gaps and lengths), zstd blocks of 64 KB, quote records without their text
-VERSION = 7
+# spans as gaps and lengths), zstd blocks of 64 KB, quote records without their text; 8: blocks of
+# 4 KB with a dictionary at the head of each blob
+VERSION = 8
 CURRENT = "current"
 MANIFEST = "manifest.json"
 LEASE = ".lease"
@@ -374,34 +375,58 @@ def write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
-# Bytes of a blob's items compressed together: one block is inflated per item read. Measured on
-# 20,000 KJV verses (2.7 MB of text): zlib at 16 KB 909 KB, 53 us a block; zstd level 9 at 64 KB
-# 799 KB, 40 us a block, compressing twice as fast (bench/results/2026-11-29-slim.md).
-BLOCK = 65_536
+# Bytes of a blob's items compressed together: one block is inflated per item read, and answers
+# read items at random (a quote's record, its document's text), so blocks are small, and a zstd
+# dictionary trained on the blob's first bytes gives them back the ratio of large ones. Measured on
+# KJV 1M's texts: 64 KB blocks 0.329 of the text, 40 us a block; 4 KB blocks 0.418 alone, 0.321 with
+# a 64 KB dictionary, 6 us a block (bench/results/2026-11-30-blocks.md).
+BLOCK = 4096
 _LEVEL = 9
-_CACHED_BLOCKS = 64  # inflated blocks kept per open blob
+_CACHED_BLOCKS = 1024  # inflated blocks kept per open blob (4 MB)
+_SAMPLE = 4 << 20  # bytes a dictionary is trained on: the blob's first
+_SMALLEST_SAMPLE = 256 << 10  # below this, no dictionary: too little to learn from, or to gain
+_DICTIONARY = 65_536  # bytes at most
+_DICTIONARY_GAIN = 0.98  # kept only when it shrinks the sample, itself counted, by this much
 
 
 class BlobWriter:
     """Items appended back to back to one file, compressed in blocks of ``BLOCK`` bytes (zstd),
-    with each item's offsets in the uncompressed stream and each block's offset in the file."""
+    with each item's offsets in the uncompressed stream and each block's offset in the file. The
+    file starts with the blocks' dictionary (``blocks[0]`` bytes; none when 0)."""
 
     def __init__(self, generation: Path, filename: str, offsets_name: str) -> None:
         self._generation, self._offsets_name = generation, offsets_name
         self._handle: IO[bytes] = open(generation / filename, "wb")  # noqa: SIM115 (closed in close)
         self._offsets = array("q", [0])
-        self._blocks = array("q", [0])
+        self._blocks: array[int] | None = None  # set once the dictionary is chosen
         self._pending = bytearray()
         self._compressor = zstandard.ZstdCompressor(level=_LEVEL)
 
     def add(self, data: bytes) -> None:
         self._pending += data
         self._offsets.append(self._offsets[-1] + len(data))
-        while len(self._pending) >= BLOCK:
-            self._flush(bytes(self._pending[:BLOCK]))
-            del self._pending[:BLOCK]
+        if self._blocks is None:
+            if len(self._pending) < _SAMPLE:
+                return
+            self._start()
+        self._flush_whole_blocks()
+
+    def _start(self) -> None:
+        """Choose the dictionary from what is pending (the blob's first bytes) and write it."""
+        dictionary = _trained_dictionary(bytes(self._pending))
+        if dictionary is not None:
+            self._compressor = zstandard.ZstdCompressor(level=_LEVEL, dict_data=dictionary)
+            self._handle.write(dictionary.as_bytes())
+        self._blocks = array("q", [self._handle.tell()])
+
+    def _flush_whole_blocks(self) -> None:
+        whole = len(self._pending) - len(self._pending) % BLOCK
+        for start in range(0, whole, BLOCK):
+            self._flush(bytes(self._pending[start : start + BLOCK]))
+        del self._pending[:whole]
 
     def _flush(self, block: bytes) -> None:
+        assert self._blocks is not None
         packed = self._compressor.compress(block)
         self._handle.write(packed)
         self._blocks.append(self._blocks[-1] + len(packed))
@@ -410,15 +435,37 @@ class BlobWriter:
         return len(self._offsets) - 1
 
     def close(self) -> None:
+        if self._blocks is None:
+            self._start()
+        self._flush_whole_blocks()
         if self._pending:
             self._flush(bytes(self._pending))
         self._handle.close()
+        assert self._blocks is not None
         # Both grow item by item: stored as sizes (delta-coded), a byte or two each.
         columns.write(
             self._generation, self._offsets_name, np.frombuffer(self._offsets, np.int64), delta=True
         )
         blocks = np.frombuffer(self._blocks, np.int64)
         columns.write(self._generation, _blocks_name(self._offsets_name), blocks, delta=True)
+
+
+def _trained_dictionary(sample: bytes) -> zstandard.ZstdCompressionDict | None:
+    """A dictionary for ``sample``'s blocks, or None when one does not pay for itself there."""
+    if len(sample) < _SMALLEST_SAMPLE:
+        return None
+    blocks: list[bytes | bytearray | memoryview] = [
+        sample[i : i + BLOCK] for i in range(0, len(sample), BLOCK)
+    ]
+    try:
+        dictionary = zstandard.train_dictionary(min(_DICTIONARY, len(sample) // 64), blocks, level=_LEVEL)
+    except zstandard.ZstdError:  # too uniform or too varied to learn from
+        return None
+    plain = zstandard.ZstdCompressor(level=_LEVEL)
+    helped = zstandard.ZstdCompressor(level=_LEVEL, dict_data=dictionary)
+    without = sum(len(plain.compress(block)) for block in blocks)
+    with_it = sum(len(helped.compress(block)) for block in blocks) + len(dictionary.as_bytes())
+    return dictionary if with_it < without * _DICTIONARY_GAIN else None
 
 
 def _blocks_name(offsets_name: str) -> str:
@@ -445,6 +492,7 @@ class Blob:
         self._before_first_read = before_first_read
         self._cache: OrderedDict[int, bytes] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._local = threading.local()  # a decompressor per thread: one is not shared safely
         try:
             size = path.stat().st_size
         except FileNotFoundError:
@@ -454,6 +502,7 @@ class Blob:
             or len(blocks) == 0
             or int(blocks[-1]) != size
             or len(blocks) - 1 != -(-int(offsets[-1]) // BLOCK)  # whole blocks, and the last one
+            or not 0 <= int(blocks[0]) <= _DICTIONARY
         ):
             raise IndexCorrupt(f"The index file {path} does not match its offsets. {_REBUILD}")
         self._map: mmap.mmap | bytes
@@ -493,7 +542,7 @@ class Blob:
             # Checked before inflating: a damaged frame never asks for more than a block's bytes.
             if not 0 < zstandard.frame_content_size(frame) <= BLOCK:
                 raise zstandard.ZstdError("not a block")
-            block = zstandard.decompress(frame)
+            block = self._decompressor().decompress(frame)
         except (zstandard.ZstdError, IndexError):
             raise IndexCorrupt(f"The index file {self._path} is damaged. {_REBUILD}") from None
         with self._cache_lock:
@@ -501,6 +550,18 @@ class Blob:
             if len(self._cache) > _CACHED_BLOCKS:
                 self._cache.popitem(last=False)
         return block
+
+    def _decompressor(self) -> zstandard.ZstdDecompressor:
+        decompressor: zstandard.ZstdDecompressor | None = getattr(self._local, "decompressor", None)
+        if decompressor is None:
+            dictionary_size = int(self._blocks[0])
+            if dictionary_size:
+                dictionary = zstandard.ZstdCompressionDict(bytes(self._map[:dictionary_size]))
+                decompressor = zstandard.ZstdDecompressor(dict_data=dictionary)
+            else:
+                decompressor = zstandard.ZstdDecompressor()
+            self._local.decompressor = decompressor
+        return decompressor
 
     def text(self, i: int) -> str:
         try:
