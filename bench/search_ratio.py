@@ -1,11 +1,13 @@
 """``Index.search`` against its own scorer, on an index kept by ``bench.asks``.
 
     python -m bench.search_ratio --passages 1000000 --work /tmp/kjv1m [--json OUT]
+    python -m bench.search_ratio --corpus zipf --passages 1000000 --work /tmp/zipf1m
 
 The pipeline rows of ``python -m bench`` give ``Index.search`` p50 over the scorer's p50, but at a
 million KJV passages that needs the build with attribution. This reuses the index ``bench.asks``
-builds in ``--work`` and times, on the bench's queries (the same draw), the index's own scorer,
-``Index.search_terms`` and the search with five hits built, once the compiled kernel serves.
+builds in ``--work`` (for Zipf, builds the bench's Zipf corpus and its index there the same way) and
+times, on the bench's queries (the same draw), the index's own scorer, ``Index.search_terms`` and
+the search with five hits built, once the compiled kernel serves.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench.run import kjv_verses, machine, make_queries, scale, timed
+from bench.run import corpus_tokens, machine, make_queries, timed
 
 
 def percentiles_ms(run: Callable[[list[str]], object], queries: list[list[str]]) -> dict[str, float]:
@@ -30,24 +32,30 @@ def percentiles_ms(run: Callable[[list[str]], object], queries: list[list[str]])
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.search_ratio", description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=("kjv", "zipf"), default="kjv")
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--work", type=Path, required=True, help="bench.asks's corpus and index")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
-    from index import open_index
-    from index.analysis import analyze
+    from bench.asks import index_of
     from index.kernel_loader import SHARED
 
-    verses = kjv_verses()
-    if verses is None:
+    loaded = corpus_tokens(args.corpus, args.passages, None)
+    if loaded is None:
         raise SystemExit("needs Debian's bible-kjv (apt-get install bible-kjv)")
-    queries = make_queries([analyze(p) for p in scale(verses, args.passages)], args.queries)
-    index = open_index(args.work / "index")
+    passages, tokens, _ = loaded
+    queries = make_queries(tokens, args.queries)
+    del tokens
+    index, build_s = index_of(args.work, passages)
+    del passages
     index.search_terms(queries[0], 10)
     if SHARED.wait(timeout=600) is None:
         raise SystemExit("the compiled kernel did not load")
     found: dict[str, object] = {
+        "corpus": args.corpus,
+        "passages": args.passages,
+        "build_s": build_s,
         "scorer": percentiles_ms(lambda q: index.scorer.top_k(q, 10), queries),
         "search": percentiles_ms(lambda q: index.search_terms(q, 10), queries),
         "search_5_hits_built": percentiles_ms(lambda q: index.search_terms(q, 10)[:5], queries),
