@@ -578,7 +578,8 @@ _BY_TERMS: weakref.WeakKeyDictionary[Reader, tuple[str, dict[tuple[str, ...], li
 
 def _naming(quote: Quote) -> tuple[frozenset[str], frozenset[str]]:
     """The words naming a quote's speaker, and the words of whom they speak for."""
-    return frozenset(speaker_words(quote)), frozenset(words(quote.speaks_for or ""))
+    said = _naming_words(quote)
+    return said.words, said.speaks_for
 
 
 @functools.lru_cache(maxsize=65_536)  # a speaker's name is asked for again and again
@@ -608,7 +609,7 @@ def speaker_matches(
     whom they speak for elsewhere in the document (their roles may hold "putin" from "Putin's press
     secretary", which must not make them Putin)."""
     asked = name_words(name)
-    named = _naming_of(quote)
+    named = _naming_words(quote)
     if not asked or _names_whom_they_speak_for(asked, named.speaks_for | spoken_for):
         return False  # Peskov's words are not Putin's (see _institution_served)
     said = named.words | known_as
@@ -625,31 +626,31 @@ def speaker_matches(
     )
 
 
-class _Naming(NamedTuple):
+class _NamingWords(NamedTuple):
     words: frozenset[str]  # naming.speaker_words
     speaks_for: frozenset[str]  # the words of whom they speak for
     resolved: tuple[str, ...]  # the words of the resolved speaker
 
 
-def _naming_of(quote: Quote) -> _Naming:
+def _naming_words(quote: Quote) -> _NamingWords:
     """The words a quote names its speaker with, worked out once for each way of naming: a
     prolific speaker's hundreds of namings are matched against every name asked about them."""
     key = (quote.speaker, quote.speaker_as_written, quote.speaker_roles, quote.relay, quote.speaks_for)
-    found = _NAMINGS.get(key)
+    found = _NAMING_WORDS.get(key)
     if found is None:
-        found = _Naming(
+        found = _NamingWords(
             frozenset(speaker_words(quote)),
             frozenset(words(quote.speaks_for or "")),
             tuple(words(quote.speaker or "")),
         )
-        if len(_NAMINGS) >= _NAMINGS_WORDS_KEPT:
-            _NAMINGS.clear()  # a few MB at most; the bot answers in threads, so no eviction order
-        _NAMINGS[key] = found
+        if len(_NAMING_WORDS) >= _NAMING_WORDS_KEPT:
+            _NAMING_WORDS.clear()  # a few MB at most; the bot answers in threads, so no eviction order
+        _NAMING_WORDS[key] = found
     return found
 
 
-_NAMINGS: dict[tuple[str | None, ...], _Naming] = {}
-_NAMINGS_WORDS_KEPT = 100_000
+_NAMING_WORDS: dict[tuple[str | None, ...], _NamingWords] = {}
+_NAMING_WORDS_KEPT = 100_000
 
 
 def _names_whom_they_speak_for(asked: Sequence[str], said_for: Set[str]) -> bool:
