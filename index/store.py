@@ -61,7 +61,7 @@ FORMAT = "citebot-index"
 # 5: impact segments, compressed blobs, int32 arrays; 6: titles as spans of the text, a name
 # table of hashes only, narrower span arrays; 7: compressed integer columns (counts, not pointers;
 # spans as gaps and lengths), zstd blocks of 64 KB, quote records without their text
-VERSION = 7
+VERSION = 8  # 8: BM25 postings as passage gaps and term frequencies in zstd frames, decoded per term
 CURRENT = "current"
 MANIFEST = "manifest.json"
 LEASE = ".lease"
