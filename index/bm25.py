@@ -193,7 +193,7 @@ class BM25Scorer:
         slices = []
         with PostingsWriter(directory) as postings:
             for part in _segmented(keys, lengths, len(vocabulary), k1, b):
-                postings.add(part.doc_ids, part.tfs, part.seg_terms, part.seg_starts - part.seg_starts[0])
+                postings.add(part.doc_ids, part.tfs, part.seg_terms, part.seg_starts)
                 tables = (part.seg_terms, part.seg_starts, part.seg_max)
                 slices.append(_Slice(_EMPTY_I32, _EMPTY_F32, _EMPTY_U16, *tables))
             postings.finish(len(vocabulary), _segment_tables(slices, len(vocabulary), total), lengths)

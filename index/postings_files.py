@@ -71,9 +71,10 @@ class PostingsWriter:
         seg_starts: npt.NDArray[np.int64],
     ) -> None:
         """A run of whole terms: postings in segment order, each segment's term and first posting
-        (relative to ``docs``), terms ascending."""
+        (counted from any origin: the first segment starts at ``docs[0]``), terms ascending."""
         if not len(docs):
             return
+        seg_starts = seg_starts - seg_starts[0]
         gaps = postings_codec.segment_gaps(docs, seg_starts)
         new_term = np.flatnonzero(np.diff(seg_terms, prepend=-1))
         term_starts, terms = seg_starts[new_term], seg_terms[new_term]
