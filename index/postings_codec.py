@@ -56,13 +56,20 @@ def length_norm(lengths: npt.NDArray[Any], k1: float, b: float, avgdl: float) ->
 
 
 def contributions(
-    idf: npt.NDArray[np.float64], tf: npt.NDArray[np.float64], norm: npt.NDArray[np.float64], k1: float
+    idf: npt.NDArray[np.float64] | np.float64,
+    tf: npt.NDArray[np.float64],
+    norm: npt.NDArray[np.float64],
+    k1: float,
 ) -> npt.NDArray[np.float32]:
-    """Each posting's whole contribution (IDF times rank-bm25's term-frequency part), rounded to
-    float32. The build and the decoder both call this: the same operations in the same order on the
-    same float64 values give the same bits."""
-    weights: npt.NDArray[np.float32] = (idf * tf * (k1 + 1) / (tf + norm)).astype(np.float32)
-    return weights
+    """Each posting's whole contribution, ``idf * tf * (k1 + 1) / (tf + norm)`` (IDF times
+    rank-bm25's term-frequency part), rounded to float32; ``idf`` may be one term's, for all. The
+    build and the decoder both call this: the same operations in the same order on the same float64
+    values give the same bits (in place, so that a large term makes two temporaries, not five)."""
+    value: npt.NDArray[np.float64] = idf * tf
+    value *= k1 + 1
+    norm_plus_tf = tf + norm
+    value /= norm_plus_tf
+    return value.astype(np.float32)
 
 
 def segment_gaps(docs: npt.NDArray[Any], segment_starts: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
@@ -86,10 +93,10 @@ def ids_from_gaps(
     # A zero gap anywhere but at a segment's start would repeat a passage.
     if np.count_nonzero(gaps == 0) != np.count_nonzero(gaps[firsts] == 0):
         raise FrameDamaged("a passage repeated within a segment")
-    ids: npt.NDArray[np.int64] = running - np.repeat(running[firsts] - gaps[firsts], lengths)
-    if len(ids) and int(ids[lasts].max()) >= num_docs:
+    running -= np.repeat(running[firsts] - gaps[firsts], lengths)  # now each segment counts from 0
+    if len(running) and int(running[lasts].max()) >= num_docs:
         raise FrameDamaged("a passage id past the last passage")
-    return ids
+    return running
 
 
 def encode_frame(gaps: npt.NDArray[np.int64], tfs: npt.NDArray[Any]) -> bytes:
@@ -113,9 +120,9 @@ def encode_frame(gaps: npt.NDArray[np.int64], tfs: npt.NDArray[Any]) -> bytes:
     return zstandard.ZstdCompressor(level=_LEVEL, write_checksum=True).compress(raw)
 
 
-def decode_frame(frame: bytes, postings: int) -> tuple[npt.NDArray[Any], npt.NDArray[np.float64]]:
-    """A frame's gaps and term frequencies (as float64, as ``contributions`` takes them), for a frame
-    the tables say holds ``postings``; FrameDamaged if it does not."""
+def decode_frame(frame: bytes, postings: int) -> tuple[npt.NDArray[Any], npt.NDArray[np.uint16]]:
+    """A frame's gaps and term frequencies, for a frame the tables say holds ``postings``;
+    FrameDamaged if it does not."""
     try:
         size = zstandard.frame_content_size(frame)
     except zstandard.ZstdError:
@@ -140,7 +147,7 @@ def decode_frame(frame: bytes, postings: int) -> tuple[npt.NDArray[Any], npt.NDA
     escapes = body[tf_at + postings :].view("<u2")
     if np.count_nonzero(escaped) != len(escapes) or (len(escapes) and int(escapes.min()) < _ESCAPE):
         raise FrameDamaged("the escaped term frequencies do not match")
-    tf = tf_bytes.astype(np.float64)
+    tf = tf_bytes.astype(np.uint16)
     tf[escaped] = escapes
     if postings and int(tf_bytes.min()) == 0:
         raise FrameDamaged("a term frequency of zero")

@@ -34,6 +34,7 @@ POSTINGS = "postings.zst"
 _TABLES = ("frame_term", "frame_offset", "term_seg", "seg_start", "seg_max")
 FILES = (POSTINGS, *(f"{name}{columns.SUFFIX}" for name in (*_TABLES, "lengths")))
 _REBUILD = "Rebuild it with `citebot index build --repair`."
+_CHUNK = 65_536  # postings whose contributions are computed at once
 
 Ints = npt.NDArray[Any]
 
@@ -209,12 +210,29 @@ class LazyPostings:
             raise IndexCorrupt(f"The BM25 postings file {where} is damaged ({err}). {_REBUILD}") from None
         except OSError as err:
             raise IndexCorrupt(f"The BM25 postings file {where} is unreadable ({err}). {_REBUILD}") from None
+        self.doc_ids[lo:hi] = ids
         idf, norm_of_length, lengths = self._scoring()
         segment_terms = np.repeat(np.arange(t_lo, t_hi), np.diff(tables.term_seg[t_lo : t_hi + 1]))
-        idf_each = np.repeat(idf[segment_terms], segment_lengths)
-        weights = postings_codec.contributions(idf_each, tf, norm_of_length[lengths[ids]], self._k1)
-        self.doc_ids[lo:hi] = ids
-        self.weights[lo:hi] = weights
+        segment_idf = idf[segment_terms]
+        firsts = np.cumsum(segment_lengths) - segment_lengths
+        # A chunk at a time: a term in every passage would otherwise make several arrays of a million
+        # float64 each, and a fresh process pays a page fault for every 4 KB of them.
+        for start in range(0, hi - lo, _CHUNK):
+            end = min(hi - lo, start + _CHUNK)
+            first = int(np.searchsorted(firsts, start, side="right")) - 1
+            last = int(np.searchsorted(firsts, end, side="left"))
+            if last - first == 1:  # one segment, one term: its IDF for all (the same products)
+                idf_each: npt.NDArray[np.float64] | np.float64 = segment_idf[first]
+            else:
+                covered = np.minimum(firsts[first:last] + segment_lengths[first:last], end) - np.maximum(
+                    firsts[first:last], start
+                )
+                idf_each = np.repeat(segment_idf[first:last], covered)
+            tf_part = tf[start:end].astype(np.float64)
+            norm = norm_of_length[lengths[ids[start:end]]]
+            self.weights[lo + start : lo + end] = postings_codec.contributions(
+                idf_each, tf_part, norm, self._k1
+            )
 
     def _scoring(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], Ints]:
         """Each term's IDF, each passage length's normalization, each passage's length."""
