@@ -1,8 +1,9 @@
 """What reading an index costs, on an index already built (to compare store formats on the same
 corpus): a fresh process's open and first query (with the first 5 hits made), a fresh process's
 first ask, and warm ``Index.search`` and hit making over queries drawn from the index's own
-passages; ``--write-phase`` first writes the bench's synthetic write phase (``bench.write_phase``,
-no parsing) as a published index, for sizes whose full build is too long.
+passages; the index's size, its scorer's (``bm25/``) and that per posting. ``--write-phase``
+first writes the bench's synthetic write phase (``bench.write_phase``, no parsing) as a published
+index, for sizes whose full build is too long.
 
     python -m bench.read_cost /tmp/kjv100k/index
     python -m bench.read_cost --write-phase zipf 1000000 /tmp/zipf1m
@@ -83,6 +84,18 @@ def warm(index_dir: Path) -> dict[str, float]:
     }
 
 
+def sizes(generation: Path) -> dict[str, float]:
+    """The generation's bytes, its scorer's, and the scorer's per posting (all its files: postings,
+    tables, vocabulary)."""
+    files = {
+        p.relative_to(generation).as_posix(): p.stat().st_size for p in generation.rglob("*") if p.is_file()
+    }
+    scorer = sum(size for rel, size in files.items() if rel.startswith("bm25/"))
+    postings = json.loads((generation / "bm25" / "bm25.json").read_text("utf-8")).get("postings")
+    per_posting = scorer / postings if isinstance(postings, int) and postings else float("nan")
+    return {"index_bytes": sum(files.values()), "bm25_bytes": scorer, "bm25_bytes_per_posting": per_posting}
+
+
 def write_phase_index(corpus: str, passages: int, folder: Path) -> dict[str, float]:
     """The bench's write phase for ``corpus`` as a published index in ``folder``/index."""
     import shutil
@@ -140,9 +153,7 @@ def main(argv: list[str]) -> int:
     result |= fresh_process(_FIRST_QUERY, str(index_dir), first)
     result |= fresh_process(_FIRST_ASK, str(index_dir), "What did the LORD say about the law?")
     result |= warm(index_dir)
-    result["index_bytes"] = sum(
-        p.stat().st_size for p in (index_dir / "current").resolve().rglob("*") if p.is_file()
-    )
+    result |= sizes((index_dir / "current").resolve())
     print(json.dumps(result))
     return 0
 

@@ -21,11 +21,19 @@ only at the top of their lists.
 That algorithm runs here in numpy (tens of calls a query) and, once it is loaded, in one call of a
 compiled kernel (``index/bm25_kernel.py``, loaded off the query path by ``index/kernel_loader.py``);
 both give the same top k, and the tests hold both to the oracle.
+
+On disk (``index/postings_files.py``, ``index/postings_codec.py``) a posting is not those 8 bytes
+(passage id and float32 contribution) but its passage id as a gap within its segment and its term
+frequency, in zstd frames of a few consecutive terms; the contribution is recomputed from the term
+frequency, the passage's length and the IDF by the build's own expression (bit for bit). ``load``
+allocates the arrays above empty and fills a term's postings the first time a query uses it
+(``_decode``, at the top of each entry point): the query path reads the same arrays either way.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from array import array
 from collections import Counter
@@ -38,10 +46,12 @@ import numpy.typing as npt
 
 from index.errors import IndexCorrupt
 from index.kernel_loader import SHARED, KernelLoader, KernelTopK
+from index.postings_codec import contributions, length_norm, lucene_idf
+from index.postings_files import LazyPostings, PostingsWriter, read_tables
 
 IDF = "lucene"  # kept in bm25.json: an index scored with another IDF must be rebuilt
-LAYOUT = "impact-segments-1"  # kept in bm25.json too: the files below, laid out as described above
-_FILES = ("doc_ids", "weights", "term_seg", "seg_start", "seg_max")
+LAYOUT = "impact-segments-tf-frames-2"  # kept in bm25.json too: the files, laid out as described above
+_META = "bm25.json"
 FIRST_SEGMENT = 512  # postings in a term's first (highest-contribution) segment...
 GROWTH = 4  # ...and each next segment holds this many times more
 _MAX_FLAGGED_TERMS = 8  # distinct query terms tracked per passage (one bit each); more: read all
@@ -68,9 +78,15 @@ class BM25Scorer:
         b: float,
         *,
         kernel: KernelLoader | None = SHARED,
+        stored: _Stored | Path | None = None,
+        lazy: LazyPostings | None = None,
     ) -> None:
-        """``kernel``: where the compiled query kernel comes from (None: numpy alone)."""
+        """``kernel``: where the compiled query kernel comes from (None: numpy alone). ``stored``:
+        what ``save`` writes from: the term frequencies and lengths of a scorer built here, or the
+        folder a scorer was loaded from. ``lazy``: what fills ``doc_ids`` and ``weights`` a term
+        at a time (None: they are whole)."""
         self.k1, self.b = k1, b
+        self._stored, self._lazy = stored, lazy
         self._vocabulary = vocabulary
         self._term_ids = {t: i for i, t in enumerate(vocabulary)}
         self._doc_ids, self._weights = doc_ids, weights
@@ -152,10 +168,13 @@ class BM25Scorer:
         slices = list(_segmented(keys, lengths, len(vocabulary), k1, b))
         doc_ids = np.concatenate([s.doc_ids for s in slices]) if slices else np.zeros(0, np.int32)
         weights = np.concatenate([s.weights for s in slices]) if slices else np.zeros(0, np.float32)
+        tfs = np.concatenate([s.tfs for s in slices]) if slices else np.zeros(0, np.uint16)
         term_seg, seg_start, seg_max = _segment_tables(slices, len(vocabulary), len(doc_ids))
+        stored = _Stored(tfs, np.asarray(lengths, dtype=np.int32))
         return cls(
-            vocabulary, doc_ids, weights, term_seg, seg_start, seg_max, len(lengths), k1, b, kernel=kernel
-        )
+            vocabulary, doc_ids, weights, term_seg, seg_start, seg_max, len(lengths), k1, b,
+            kernel=kernel, stored=stored,
+        )  # fmt: skip
 
     @staticmethod
     def write_packed(
@@ -172,19 +191,13 @@ class BM25Scorer:
         directory.mkdir(parents=True, exist_ok=True)
         total = len(keys)
         slices = []
-        with (
-            _NpyWriter(directory / "doc_ids.npy", np.int32, total) as doc_ids,
-            _NpyWriter(directory / "weights.npy", np.float32, total) as weights,
-        ):
+        with PostingsWriter(directory) as postings:
             for part in _segmented(keys, lengths, len(vocabulary), k1, b):
-                doc_ids.write(part.doc_ids)
-                weights.write(part.weights)
-                slices.append(_Slice(_EMPTY_I32, _EMPTY_F32, part.seg_terms, part.seg_starts, part.seg_max))
-        term_seg, seg_start, seg_max = _segment_tables(slices, len(vocabulary), total)
-        np.save(directory / "term_seg.npy", _narrow(term_seg), allow_pickle=False)
-        np.save(directory / "seg_start.npy", _narrow(seg_start), allow_pickle=False)
-        np.save(directory / "seg_max.npy", seg_max, allow_pickle=False)
-        _write_meta(directory, vocabulary, len(lengths), k1, b)
+                postings.add(part.doc_ids, part.tfs, part.seg_terms, part.seg_starts)
+                tables = (part.seg_terms, part.seg_starts, part.seg_max)
+                slices.append(_Slice(_EMPTY_I32, _EMPTY_F32, _EMPTY_U16, *tables))
+            postings.finish(len(vocabulary), _segment_tables(slices, len(vocabulary), total), lengths)
+        _write_meta(directory, vocabulary, (len(lengths), total), (k1, b, _mean_length(lengths)))
 
     @property
     def num_docs(self) -> int:
@@ -196,51 +209,63 @@ class BM25Scorer:
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        for name in _FILES:
-            values = getattr(self, f"_{name}")
-            if name in ("term_seg", "seg_start"):
-                values = _narrow(values)
-            np.save(directory / f"{name}.npy", values, allow_pickle=False)
-        _write_meta(directory, self._vocabulary, self._num_docs, self.k1, self.b)
+        if isinstance(self._stored, Path):  # loaded: its files are what it was built from
+            if self._stored.resolve() != directory.resolve():
+                for path in self._stored.iterdir():
+                    shutil.copyfile(path, directory / path.name)
+            return
+        if self._stored is None:
+            raise ValueError("this scorer was made from contributions alone: nothing to save it from")
+        tfs, lengths = self._stored
+        term_first = self._seg_start[self._term_seg]  # each term's first posting, and the end
+        with PostingsWriter(directory) as postings:
+            for t_lo, t_hi in _term_slices(term_first, _SLICE):
+                s_lo, s_hi = int(self._term_seg[t_lo]), int(self._term_seg[t_hi])
+                lo, hi = int(term_first[t_lo]), int(term_first[t_hi])
+                seg_terms = np.repeat(np.arange(t_lo, t_hi), np.diff(self._term_seg[t_lo : t_hi + 1]))
+                seg_starts = self._seg_start[s_lo:s_hi] - lo
+                postings.add(self._doc_ids[lo:hi], tfs[lo:hi], seg_terms, seg_starts)
+            postings.finish(len(self._vocabulary), (self._term_seg, self._seg_start, self._seg_max), lengths)
+        scoring = (self.k1, self.b, _mean_length(lengths))
+        _write_meta(directory, self._vocabulary, (self._num_docs, len(self._doc_ids)), scoring)
 
     @classmethod
-    def load(cls, directory: Path, *, mmap: bool = True, kernel: KernelLoader | None = SHARED) -> BM25Scorer:
+    def load(cls, directory: Path, *, kernel: KernelLoader | None = SHARED) -> BM25Scorer:
+        """The scorer saved in ``directory``: its tables read now, its postings when first used.
+        IndexCorrupt when the files are missing, damaged, of another layout or do not agree."""
         try:
-            meta = json.loads((directory / "bm25.json").read_text(encoding="utf-8"))
-            arrays: dict[str, Any] = {
-                name: np.load(directory / f"{name}.npy", mmap_mode="r" if mmap else None, allow_pickle=False)
-                for name in _FILES
-            }
+            meta = json.loads((directory / _META).read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:
             raise IndexCorrupt(
                 f"The BM25 files in {directory} are missing or damaged ({err}). Rebuild."
             ) from None
-        if meta.get("idf") != IDF or meta.get("layout") != LAYOUT:
+        if not isinstance(meta, dict) or meta.get("idf") != IDF or meta.get("layout") != LAYOUT:
             raise IndexCorrupt(f"The BM25 files in {directory} were scored differently. Rebuild the index.")
-        vocabulary = meta.get("vocabulary")
-        term_seg, seg_start = arrays["term_seg"], arrays["seg_start"]
+        vocabulary, num_docs, postings = meta.get("vocabulary"), meta.get("num_docs"), meta.get("postings")
+        scoring = [meta.get(key) for key in ("k1", "b", "avgdl")]
+        numbers = [x for x in scoring if isinstance(x, (int, float))]
         if (
             not isinstance(vocabulary, list)
-            or len(term_seg) != len(vocabulary) + 1
-            or len(seg_start) != len(arrays["seg_max"]) + 1
-            or int(term_seg[-1]) != len(arrays["seg_max"])
-            or int(seg_start[-1]) != len(arrays["doc_ids"])
-            or len(arrays["weights"]) != len(arrays["doc_ids"])
+            or not isinstance(num_docs, int)
+            or not isinstance(postings, int)
+            or min(num_docs, postings) < 0
+            or len(numbers) != len(scoring)
         ):
-            raise IndexCorrupt(f"The BM25 files in {directory} do not match each other. Rebuild the index.")
-        plain = {name: arrays[name].view(np.ndarray) for name in _FILES}  # memmap indexing is slower
+            raise IndexCorrupt(f"The BM25 files in {directory} are damaged (bm25.json). Rebuild the index.")
+        k1, b, avgdl = (float(x) for x in numbers)
+        tables = read_tables(directory, len(vocabulary), postings)
+        lazy = LazyPostings(directory, tables, num_docs, (k1, b, avgdl))
         return cls(
-            vocabulary,
-            plain["doc_ids"],
-            plain["weights"],
-            plain["term_seg"],
-            plain["seg_start"],
-            plain["seg_max"],
-            int(meta["num_docs"]),
-            float(meta["k1"]),
-            float(meta["b"]),
-            kernel=kernel,
-        )
+            vocabulary, lazy.doc_ids, lazy.weights, tables.term_seg, tables.seg_start, tables.seg_max,
+            num_docs, k1, b, kernel=kernel, stored=directory, lazy=lazy,
+        )  # fmt: skip
+
+    def _decode(self, query_tokens: Sequence[str]) -> None:
+        """Make sure the postings of the query's terms are in the arrays (a loaded scorer fills
+        them in a term at a time); the one call each query entry point makes first."""
+        if self._lazy is not None:
+            term_ids = self._term_ids
+            self._lazy.ensure([term_ids[t] for t in query_tokens if t in term_ids])
 
     def term_doc_freq(self, term: str) -> int:
         i = self._term_ids.get(term)
@@ -274,6 +299,7 @@ class BM25Scorer:
 
     def get_scores(self, query_tokens: Sequence[str]) -> npt.NDArray[np.float64]:
         """Every passage's score, as rank-bm25's ``get_scores`` gives it."""
+        self._decode(query_tokens)
         scores = np.zeros(self._num_docs, dtype=np.float64)
         for term in self._terms(query_tokens):
             lo, hi = term.bounds[0], term.bounds[-1]
@@ -282,6 +308,7 @@ class BM25Scorer:
 
     def scores_of(self, query_tokens: Sequence[str], doc_ids: Sequence[int]) -> npt.NDArray[np.float64]:
         """The scores of the passages ``doc_ids`` only (binary search in each segment)."""
+        self._decode(query_tokens)
         return self._scores_for(self._terms(query_tokens), np.asarray(doc_ids, dtype=np.int64))
 
     def _scores_for(self, terms: list[_Term], wanted: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
@@ -313,6 +340,7 @@ class BM25Scorer:
         the lower id. ``candidates`` (passage ids) restricts the ranking to those passages."""
         if k <= 0:
             return []
+        self._decode(query_tokens)
         kernel = self._kernel.ready() if self._kernel is not None else None
         if kernel is not None:
             return self._kernel_top_k(kernel, query_tokens, k, candidates)
@@ -542,9 +570,28 @@ class _Term:
         self.bounds, self.maxima, self.times = bounds, maxima, times
 
 
-def _write_meta(directory: Path, vocabulary: list[str], num_docs: int, k1: float, b: float) -> None:
-    meta = {"idf": IDF, "layout": LAYOUT, "k1": k1, "b": b, "num_docs": num_docs, "vocabulary": vocabulary}
-    (directory / "bm25.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+def _write_meta(
+    directory: Path, vocabulary: list[str], counts: tuple[int, int], scoring: tuple[float, float, float]
+) -> None:
+    """bm25.json: how the files were scored and laid out, (passages, postings), (k1, b, avgdl)."""
+    (num_docs, postings), (k1, b, avgdl) = counts, scoring
+    meta = {
+        "idf": IDF, "layout": LAYOUT, "k1": k1, "b": b, "avgdl": avgdl,
+        "num_docs": num_docs, "postings": postings, "vocabulary": vocabulary,
+    }  # fmt: skip
+    (directory / _META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def _mean_length(lengths: npt.NDArray[Any]) -> float:
+    """The mean passage length (0 for no passages): the avgdl of both the build and the decoder."""
+    return float(np.asarray(lengths, dtype=np.int32).mean()) if len(lengths) else 0.0
+
+
+class _Stored(NamedTuple):
+    """What a scorer built in memory is saved from besides its arrays."""
+
+    tfs: npt.NDArray[np.uint16]  # each posting's term frequency, in the arrays' order
+    lengths: npt.NDArray[np.int32]  # each passage's length in terms
 
 
 class _Slice(NamedTuple):
@@ -552,12 +599,13 @@ class _Slice(NamedTuple):
 
     doc_ids: npt.NDArray[np.int32]
     weights: npt.NDArray[np.float32]
+    tfs: npt.NDArray[np.uint16]
     seg_terms: npt.NDArray[np.int64]
     seg_starts: npt.NDArray[np.int64]
     seg_max: npt.NDArray[np.float32]
 
 
-_EMPTY_I32, _EMPTY_F32 = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+_EMPTY_I32, _EMPTY_F32, _EMPTY_U16 = np.zeros(0, np.int32), np.zeros(0, np.float32), np.zeros(0, np.uint16)
 
 
 def _segmented(
@@ -569,16 +617,15 @@ def _segmented(
     keys.sort()  # by term, then passage
     ptr = np.searchsorted(keys, np.arange(vocabulary + 1, dtype=np.int64) << _TERM_SHIFT)
     idf = lucene_idf(n, np.diff(ptr))
-    avgdl = float(lengths.mean()) if n else 0.0
+    avgdl = _mean_length(lengths)
     for t_lo, t_hi in _term_slices(ptr, _SLICE):
         lo, hi = int(ptr[t_lo]), int(ptr[t_hi])
         part = keys[lo:hi]
         terms = part >> _TERM_SHIFT
         docs = ((part >> _DOC_SHIFT) & _DOC_MASK).astype(np.int32)
         tf = (part & _TF_MASK).astype(np.float64)
-        norm = k1 * (1 - b + b * lengths[docs] / avgdl) if avgdl else np.full(len(tf), k1)
         # Each posting's whole contribution, idf included: a query only adds these up.
-        contribution = (idf[terms] * tf * (k1 + 1) / (tf + norm)).astype(np.float32)
+        contribution = contributions(idf[terms], tf, length_norm(lengths[docs], k1, b, avgdl), k1)
         segment = _segment_of(terms, contribution, ptr[terms] - lo)
         # Postings stay in passage order within a (term, segment): a stable sort by that pair.
         key = (terms - t_lo) * 64 + segment
@@ -586,7 +633,12 @@ def _segmented(
         key, weights = key[order], contribution[order]
         starts = np.flatnonzero(np.diff(key, prepend=-1))
         yield _Slice(
-            docs[order], weights, key[starts] // 64 + t_lo, starts + lo, np.maximum.reduceat(weights, starts)
+            docs[order],
+            weights,
+            (part[order] & _TF_MASK).astype(np.uint16),
+            key[starts] // 64 + t_lo,
+            starts + lo,
+            np.maximum.reduceat(weights, starts),
         )
 
 
@@ -601,43 +653,10 @@ def _segment_tables(
     return term_seg, seg_start, seg_max.astype(np.float32)
 
 
-class _NpyWriter:
-    """A one-dimensional .npy file written a part at a time (its length known in advance)."""
-
-    def __init__(self, path: Path, dtype: npt.DTypeLike, length: int) -> None:
-        self._dtype, self._left = np.dtype(dtype), length
-        self._handle = open(path, "wb")  # noqa: SIM115 (closed in __exit__)
-        header = {
-            "descr": np.lib.format.dtype_to_descr(self._dtype),
-            "fortran_order": False,
-            "shape": (length,),
-        }
-        np.lib.format.write_array_header_1_0(self._handle, header)
-
-    def write(self, values: npt.NDArray[Any]) -> None:
-        self._handle.write(np.ascontiguousarray(values, dtype=self._dtype).tobytes())
-        self._left -= len(values)
-
-    def __enter__(self) -> _NpyWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._handle.close()
-        if self._left != 0 and exc[0] is None:
-            raise ValueError("wrote a different number of values than announced")
-
-
 def _read_only(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     view = np.ascontiguousarray(values).view()
     view.flags.writeable = False
     return view
-
-
-def _narrow(positions: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
-    """Segment and posting positions as int32 when they fit (half the bytes on disk); they are
-    only read a few at a time, as Python ints."""
-    fits = len(positions) == 0 or int(positions[-1]) < 2**31  # ascending: the last is the largest
-    return positions.astype(np.int32) if fits else positions
 
 
 def _distinct(ids: npt.NDArray[np.int32], slot: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
@@ -705,12 +724,6 @@ def pack_postings(
     keys |= docs.astype(np.int64) << _DOC_SHIFT
     keys |= tfs.astype(np.int64)
     return keys
-
-
-def lucene_idf(num_docs: int, doc_freq: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
-    """Lucene's BM25 IDF: always above zero, smaller the more passages hold the term."""
-    df = np.asarray(doc_freq, dtype=np.float64)
-    return np.log1p((num_docs - df + 0.5) / (df + 0.5))
 
 
 def _kth_distinct(ids: npt.NDArray[Any], values: npt.NDArray[np.float32], k: int, terms: int) -> float:

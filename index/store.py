@@ -60,9 +60,10 @@ FORMAT = "citebot-index"
 # 2: BM25 postings hold idf-weighted contributions; 3: per-term maxima; 4: per-quote arrays;
 # 5: impact segments, compressed blobs, int32 arrays; 6: titles as spans of the text, a name
 # table of hashes only, narrower span arrays; 7: compressed integer columns (counts, not pointers;
-# spans as gaps and lengths), zstd blocks of 64 KB, quote records without their text; 8: blocks of
-# 4 KB with a dictionary at the head of each blob
-VERSION = 8
+# spans as gaps and lengths), zstd blocks of 64 KB, quote records without their text; 8 (two
+# branches, one number): BM25 postings as passage gaps and term frequencies in zstd frames, decoded
+# per term, or blobs in 4 KB blocks with a dictionary; 9: both
+VERSION = 9
 CURRENT = "current"
 MANIFEST = "manifest.json"
 LEASE = ".lease"

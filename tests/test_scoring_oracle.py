@@ -198,7 +198,7 @@ def test_save_and_load_give_the_same_scores(tmp_path: Path, passages: list[list[
     loaded = BM25Scorer.load(tmp_path / "bm25")
     for query in (["function"], ["class", "method"], ["nothing-here"]):
         np.testing.assert_array_equal(loaded.get_scores(query), ours.get_scores(query))
-    (tmp_path / "bm25" / "weights.npy").write_bytes(b"garbage")
+    (tmp_path / "bm25" / "seg_start.col").write_bytes(b"garbage")
     with pytest.raises(IndexCorrupt):
         BM25Scorer.load(tmp_path / "bm25")
 

@@ -1,0 +1,250 @@
+"""The scorer's postings on disk (``index/postings_codec.py`` frames) and their tables: written a
+slice of terms at a time, read back a frame at a time into arrays allocated whole at load.
+
+Files of a scorer's folder besides ``bm25.json``:
+
+- ``postings.zst``: the frames, back to back;
+- ``frame_term.col``, ``frame_offset.col``: each frame's first term and first byte (and one more
+  value: the vocabulary's size, the file's size);
+- ``term_seg.col``, ``seg_start.col``, ``seg_max.col``: the segment tables the scorer reads
+  (``index/bm25.py``), the largest contributions as their float32 bits;
+- ``lengths.col``: each passage's length in terms, which contributions are recomputed from.
+
+The ``.col`` files are the store's integer columns (``index/columns.py``: byte-planed, zstd).
+
+``LazyPostings`` allocates the scorer's ``doc_ids`` and ``weights`` with ``np.empty`` (pages never
+written cost no memory) and fills a term's postings the first time ``ensure`` is asked for it: one
+frame read and decoded under a lock, then a flag per term, so asking again is one byte read.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from index import columns, postings_codec
+from index.errors import IndexCorrupt
+
+POSTINGS = "postings.zst"
+_TABLES = ("frame_term", "frame_offset", "term_seg", "seg_start", "seg_max")
+FILES = (POSTINGS, *(f"{name}{columns.SUFFIX}" for name in (*_TABLES, "lengths")))
+_REBUILD = "Rebuild it with `citebot index build --repair`."
+_CHUNK = 65_536  # postings whose contributions are computed at once
+
+Ints = npt.NDArray[Any]
+
+
+class Tables(NamedTuple):
+    """Where each frame, term and segment starts (see the module's docstring)."""
+
+    frame_term: npt.NDArray[np.int64]
+    frame_offset: npt.NDArray[np.int64]
+    term_seg: npt.NDArray[np.int64]
+    seg_start: npt.NDArray[np.int64]
+    seg_max: npt.NDArray[np.float32]
+
+
+class PostingsWriter:
+    """Frames written to ``postings.zst`` as slices of terms arrive; the tables at ``finish``."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+        self._handle = open(directory / POSTINGS, "wb")  # noqa: SIM115 (closed in finish/__exit__)
+        self._frame_term: list[Ints] = []
+        self._frame_bytes: list[int] = []
+
+    def __enter__(self) -> PostingsWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+    def add(
+        self,
+        docs: npt.NDArray[Any],
+        tfs: npt.NDArray[Any],
+        seg_terms: npt.NDArray[np.int64],
+        seg_starts: npt.NDArray[np.int64],
+    ) -> None:
+        """A run of whole terms: postings in segment order, each segment's term and first posting
+        (counted from any origin: the first segment starts at ``docs[0]``), terms ascending."""
+        if not len(docs):
+            return
+        seg_starts = seg_starts - seg_starts[0]
+        gaps = postings_codec.segment_gaps(docs, seg_starts)
+        new_term = np.flatnonzero(np.diff(seg_terms, prepend=-1))
+        term_starts, terms = seg_starts[new_term], seg_terms[new_term]
+        cuts = postings_codec.frame_cuts(term_starts, len(docs))
+        bounds = np.append(term_starts[cuts], len(docs))
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            frame = postings_codec.encode_frame(gaps[lo:hi], tfs[lo:hi])
+            self._handle.write(frame)
+            self._frame_bytes.append(len(frame))
+        self._frame_term.append(terms[cuts])
+
+    def finish(self, vocabulary: int, tables: tuple[Ints, Ints, Ints], lengths: Ints) -> None:
+        """Close the frames and write the tables: (term_seg, seg_start, seg_max) and the passages'
+        lengths."""
+        self._handle.close()
+        firsts = np.concatenate([*self._frame_term, np.zeros(0, np.int64)])
+        if len(firsts):
+            firsts[0] = 0  # terms before the first with postings have none: the first frame holds them
+        frame_term = np.append(firsts, vocabulary)
+        frame_offset = np.concatenate(([0], np.cumsum(np.asarray(self._frame_bytes, dtype=np.int64))))
+        term_seg, seg_start, seg_max = tables
+        bits = np.asarray(seg_max, dtype=np.float32).view(np.uint32)
+        for name, values, delta in (
+            ("frame_term", frame_term, True),
+            ("frame_offset", frame_offset, True),
+            ("term_seg", term_seg, True),
+            ("seg_start", seg_start, True),
+            ("seg_max", bits, False),
+            ("lengths", lengths, False),
+        ):
+            (self._directory / f"{name}{columns.SUFFIX}").write_bytes(columns.encode(values, delta=delta))
+
+
+def read_tables(directory: Path, vocabulary: int, postings: int) -> Tables:
+    """The tables, checked against each other, the vocabulary's size, the postings' count and the
+    postings file's size; IndexCorrupt if they disagree."""
+    values = {name: _column(directory, name) for name in _TABLES}
+    frame_term, frame_offset = values["frame_term"].astype(np.int64), values["frame_offset"].astype(np.int64)
+    term_seg, seg_start = values["term_seg"].astype(np.int64), values["seg_start"].astype(np.int64)
+    seg_max = values["seg_max"].astype(np.uint32).view(np.float32)
+    try:
+        size = (directory / POSTINGS).stat().st_size
+    except OSError as err:
+        raise IndexCorrupt(f"The BM25 postings in {directory} are unreadable ({err}). {_REBUILD}") from None
+    if not (
+        _runs(frame_term, 0, vocabulary, strictly=True)
+        and len(frame_offset) == len(frame_term)
+        and _runs(frame_offset, 0, size)
+        and len(term_seg) == vocabulary + 1
+        and _runs(term_seg, 0, len(seg_max))
+        and len(seg_start) == len(seg_max) + 1
+        and _runs(seg_start, 0, postings)
+    ):
+        raise IndexCorrupt(f"The BM25 files in {directory} do not match each other. {_REBUILD}")
+    return Tables(frame_term, frame_offset, term_seg, seg_start, seg_max)
+
+
+def _runs(values: npt.NDArray[np.int64], first: int, last: int, *, strictly: bool = False) -> bool:
+    """Whether ``values`` go from ``first`` to ``last`` without stepping back (or, ``strictly``,
+    without standing still)."""
+    steps = np.diff(values)
+    return (
+        len(values) > 0
+        and int(values[0]) == first
+        and int(values[-1]) == last
+        and bool(np.all(steps > 0) if strictly else np.all(steps >= 0))
+    )
+
+
+def _column(directory: Path, name: str, length: int | None = None) -> Ints:
+    rel = f"{name}{columns.SUFFIX}"
+    try:
+        data = (directory / rel).read_bytes()
+    except OSError as err:
+        raise IndexCorrupt(f"The BM25 file {directory / rel} is unreadable ({err}). {_REBUILD}") from None
+    values = columns.decode(data, str(directory / rel))
+    if length is not None and len(values) != length:
+        raise IndexCorrupt(f"The BM25 file {directory / rel} does not match the others. {_REBUILD}")
+    return values
+
+
+class LazyPostings:
+    """The scorer's ``doc_ids`` and ``weights``, each term's filled in when first asked for."""
+
+    def __init__(
+        self, directory: Path, tables: Tables, num_docs: int, scoring: tuple[float, float, float]
+    ) -> None:
+        """``scoring``: (k1, b, the mean passage length the build used)."""
+        self._directory, self._tables, self._num_docs = directory, tables, num_docs
+        self._k1, self._b, self._avgdl = scoring
+        postings = int(tables.seg_start[-1])
+        self.doc_ids = np.empty(postings, dtype=np.int32)
+        self.weights = np.empty(postings, dtype=np.float32)
+        self._decoded = bytearray(len(tables.term_seg) - 1)  # one flag a term
+        self._lock = threading.Lock()
+        # Read at the first decode, not at load: a fresh process's first query pays only for its terms.
+        self._idf: npt.NDArray[np.float64] | None = None
+        self._norm_of_length: npt.NDArray[np.float64] | None = None
+        self._lengths: Ints | None = None
+
+    def ensure(self, term_ids: Iterable[int]) -> None:
+        """Fill in these terms' postings, where they are not yet (IndexCorrupt if a frame is damaged)."""
+        decoded = self._decoded
+        for term in term_ids:
+            if not decoded[term]:
+                self._decode_term(term)
+
+    def _decode_term(self, term: int) -> None:
+        with self._lock:
+            if self._decoded[term]:  # another thread decoded it while this one waited
+                return
+            frame_term = self._tables.frame_term
+            frame = int(np.searchsorted(frame_term, term, side="right")) - 1
+            self._decode_frame(frame)
+            first, last = int(frame_term[frame]), int(frame_term[frame + 1])
+            self._decoded[first:last] = b"\1" * (last - first)
+
+    def _decode_frame(self, frame: int) -> None:
+        tables = self._tables
+        t_lo, t_hi = int(tables.frame_term[frame]), int(tables.frame_term[frame + 1])
+        s_lo, s_hi = int(tables.term_seg[t_lo]), int(tables.term_seg[t_hi])
+        lo, hi = int(tables.seg_start[s_lo]), int(tables.seg_start[s_hi])
+        segment_lengths = np.diff(tables.seg_start[s_lo : s_hi + 1])
+        where = self._directory / POSTINGS
+        try:
+            with open(where, "rb") as handle:
+                handle.seek(int(tables.frame_offset[frame]))
+                data = handle.read(int(tables.frame_offset[frame + 1] - tables.frame_offset[frame]))
+            gaps, tf = postings_codec.decode_frame(data, hi - lo)
+            ids = postings_codec.ids_from_gaps(gaps, segment_lengths, self._num_docs)
+        except postings_codec.FrameDamaged as err:
+            raise IndexCorrupt(f"The BM25 postings file {where} is damaged ({err}). {_REBUILD}") from None
+        except OSError as err:
+            raise IndexCorrupt(f"The BM25 postings file {where} is unreadable ({err}). {_REBUILD}") from None
+        self.doc_ids[lo:hi] = ids
+        idf, norm_of_length, lengths = self._scoring()
+        segment_terms = np.repeat(np.arange(t_lo, t_hi), np.diff(tables.term_seg[t_lo : t_hi + 1]))
+        segment_idf = idf[segment_terms]
+        firsts = np.cumsum(segment_lengths) - segment_lengths
+        # A chunk at a time: a term in every passage would otherwise make several arrays of a million
+        # float64 each, and a fresh process pays a page fault for every 4 KB of them.
+        for start in range(0, hi - lo, _CHUNK):
+            end = min(hi - lo, start + _CHUNK)
+            first = int(np.searchsorted(firsts, start, side="right")) - 1
+            last = int(np.searchsorted(firsts, end, side="left"))
+            if last - first == 1:  # one segment, one term: its IDF for all (the same products)
+                idf_each: npt.NDArray[np.float64] | np.float64 = segment_idf[first]
+            else:
+                covered = np.minimum(firsts[first:last] + segment_lengths[first:last], end) - np.maximum(
+                    firsts[first:last], start
+                )
+                idf_each = np.repeat(segment_idf[first:last], covered)
+            tf_part = tf[start:end].astype(np.float64)
+            norm = norm_of_length[lengths[ids[start:end]]]
+            self.weights[lo + start : lo + end] = postings_codec.contributions(
+                idf_each, tf_part, norm, self._k1
+            )
+
+    def _scoring(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], Ints]:
+        """Each term's IDF, each passage length's normalization, each passage's length."""
+        if self._idf is None or self._norm_of_length is None or self._lengths is None:
+            lengths = _column(self._directory, "lengths", self._num_docs)
+            longest = int(lengths.max()) if len(lengths) else 0
+            # The normalization of every length once: the same float64 per element as the build's
+            # per posting, so looking it up gives the same value.
+            self._norm_of_length = postings_codec.length_norm(
+                np.arange(longest + 1, dtype=np.int64), self._k1, self._b, self._avgdl
+            )
+            doc_freq = np.diff(self._tables.seg_start[self._tables.term_seg])
+            self._idf = postings_codec.lucene_idf(self._num_docs, doc_freq)
+            self._lengths = lengths
+        return self._idf, self._norm_of_length, self._lengths
