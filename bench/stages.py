@@ -13,13 +13,20 @@ are more than the CPU seconds, but the shares of the stages hold.
 from __future__ import annotations
 
 import sys
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
 
-# (process, stage, frames any of which puts a sample in it), tried in order.
+# (process, stage, frames any of which puts a sample in it), tried in order. A frame written
+# "leaf:..." counts only as the sample's innermost frame: the parse's words were read in a list
+# comprehension of Token attributes (spaCy's Cython leaves no frames of its own), and the parse
+# itself now runs inside another list comprehension.
 STAGES: list[tuple[str, str, tuple[str, ...]]] = [
     ("worker", "model load and imports", ("load_parser (index/attribution/parse.py", "_find_and_load")),
-    ("worker", "parse: reading the words off spaCy's Docs", ("parse.<locals>.<listcomp>", "_WordReader")),
+    (
+        "worker",
+        "parse: reading the words off spaCy's Docs",
+        ("leaf:load_parser.<locals>.parse.<locals>.<listcomp>", "_WordReader"),
+    ),
     (
         "worker",
         "parse: spaCy (tok2vec, tagger, morphologizer, lemmatizer, parser)",
@@ -41,29 +48,35 @@ STAGES: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 
 
-def stage_seconds(lines: list[str], rate: float) -> dict[str, Counter[str]]:
+def stage_seconds(lines: list[str], rate: float) -> dict[str, dict[str, float]]:
     """Seconds per stage for each process kind ("worker", "main")."""
-    out: dict[str, Counter[str]] = {"worker": Counter(), "main": Counter()}
+    out: dict[str, dict[str, float]] = {"worker": defaultdict(float), "main": defaultdict(float)}
     for line in lines:
         stack, _, count = line.rstrip().rpartition(" ")
         if not count.isdigit():
             continue  # a sample whose last frame has spaces in it (a process's command line alone)
-        process = "worker" if any("serve()" in frame for frame in stack.split(";")[:3]) else "main"
+        frames = stack.split(";")
+        process = "worker" if any("serve()" in frame for frame in frames[:3]) else "main"
         stage = next(
-            (name for kind, name, frames in STAGES if kind == process and any(f in stack for f in frames)),
+            (name for kind, name, wanted in STAGES if kind == process and _holds(stack, frames[-1], wanted)),
             "other",
         )
         out[process][stage] += int(count) / rate
     return out
 
 
-def table(seconds: dict[str, Counter[str]]) -> list[str]:
+def _holds(stack: str, leaf: str, wanted: tuple[str, ...]) -> bool:
+    return any(leaf.startswith(w[5:]) if w.startswith("leaf:") else w in stack for w in wanted)
+
+
+def table(seconds: dict[str, dict[str, float]]) -> list[str]:
     rows = ["| process | stage | seconds | share |", "|---|---|---|---|"]
     for process, stages in seconds.items():
         total = sum(stages.values()) or 1.0
         rows.append(f"| {process} | **all** | {total:.1f} | 100% |")
         rows.extend(
-            f"| {process} | {stage} | {s:.1f} | {100 * s / total:.1f}% |" for stage, s in stages.most_common()
+            f"| {process} | {stage} | {s:.1f} | {100 * s / total:.1f}% |"
+            for stage, s in sorted(stages.items(), key=lambda item: -item[1])
         )
     return rows
 

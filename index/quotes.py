@@ -188,12 +188,14 @@ def find_quotes(
     ``chooser`` picks each quote's speaker among its candidates, or none (the shipped model by
     default; ``chooser.RuleChooser()`` keeps the rules' own speaker).
     """
+    plan = plan if plan is not None else plan_attribution(text, paragraphs, units)
+    if not plan.candidates:
+        return []  # no paragraph quotes anyone or holds a cue form: most documents
     parse_fn = load_parser() if parser == "shipped" else parser
     people = _People(text, paragraphs)
     choosing = _Choosing(text, paragraphs, people, shipped_chooser() if chooser == "shipped" else chooser)
     quotes: list[Quote] = []
     last_speaker: tuple[Quote, int] | None = None  # the last attributed quote and its paragraph number
-    plan = plan if plan is not None else plan_attribution(text, paragraphs, units)
     candidates = plan.candidates
     mark_starts = {number: [m.start for m in marks] for number, marks, _ in candidates}
     wanted = plan.wanted if parse_fn is not None else []

@@ -32,3 +32,16 @@ def test_samples_go_to_their_first_matching_stage_per_process() -> None:
     assert "| worker | **all** | 5.0 | 100% |" in rows
     spacy = "parse: spaCy (tok2vec, tagger, morphologizer, lemmatizer, parser)"
     assert f"| worker | {spacy} | 3.0 | 60.0% |" in rows
+
+
+def test_reading_the_words_is_told_from_the_parse_it_wraps() -> None:
+    parse = f"{_WORKER};serve (index/workers.py:1);parse (index/attribution/parse.py:2)"
+    listcomp = "load_parser.<locals>.parse.<locals>.<listcomp> (index/attribution/parse.py:3)"
+    lines = [
+        f"{parse};{listcomp} 2",  # the words read in the comprehension itself
+        f"{parse};{listcomp};pipe (spacy/language.py:4) 6",  # the model, called from one
+        f"{parse};{listcomp};_WordReader.__call__ (index/attribution/parse.py:5) 1",
+    ]
+    worker = stage_seconds(lines, rate=1)["worker"]
+    assert worker["parse: reading the words off spaCy's Docs"] == 3
+    assert worker["parse: spaCy (tok2vec, tagger, morphologizer, lemmatizer, parser)"] == 6

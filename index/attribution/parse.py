@@ -99,7 +99,7 @@ def load_parser() -> ParseFn | None:
 
         nlp = _load_with_ops(spacy, _numpy_blas_ops())
         # Found once: finding the loaded BLAS libraries reads the process's memory map, which
-        # per call cost about 1% of a build's parsing.
+        # on every call cost about 1% of a build's workers.
         blas = ThreadpoolController()
     except Exception as err:  # any failure here means "no parser", never a failed build
         log.warning("attribution parser unavailable, using rules reason=%r", err)
@@ -119,8 +119,8 @@ _HEAD_WRAP = 2**64  # a head before its word is stored as a negative offset, in 
 
 
 class _WordReader:
-    """A spaCy Doc's words as :data:`Word` tuples, read as one array of the token columns: a
-    Token object per attribute read cost as much as a fifth of the parse."""
+    """A spaCy Doc's words as :data:`Word` tuples, read as one array of the token columns, not
+    through a new ``Token`` object per attribute read (and one more for its head)."""
 
     def __init__(self, strings: Any, pos_names: dict[int, str]) -> None:
         self._strings = strings
