@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from index.attribution.parse import ParseFn
 from index.models import Chunk, Document, Quote, Span
-from index.quotes import AttributionPlan, find_quotes, sentence_units
+from index.quotes import AttributionPlan, find_quotes, paragraph_units
 
 # A chunk gathers whole sentences of one paragraph up to about this many characters.
 CHUNK_CHARS = 600
@@ -35,19 +36,18 @@ def parse_document(
     attribute: bool = True,
     parser: ParseFn | Literal["shipped"] = "shipped",
     plan: AttributionPlan | None = None,
+    units: Sequence[Sequence[Span]] | None = None,
 ) -> ParsedDocument:
     """Sentences, chunks and (unless ``attribute`` is False) attributed quotes of a document;
-    ``parser`` and ``plan`` are :func:`find_quotes`'s (by default the shipped model, and a plan
-    made here)."""
+    ``parser``, ``plan`` and ``units`` are :func:`find_quotes`'s (by default the shipped model,
+    and a plan and units made here)."""
     text = document.text
     sentences: list[Span] = []
     sentence_paragraphs: list[int] = []
     chunks: list[Chunk] = []
-    units_by_paragraph = []
-    for number, para in enumerate(document.paragraphs, start=1):
-        units = sentence_units(text, para)
-        units_by_paragraph.append(units)
-        pieces = [piece for unit in units for piece in _cut_long(text, unit)]
+    units_by_paragraph = list(units) if units is not None else paragraph_units(text, document.paragraphs)
+    for number, para_units in enumerate(units_by_paragraph, start=1):
+        pieces = [piece for unit in para_units for piece in _cut_long(text, unit)]
         sentences.extend(pieces)
         sentence_paragraphs.extend([number] * len(pieces))
         chunks.extend(Chunk(doc_index, number, s.start, s.end) for s in group_sentences(pieces))

@@ -188,15 +188,18 @@ def find_quotes(
     ``chooser`` picks each quote's speaker among its candidates, or none (the shipped model by
     default; ``chooser.RuleChooser()`` keeps the rules' own speaker).
     """
+    plan = plan if plan is not None else plan_attribution(text, paragraphs, units)
+    if not plan.candidates:
+        return []  # no paragraph quotes anyone or holds a cue form: most documents
     parse_fn = load_parser() if parser == "shipped" else parser
     people = _People(text, paragraphs)
     choosing = _Choosing(text, paragraphs, people, shipped_chooser() if chooser == "shipped" else chooser)
     quotes: list[Quote] = []
     last_speaker: tuple[Quote, int] | None = None  # the last attributed quote and its paragraph number
-    plan = plan if plan is not None else plan_attribution(text, paragraphs, units)
     candidates = plan.candidates
     mark_starts = {number: [m.start for m in marks] for number, marks, _ in candidates}
     wanted = plan.wanted if parse_fn is not None else []
+    planned = set(plan.wanted)  # the units with a quotation or a cue form (see _wanted_units)
     shown = plan.shown
     parsed: dict[int, Parsed] = {}
     next_window = 0  # parse in windows of units, so a 4 MB text never holds all its parses at once
@@ -219,7 +222,7 @@ def find_quotes(
             if sentence is not None and sentence.span == unit:
                 rules = _attributions(text, unit, inside, people.names)
                 attributions = _parsed_attributions(text, sentence, inside, rules)
-            elif parse_fn is not None and not inside and not may_hold_cue(text, unit.start, unit.end):
+            elif parse_fn is not None and unit not in planned:
                 attributions = []  # no quotation, no cue of the lexicon: nothing was said here
             else:
                 attributions = _attributions(text, unit, inside, people.names)  # unparsed: the rules
@@ -455,11 +458,7 @@ def _shown_text(text: str, wanted: Sequence[Span]) -> str:
 
 def _parse_units(text: str, shown: str, units: Sequence[Span], parse_fn: ParseFn) -> dict[int, Parsed]:
     """Parse ``units`` in one batch; each Parsed keeps the document's own characters."""
-    return {
-        p.span.start: replace(p, text=text[p.span.start : p.span.end])
-        for p in parse_spans(shown, units, parse_fn)
-        if p is not None
-    }
+    return {p.span.start: p for p in parse_spans(shown, units, parse_fn, own_text=text) if p is not None}
 
 
 # The model was trained on text with plain spaces; other spaces become tokens of their own and
@@ -758,6 +757,12 @@ def _inner(text: str, mark: Span) -> Span:
 def sentence_units(text: str, para: Span) -> list[Span]:
     """The answerable sentences of a paragraph: sentences, with multi-sentence quotations kept whole."""
     return _units(text, para, _quote_marks(text, para.start, para.end))
+
+
+def paragraph_units(text: str, paragraphs: Sequence[Span]) -> list[list[Span]]:
+    """Each paragraph's :func:`sentence_units`: made once, then read by the sentences, the
+    passages and the attribution of a document."""
+    return [sentence_units(text, para) for para in paragraphs]
 
 
 def _units(text: str, para: Span, marks: Sequence[Span]) -> list[Span]:

@@ -35,7 +35,7 @@ from index.analysis import analyze
 from index.attribution.parse import ParsedAhead, ParseFn, load_parser
 from index.chunking import ParsedDocument, parse_document
 from index.models import Document, Span
-from index.quotes import AttributionPlan, plan_attribution
+from index.quotes import AttributionPlan, paragraph_units, plan_attribution
 from index.writer import Batch, batch_of
 
 _HEADER = struct.Struct("<Q")
@@ -63,15 +63,17 @@ def parse_one(
     alarm: _Alarm | None = None,
     parser: ParseFn | Literal["shipped"] = "shipped",
     plan: AttributionPlan | None = None,
+    units: Sequence[Sequence[Span]] | None = None,
 ) -> Outcome:
     """Parse a document with its terms; past ``budget_s`` seconds, again without attribution.
-    ``parser`` and ``plan`` are :func:`find_quotes`'s."""
+    ``parser``, ``plan`` and ``units`` are :func:`parse_document`'s."""
     if alarm is None:
         with _Alarm() as own:
-            return parse_one(document, budget_s, own, parser, plan)
+            return parse_one(document, budget_s, own, parser, plan, units)
     try:
         with alarm.after(budget_s):
-            return Outcome(_with_terms(parse_document(document, 0, parser=parser, plan=plan)))
+            parsed = parse_document(document, 0, parser=parser, plan=plan, units=units)
+            return Outcome(_with_terms(parsed))
     except _OverBudget:
         pass
     except Exception as err:  # a bug or a pathological text in one document must not stop the build
@@ -141,8 +143,8 @@ def parse_job(job: Job, budget_s: float | None) -> Batch:
     with _Alarm() as alarm:
         for group, requests in _parse_groups(job, budget_s, alarm):
             parser = _parsed_ahead(requests, budget_s, alarm)
-            for rel, document, plan in group:
-                outcome = parse_one(document, budget_s, alarm, parser, plan)
+            for rel, document, (plan, units) in group:
+                outcome = parse_one(document, budget_s, alarm, parser, plan, units)
                 if outcome.note is not None:
                     notes.append((document.doc, outcome.note))
                 if outcome.parsed is not None:
@@ -155,7 +157,10 @@ def parse_job(job: Job, budget_s: float | None) -> Batch:
 # held until their documents are attributed); a document that alone asks for more parses itself.
 _AHEAD_CHARS = 100_000
 
-_Planned = tuple[str, Document, AttributionPlan | None]
+# A document's attribution plan and the sentence units of its paragraphs it was made with (both
+# None when planning failed or ran out of time: the document then makes its own).
+_Plan = tuple[AttributionPlan | None, list[list[Span]] | None]
+_Planned = tuple[str, Document, _Plan]
 
 
 def _parse_groups(
@@ -167,7 +172,8 @@ def _parse_groups(
     requests: list[str] = []
     size = 0
     plans = _plans(job.documents, budget_s, alarm)
-    for rel, document, plan in zip(job.rels, job.documents, plans, strict=True):
+    for rel, document, planned in zip(job.rels, job.documents, plans, strict=True):
+        plan = planned[0]
         asked = plan.requests() if plan is not None else []
         asked_size = sum(len(t) for t in asked)
         if asked_size > _AHEAD_CHARS:
@@ -175,30 +181,30 @@ def _parse_groups(
         if group and size + asked_size > _AHEAD_CHARS:
             yield group, requests
             group, requests, size = [], [], 0
-        group.append((rel, document, plan))
+        group.append((rel, document, planned))
         requests.extend(asked)
         size += asked_size
     if group:
         yield group, requests
 
 
-def _plans(
-    documents: Sequence[Document], budget_s: float | None, alarm: _Alarm
-) -> list[AttributionPlan | None]:
-    """Each document's attribution plan, within one budget for them all (planning is a linear
-    scan). A document whose plan fails, or is not made in time, gets None: it is planned again,
-    and fails or is reported, on its own."""
-    plans: list[AttributionPlan | None] = []
+def _plans(documents: Sequence[Document], budget_s: float | None, alarm: _Alarm) -> list[_Plan]:
+    """Each document's sentence units and attribution plan, within one budget for them all
+    (splitting and planning are linear scans); the units are split once, for the plan, the
+    sentences and the passages. A document whose plan fails, or is not made in time, gets
+    (None, None): it is split and planned again, and fails or is reported, on its own."""
+    plans: list[_Plan] = []
     try:
         with alarm.after(budget_s):
             for document in documents:
                 try:
-                    plans.append(plan_attribution(document.text, document.paragraphs))
+                    units = paragraph_units(document.text, document.paragraphs)
+                    plans.append((plan_attribution(document.text, document.paragraphs, units), units))
                 except Exception:
-                    plans.append(None)
+                    plans.append((None, None))
     except _OverBudget:
         pass
-    return plans + [None] * (len(documents) - len(plans))
+    return plans + [(None, None)] * (len(documents) - len(plans))
 
 
 def _parsed_ahead(

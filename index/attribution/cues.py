@@ -107,13 +107,14 @@ def find_cues(sentence: Parsed, quoted: Sequence[Span]) -> list[Cue]:
     forms = surface_forms()
     cues: list[Cue] = []
     for i, token in enumerate(tokens):
-        if any(q.start <= token.start < q.end for q in quoted):
+        if quoted and any(q.start <= token.start < q.end for q in quoted):
             continue
         low = token.text.lower()
         if low == "according" and i + 1 < len(tokens) and tokens[i + 1].text.lower() == "to":
             cues.append(Cue(i, "according to", "according"))
             continue
-        lemma = token.lemma.lower() if token.lemma.lower() in kinds else forms.get(low, "")
+        lemma = token.lemma.lower()
+        lemma = lemma if lemma in kinds else forms.get(low, "")
         if not lemma or not _used_as_verb(sentence, i):
             continue
         if any(tokens[j].text.lower() in _NEGATIONS for j in sentence.children(i)):

@@ -64,8 +64,11 @@ class Parsed:
         return sorted(out)
 
 
-# A parser takes sentence texts and returns, per text, token tuples with offsets into that text.
-ParseFn = Callable[[Sequence[str]], list[list[tuple[int, int, str, str, str, str, int]]]]
+# A parsed word as a parser hands it over: start and end in its sentence's text, lemma, UPOS,
+# tag, dependency and the index of its head in the sentence.
+Word = tuple[int, int, str, str, str, str, int]
+# A parser takes sentence texts and returns, per text, its words.
+ParseFn = Callable[[Sequence[str]], list[list[Word]]]
 
 
 def model_version() -> str:
@@ -91,24 +94,53 @@ def load_parser() -> ParseFn | None:
     attribution falls back to the rule layer."""
     try:
         import spacy
-        from threadpoolctl import threadpool_limits
+        from spacy.parts_of_speech import NAMES as pos_names
+        from threadpoolctl import ThreadpoolController
 
         nlp = _load_with_ops(spacy, _numpy_blas_ops())
+        # Found once: finding the loaded BLAS libraries reads the process's memory map, which
+        # on every call cost about 1% of a build's workers.
+        blas = ThreadpoolController()
     except Exception as err:  # any failure here means "no parser", never a failed build
         log.warning("attribution parser unavailable, using rules reason=%r", err)
         return None
+    words_of = _WordReader(nlp.vocab.strings, pos_names)
 
-    def parse(texts: Sequence[str]) -> list[list[tuple[int, int, str, str, str, str, int]]]:
-        out = []
+    def parse(texts: Sequence[str]) -> list[list[Word]]:
         # One BLAS thread: the build already runs one parsing process per core.
-        with threadpool_limits(1, user_api="blas"):
-            for doc in nlp.pipe(texts, batch_size=_BATCH):
-                out.append(
-                    [(t.idx, t.idx + len(t.text), t.lemma_, t.pos_, t.tag_, t.dep_, t.head.i) for t in doc]
-                )
-        return out
+        with blas.limit(limits=1, user_api="blas"):
+            return [words_of(doc) for doc in nlp.pipe(texts, batch_size=_BATCH)]
 
     return parse
+
+
+_WORD_COLUMNS = ["IDX", "LENGTH", "LEMMA", "POS", "TAG", "DEP", "HEAD"]
+_HEAD_WRAP = 2**64  # a head before its word is stored as a negative offset, in uint64
+
+
+class _WordReader:
+    """A spaCy Doc's words as :data:`Word` tuples, read as one array of the token columns, not
+    through a new ``Token`` object per attribute read (and one more for its head)."""
+
+    def __init__(self, strings: Any, pos_names: dict[int, str]) -> None:
+        self._strings = strings
+        self._names: dict[int, str] = {}  # string hash -> string: a few thousand lemmas and labels
+        self._pos = dict(pos_names)
+
+    def __call__(self, doc: Any) -> list[Word]:
+        name, pos = self._name, self._pos
+        words = []
+        rows = doc.to_array(_WORD_COLUMNS).tolist()
+        for i, (start, length, lemma, upos, tag, dep, head) in enumerate(rows):
+            offset = head - _HEAD_WRAP if head >= _HEAD_WRAP // 2 else head
+            words.append((start, start + length, name(lemma), pos[upos], name(tag), name(dep), i + offset))
+        return words
+
+    def _name(self, key: int) -> str:
+        found = self._names.get(key)
+        if found is None:
+            found = self._names[key] = self._strings[key]
+        return found
 
 
 def _load_with_ops(spacy: Any, ops: Any) -> Any:
@@ -157,14 +189,19 @@ class ParsedAhead:
         unique = list(dict.fromkeys(t for t in texts if 0 < len(t) <= MAX_PARSE_CHARS))
         self._parsed = dict(zip(unique, parse(unique), strict=True)) if unique else {}
 
-    def __call__(self, texts: Sequence[str]) -> list[list[tuple[int, int, str, str, str, str, int]]]:
+    def __call__(self, texts: Sequence[str]) -> list[list[Word]]:
         missing = [t for t in dict.fromkeys(texts) if t not in self._parsed]
         fresh = dict(zip(missing, self._parse(missing), strict=True)) if missing else {}
         return [self._parsed[t] if t in self._parsed else fresh[t] for t in texts]
 
 
-def parse_spans(text: str, spans: Sequence[Span], parse: ParseFn) -> list[Parsed | None]:
-    """Each span of ``text`` parsed as one sentence, or None where it is too long or parsing fails."""
+def parse_spans(
+    text: str, spans: Sequence[Span], parse: ParseFn, *, own_text: str | None = None
+) -> list[Parsed | None]:
+    """Each span of ``text`` parsed as one sentence, or None where it is too long or parsing fails.
+    ``own_text`` (same length) is where each sentence's ``Parsed.text`` is cut from, when the
+    parser was shown an altered copy of the document's text."""
+    own = text if own_text is None else own_text
     wanted = [i for i, s in enumerate(spans) if 0 < s.end - s.start <= MAX_PARSE_CHARS]
     results: list[Parsed | None] = [None] * len(spans)
     try:
@@ -174,11 +211,11 @@ def parse_spans(text: str, spans: Sequence[Span], parse: ParseFn) -> list[Parsed
         return results
     for i, words in zip(wanted, raw, strict=True):
         base = spans[i].start
-        sentence = text[base : spans[i].end]
+        sentence = own[base : spans[i].end]
         results[i] = Parsed(spans[i], sentence, tuple(_token(text, base, w) for w in words))
     return results
 
 
-def _token(text: str, base: int, word: tuple[int, int, str, str, str, str, int]) -> Token:
+def _token(text: str, base: int, word: Word) -> Token:
     start, end, lemma, pos, tag, dep, head = word
     return Token(base + start, base + end, text[base + start : base + end], lemma, pos, tag, dep, head)
