@@ -25,7 +25,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import IntEnum
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -73,33 +74,45 @@ def _nth(runs: Sequence[Sequence[int]], n: int) -> int | None:
     return None
 
 
-def name_table(documents: Iterable[tuple[str, str]], file_runs: FileRuns) -> list[tuple[str, int, Kind]]:
-    """(name, document index, kind) entries, sorted by the name's hash, for documents given as
-    (path, title): every unambiguous alias, and the paths ``doc_by_path`` does not find."""
+class Entry(NamedTuple):
+    name: str
+    doc: int
+    kind: Kind
+    hash: int  # of the name (``_hash``): worked out once, to sort by and to store
+
+
+def name_table(documents: Iterable[tuple[str, str]], file_runs: FileRuns) -> list[Entry]:
+    """The entries, sorted by the name's hash, for documents given as (path, title): every
+    unambiguous alias, and the paths ``doc_by_path`` does not find."""
     aliases: dict[str, tuple[int, Kind]] = {}
     ambiguous: set[str] = set()
     paths: dict[str, tuple[int, Kind]] = {}
     for i, (path, title) in enumerate(documents):
         paths.setdefault(path, (i, Kind.PATH))
-        for alias, kind in ((title, Kind.TITLE), (PurePosixPath(path).name, Kind.FILE_NAME)):
+        for alias, kind in ((title, Kind.TITLE), (_file_name(path), Kind.FILE_NAME)):
             if aliases.setdefault(alias, (i, kind))[0] != i:
                 ambiguous.add(alias)
     for alias in ambiguous:
         del aliases[alias]
     aliases.update(paths)  # paths win over aliases
     entries = [
-        (name, doc, kind)
+        Entry(name, doc, kind, _hash(name))
         for name, (doc, kind) in aliases.items()
         if kind is not Kind.PATH or doc_by_path(name, file_runs) != doc
     ]
-    return sorted(entries, key=lambda entry: _hash(entry[0]))
+    return sorted(entries, key=lambda entry: entry.hash)
 
 
-def write_names(generation: Path, table: list[tuple[str, int, Kind]]) -> None:
-    columns.write(generation, _ENTRIES, np.array([doc << 2 | kind for _, doc, kind in table], dtype=np.int64))
+def write_names(generation: Path, table: list[Entry]) -> None:
+    columns.write(generation, _ENTRIES, np.array([e.doc << 2 | e.kind for e in table], dtype=np.int64))
     bits = _hash_bits(len(table))
-    hashes = np.array([_hash(name) >> (32 - bits) for name, _, _ in table], dtype=np.int64)
+    hashes = np.array([e.hash for e in table], dtype=np.int64) >> (32 - bits)
     columns.write(generation, _HASHES, hashes, delta=True)
+
+
+def _file_name(path: str) -> str:
+    """The last part of a document's path (a million of them are named at each build: no Path)."""
+    return path.rpartition("/")[2]
 
 
 class NameTable:
@@ -136,7 +149,7 @@ class NameTable:
         path, title = self._document_names(doc)
         if kind is Kind.PATH:
             return path
-        return title if kind is Kind.TITLE else PurePosixPath(path).name
+        return title if kind is Kind.TITLE else _file_name(path)
 
 
 def _hash_bits(entries: int) -> int:
