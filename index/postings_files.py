@@ -199,40 +199,44 @@ class LazyPostings:
         s_lo, s_hi = int(tables.term_seg[t_lo]), int(tables.term_seg[t_hi])
         lo, hi = int(tables.seg_start[s_lo]), int(tables.seg_start[s_hi])
         segment_lengths = np.diff(tables.seg_start[s_lo : s_hi + 1])
-        where = self._directory / POSTINGS
         try:
-            with open(where, "rb") as handle:
-                handle.seek(int(tables.frame_offset[frame]))
-                data = handle.read(int(tables.frame_offset[frame + 1] - tables.frame_offset[frame]))
-            gaps, tf = postings_codec.decode_frame(data, hi - lo)
+            gaps, tf = postings_codec.decode_frame(self._read_frame(frame), hi - lo)
             ids = postings_codec.ids_from_gaps(gaps, segment_lengths, self._num_docs)
         except postings_codec.FrameDamaged as err:
+            where = self._directory / POSTINGS
             raise IndexCorrupt(f"The BM25 postings file {where} is damaged ({err}). {_REBUILD}") from None
+        self.doc_ids[lo:hi] = ids
+        segment_terms = np.repeat(np.arange(t_lo, t_hi), np.diff(tables.term_seg[t_lo : t_hi + 1]))
+        self._fill_weights(lo, ids, tf, self._scoring()[0][segment_terms], segment_lengths)
+
+    def _read_frame(self, frame: int) -> bytes:
+        where, offsets = self._directory / POSTINGS, self._tables.frame_offset
+        try:
+            with open(where, "rb") as handle:
+                handle.seek(int(offsets[frame]))
+                return handle.read(int(offsets[frame + 1] - offsets[frame]))
         except OSError as err:
             raise IndexCorrupt(f"The BM25 postings file {where} is unreadable ({err}). {_REBUILD}") from None
-        self.doc_ids[lo:hi] = ids
-        idf, norm_of_length, lengths = self._scoring()
-        segment_terms = np.repeat(np.arange(t_lo, t_hi), np.diff(tables.term_seg[t_lo : t_hi + 1]))
-        segment_idf = idf[segment_terms]
+
+    def _fill_weights(
+        self,
+        lo: int,
+        ids: npt.NDArray[np.int64],
+        tf: npt.NDArray[np.uint16],
+        segment_idf: npt.NDArray[np.float64],
+        segment_lengths: npt.NDArray[np.int64],
+    ) -> None:
+        """The contributions of a frame's postings (from ``lo`` on), a chunk at a time: a term in
+        every passage would otherwise make several arrays of a million float64 each, and a fresh
+        process pays a page fault for every 4 KB of them."""
+        _, norm_of_length, lengths = self._scoring()
         firsts = np.cumsum(segment_lengths) - segment_lengths
-        # A chunk at a time: a term in every passage would otherwise make several arrays of a million
-        # float64 each, and a fresh process pays a page fault for every 4 KB of them.
-        for start in range(0, hi - lo, _CHUNK):
-            end = min(hi - lo, start + _CHUNK)
-            first = int(np.searchsorted(firsts, start, side="right")) - 1
-            last = int(np.searchsorted(firsts, end, side="left"))
-            if last - first == 1:  # one segment, one term: its IDF for all (the same products)
-                idf_each: npt.NDArray[np.float64] | np.float64 = segment_idf[first]
-            else:
-                covered = np.minimum(firsts[first:last] + segment_lengths[first:last], end) - np.maximum(
-                    firsts[first:last], start
-                )
-                idf_each = np.repeat(segment_idf[first:last], covered)
-            tf_part = tf[start:end].astype(np.float64)
+        for start in range(0, len(ids), _CHUNK):
+            end = min(len(ids), start + _CHUNK)
+            idf = _idf_of_postings(segment_idf, firsts, segment_lengths, (start, end))
             norm = norm_of_length[lengths[ids[start:end]]]
-            self.weights[lo + start : lo + end] = postings_codec.contributions(
-                idf_each, tf_part, norm, self._k1
-            )
+            tf_part = tf[start:end].astype(np.float64)
+            self.weights[lo + start : lo + end] = postings_codec.contributions(idf, tf_part, norm, self._k1)
 
     def _scoring(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], Ints]:
         """Each term's IDF, each passage length's normalization, each passage's length."""
@@ -248,3 +252,23 @@ class LazyPostings:
             self._idf = postings_codec.lucene_idf(self._num_docs, doc_freq)
             self._lengths = lengths
         return self._idf, self._norm_of_length, self._lengths
+
+
+def _idf_of_postings(
+    segment_idf: npt.NDArray[np.float64],
+    firsts: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.int64],
+    span: tuple[int, int],
+) -> npt.NDArray[np.float64] | np.float64:
+    """The IDF of each posting in ``span`` (positions in the frame), given each segment's IDF,
+    first position and length; one number when the span lies in one segment (the same products)."""
+    start, end = span
+    first = int(np.searchsorted(firsts, start, side="right")) - 1
+    last = int(np.searchsorted(firsts, end, side="left"))
+    if last - first == 1:
+        one: np.float64 = segment_idf[first]
+        return one
+    covered = np.minimum(firsts[first:last] + lengths[first:last], end) - np.maximum(
+        firsts[first:last], start
+    )
+    return np.repeat(segment_idf[first:last], covered)

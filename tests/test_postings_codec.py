@@ -221,3 +221,16 @@ def test_a_query_decodes_only_the_frames_of_its_terms(tmp_path: Path) -> None:
     assert loaded._lazy is not None
     decoded = np.frombuffer(bytes(loaded._lazy._decoded), dtype=np.uint8)
     assert decoded[: frame_term[1]].all() and not decoded[frame_term[1] :].any()
+
+
+def test_a_frame_longer_than_a_chunk_decodes_bit_for_bit(tmp_path: Path) -> None:
+    """5,000 one-posting terms and a term in 70,000 passages share one frame: its contributions are
+    computed a chunk at a time, across segments and terms."""
+    passages = [[f"rare{i}"] for i in range(5000)]
+    passages += [["common"] * (1 + i % 4) + ["filler"] * (i % 7) for i in range(70_000)]
+    built = BM25Scorer.build(passages, kernel=None)
+    built.save(tmp_path / "bm25")
+    assert int(_frame_terms(tmp_path / "bm25")[1]) > built.vocabulary.index("common")  # one frame
+    loaded = _decoded_whole(BM25Scorer.load(tmp_path / "bm25", kernel=None))
+    _assert_same_arrays(loaded, built)
+    assert loaded.top_k(["common", "rare7"], 10) == built.top_k(["common", "rare7"], 10)
