@@ -271,18 +271,26 @@ def bench_citebot(tokens: Tokens, queries: list[list[str]], work: Path) -> tuple
         "s = BM25Scorer.load(Path(sys.argv[1])); s.top_k(json.loads(sys.argv[2]), 10)\n"
         "first = time.perf_counter() - t\n"
         "ok = SHARED.wait(timeout=600) is not None\n"
-        "print(json.dumps({'first_s': first, 'ready_s': time.perf_counter() - t, 'ok': ok}))",
+        "ready = time.perf_counter() - t\n"
+        "filled = s.fill_postings(timeout=600)\n"
+        "print(json.dumps({'first_s': first, 'ready_s': ready, 'ok': ok,\n"
+        "                  'filled_s': time.perf_counter() - t, 'filled': filled}))",
         str(work / "citebot"),
         json.dumps(queries[0]),
     )
     result.extra["kernel_ready_s"] = ready["ready_s"]
+    result.extra["postings_filled_s"] = ready["filled_s"]
     result.notes.append(
         "build = from analyzed tokens to saved files; load = fresh process: import, open, first query "
-        "(numpy's path); kernel_ready_s = the same, then waiting for the compiled kernel "
-        f"({'loaded' if ready['ok'] else 'NOT loaded: numpy path timed'})"
+        "(numpy's path, its terms' postings decoded); kernel_ready_s = the same, then waiting for the "
+        f"compiled kernel ({'loaded' if ready['ok'] else 'NOT loaded: numpy path timed'}); "
+        "postings_filled_s = then every term's postings decoded (a long-lived process does both in "
+        "the background after its first big query)"
     )
     loaded = BM25Scorer.load(work / "citebot")
-    SHARED.wait(timeout=600)  # the latency rows are the kernel's, once it is ready
+    # The latency rows are a long-lived process's: the kernel ready and the postings filled in.
+    SHARED.wait(timeout=600)
+    loaded.fill_postings(timeout=600)
 
     def top_k(query: list[str]) -> list[int]:
         return [i for i, _ in loaded.top_k(query, 10)]
@@ -525,16 +533,29 @@ def time_asks(
         asked = Result(f"citebot Index.ask ({name})", len(passages), corpus=corpus)
         for question in questions[:3]:
             ask(question)  # warm: the index's lazy loads are done once per process
+        _settled(index)
         times = []
         for question in questions:
             _, took = timed(lambda q=question: ask(q))  # type: ignore[misc]
             times.append(took * 1000)
         percentiles(asked, times)
         asked.load_s = first["first_ask_s"]
-        asked.notes.append("load = first ask in a fresh process (import, open, answer); p50-p99 warm")
+        asked.notes.append(
+            "load = first ask in a fresh process (import, open, answer); p50-p99 warm (after three asks, "
+            "the kernel loaded and the postings filled in)"
+        )
         then(asked)
         results.append(asked)
     return results
+
+
+def _settled(index: Any) -> None:
+    """What a long-lived process has a second after its first big query: the compiled kernel
+    loaded and every term's postings filled in (both in the background; here, waited for)."""
+    from index.kernel_loader import SHARED
+
+    SHARED.wait(timeout=600)
+    index.scorer.fill_postings(timeout=600)
 
 
 def _mixed_questions(passages: Sequence[str], rng: random.Random, n: int) -> list[str]:

@@ -52,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     index.search_terms(queries[0], 10)
     if SHARED.wait(timeout=600) is None:
         raise SystemExit("the compiled kernel did not load")
+    index.scorer.fill_postings(timeout=600)
     found: dict[str, object] = {
         "corpus": args.corpus,
         "passages": args.passages,

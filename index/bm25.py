@@ -87,6 +87,7 @@ class BM25Scorer:
         at a time (None: they are whole)."""
         self.k1, self.b = k1, b
         self._stored, self._lazy = stored, lazy
+        self._lazy_rest_asked = False
         self._vocabulary = vocabulary
         self._term_ids = {t: i for i, t in enumerate(vocabulary)}
         self._doc_ids, self._weights = doc_ids, weights
@@ -265,7 +266,22 @@ class BM25Scorer:
         them in a term at a time); the one call each query entry point makes first."""
         if self._lazy is not None:
             term_ids = self._term_ids
-            self._lazy.ensure([term_ids[t] for t in query_tokens if t in term_ids])
+            terms = [term_ids[t] for t in query_tokens if t in term_ids]
+            self._lazy.ensure(terms)
+            if not self._lazy_rest_asked and self._postings_of(terms) > _FEW_POSTINGS:
+                # A process asking big queries gets the rest filled in the background, so that
+                # none of its later queries decodes (the same trigger as the compiled kernel's).
+                self._lazy_rest_asked = True
+                self._lazy.fill_rest_later()
+
+    def _postings_of(self, term_ids: Sequence[int]) -> int:
+        seg_start, term_seg = self._seg_start, self._term_seg
+        return sum(int(seg_start[term_seg[i + 1]] - seg_start[term_seg[i]]) for i in set(term_ids))
+
+    def fill_postings(self, timeout: float | None = None) -> bool:
+        """Fill in every term's postings now and wait (a loaded scorer fills them in as queries
+        need them, and the rest in the background after the first big query); whether all are."""
+        return self._lazy is None or self._lazy.fill_rest(timeout)
 
     def term_doc_freq(self, term: str) -> int:
         i = self._term_ids.get(term)

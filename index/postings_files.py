@@ -14,11 +14,15 @@ The ``.col`` files are the store's integer columns (``index/columns.py``: byte-p
 
 ``LazyPostings`` allocates the scorer's ``doc_ids`` and ``weights`` with ``np.empty`` (pages never
 written cost no memory) and fills a term's postings the first time ``ensure`` is asked for it: one
-frame read and decoded under a lock, then a flag per term, so asking again is one byte read.
+frame read and decoded under a lock, then a flag per term, so asking again is one byte read. A
+process that goes on answering has the rest filled in by a background thread (``fill_rest_later``,
+after a delay: a one-question CLI never does it), so that no later query waits for a decode; the
+arrays then hold what format 7 kept on disk, 8 bytes a posting.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,7 +32,10 @@ import numpy as np
 import numpy.typing as npt
 
 from index import columns, postings_codec
+from index.background import DelayedJob
 from index.errors import IndexCorrupt
+
+log = logging.getLogger(__name__)
 
 POSTINGS = "postings.zst"
 _TABLES = ("frame_term", "frame_offset", "term_seg", "seg_start", "seg_max")
@@ -171,10 +178,30 @@ class LazyPostings:
         self.weights = np.empty(postings, dtype=np.float32)
         self._decoded = bytearray(len(tables.term_seg) - 1)  # one flag a term
         self._lock = threading.Lock()
+        self._rest = DelayedJob(self._fill_rest, "citebot-bm25-postings")
         # Read at the first decode, not at load: a fresh process's first query pays only for its terms.
         self._idf: npt.NDArray[np.float64] | None = None
         self._norm_of_length: npt.NDArray[np.float64] | None = None
         self._lengths: Ints | None = None
+
+    def fill_rest_later(self) -> None:
+        """Fill in every term not filled yet, in a background thread, after a delay (once)."""
+        self._rest.request()
+
+    def fill_rest(self, timeout: float | None = None) -> bool:
+        """Fill in every term now (in that thread) and wait; whether all are filled."""
+        return self._rest.wait(timeout) and all(self._decoded)
+
+    def _fill_rest(self) -> None:
+        frame_term = self._tables.frame_term
+        for frame in range(len(frame_term) - 1):
+            first = int(frame_term[frame])
+            if self._decoded[first]:
+                continue
+            try:
+                self._decode_term(first)  # the lock is taken a frame at a time: queries go on
+            except IndexCorrupt as err:  # the query that needs the frame reports it
+                log.warning("bm25_postings=damaged reason=%r", err)
 
     def ensure(self, term_ids: Iterable[int]) -> None:
         """Fill in these terms' postings, where they are not yet (IndexCorrupt if a frame is damaged)."""

@@ -234,3 +234,35 @@ def test_a_frame_longer_than_a_chunk_decodes_bit_for_bit(tmp_path: Path) -> None
     loaded = _decoded_whole(BM25Scorer.load(tmp_path / "bm25", kernel=None))
     _assert_same_arrays(loaded, built)
     assert loaded.top_k(["common", "rare7"], 10) == built.top_k(["common", "rare7"], 10)
+
+
+def test_a_big_query_has_the_rest_filled_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that asks a big query goes on answering: every other term's postings are filled
+    in behind it (after a delay a one-question CLI never lives to see), bit for bit."""
+    from index import bm25
+
+    built = _big_scorer(tmp_path / "bm25")
+    loaded = BM25Scorer.load(tmp_path / "bm25", kernel=None)
+    assert loaded._lazy is not None
+    rarest = min(built.vocabulary, key=built.term_doc_freq)
+    commonest = max(built.vocabulary, key=built.term_doc_freq)
+    monkeypatch.setattr(bm25, "_FEW_POSTINGS", built.term_doc_freq(rarest))
+    loaded.top_k([rarest], 5)  # not big: nothing more asked for
+    assert not loaded._lazy._rest.started
+    loaded.top_k([commonest], 5)
+    assert loaded._lazy._rest.started and not all(loaded._lazy._decoded)  # started, not yet run
+    assert loaded.fill_postings(timeout=60)
+    _assert_same_arrays(loaded, built)
+
+
+def test_filling_every_term_while_queries_run_keeps_their_answers(tmp_path: Path) -> None:
+    built = _big_scorer(tmp_path / "bm25")
+    loaded = BM25Scorer.load(tmp_path / "bm25", kernel=None)
+    queries = [[built.vocabulary[i], built.vocabulary[-1 - i]] for i in range(0, len(built.vocabulary), 3)]
+    filler = threading.Thread(target=loaded.fill_postings)
+    filler.start()
+    assert [loaded.top_k(q, 10) for q in queries] == [built.top_k(q, 10) for q in queries]
+    filler.join()
+    _assert_same_arrays(loaded, built)
