@@ -9,18 +9,18 @@ Layout of an index directory::
         arrays/*.col         integer columns (per-document pointers, spans, per-quote numbers,
                              item offsets, the name table), delta-coded and compressed
                              (``index.columns``), each decoded whole the first time it is read
-        texts.bin            every document's text, UTF-8, back to back, in zstd blocks of 64 KB
+        texts.bin            every document's text, UTF-8, back to back, in zstd blocks of 4 KB
+                             after the blocks' dictionary
         docs.jsonl quotes.jsonl   one JSON record a line, in zstd blocks the same way; items are
                              found by their offsets in the uncompressed stream (arrays/*_offsets)
                              and blocks by theirs in the file (arrays/*_blocks)
-        quote_names.json     the distinct speaker names that arrays/quote_*.npy point into
-        bm25/                the scorer's own files
+        quote_names.json     the distinct speaker names that arrays/quote_*.col point into
+        bm25/                the scorer's own files (postings in zstd frames, columns, JSON)
         .lease               held (shared flock) by every reader of this generation
       .build.lock            held (flock) while a build runs
 
-Nothing is pickled: columns are raw numbers under a JSON header, the scorer's numpy arrays are
-loaded with ``allow_pickle=False`` and the rest is JSON, so opening an index never runs code from
-it. A build writes a new generation and only then repoints
+Nothing is pickled: columns and the scorer's postings are raw numbers (under a JSON header, in
+zstd frames) and the rest is JSON, so opening an index never runs code from it. A build writes a new generation and only then repoints
 ``current``; a crash or kill at any moment leaves the previous generation in place and loadable.
 
 Every file of a generation has a CRC-32 in the manifest, checked the first time a reader reads the
