@@ -47,9 +47,14 @@ def queries(passages: list[list[str]]) -> list[list[str]]:
 
 
 _PATHS = [
-    f"{engine}, {how}"
-    for engine in ("numpy", "kernel")
-    for how in ("as configured", "threshold algorithm always", "tiny segments")
+    *(
+        f"{engine}, {how}"
+        for engine in ("numpy", "kernel")
+        for how in ("as configured", "threshold algorithm always", "tiny segments")
+    ),
+    "kernel, threshold algorithm always, never dense",
+    "kernel, tiny segments, never dense",
+    "kernel, dense always",
 ]
 
 
@@ -61,14 +66,19 @@ def top_k_path(
     other runs send every query through the pruning threshold algorithm instead, the last one over
     segments of 4, 8, 16... postings (so that its lookups, its terms read to their end and its
     switch to reading everything all run on this small corpus), so that all of them are held to
-    the oracle."""
-    engine, how = request.param.split(", ")
+    the oracle. The kernel adds up densely a query its top segments do not settle: "never dense"
+    keeps it on the threshold algorithm to the end, "dense always" sends it every query."""
+    engine, how, *dense = request.param.split(", ")
     if how != "as configured":
         monkeypatch.setattr(bm25, "_FEW_POSTINGS", 0)
         monkeypatch.setattr(bm25, "_KERNEL_READ_ALL_BELOW", 0)
     if how == "tiny segments":
         monkeypatch.setattr(bm25, "FIRST_SEGMENT", 4)
         monkeypatch.setattr(bm25, "GROWTH", 2)
+    if dense == ["never dense"]:
+        monkeypatch.setattr(bm25, "_DENSE_SHARE", float("inf"))
+    if how == "dense always":
+        monkeypatch.setattr(bm25, "_DENSE_SHARE", 0.0)
     return kernel if engine == "kernel" else None
 
 
@@ -269,6 +279,27 @@ def test_the_kernels_pruning_equals_the_oracle(
             _assert_top_k_is_the_oracles(ours.top_k(query, 10), oracle.get_scores(query), 10)
 
 
+@pytest.mark.parametrize("dense_share", [0.0, bm25._DENSE_SHARE])
+def test_dense_top_k_equals_the_oracle_with_mass_ties(
+    monkeypatch: pytest.MonkeyPatch, kernel: KernelLoader, dense_share: float
+) -> None:
+    """Common terms alone, added up densely: 6,000 passages are twelve blocks of sums and many
+    passages tie (the same few terms, the same counts), at the k-th score too; a k of one, of
+    more blocks than there are, and of more passages than match. Each query leaves the sums clear
+    for the next (a stale sum would change a later ranking)."""
+    monkeypatch.setattr(bm25, "_DENSE_SHARE", dense_share)
+    monkeypatch.setattr(bm25, "_KERNEL_READ_ALL_BELOW", 0)
+    corpus = _rare_and_common_corpus()
+    ours = BM25Scorer.build(corpus, kernel=kernel)
+    oracle = LuceneBM25Okapi(corpus)
+    queries = [["alpha", "beta"], ["alpha"], ["beta", "beta"], ["alpha", "beta", "filler3", "filler7"]]
+    queries += [["rare5", "alpha", "beta"], ["filler1", "filler2"]]
+    for query in queries * 2:
+        expected = oracle.get_scores(query)
+        for k in (1, 10, 13, 700, len(corpus)):
+            _assert_top_k_is_the_oracles(ours.top_k(query, k), expected, k)
+
+
 def test_scores_of_some_passages_equal_all_scores(
     passages: list[list[str]], queries: list[list[str]]
 ) -> None:
@@ -296,13 +327,15 @@ def test_random_corpora_top_k_equals_the_oracle(
     # Numpy's path and the kernel, each: all postings added up; the threshold algorithm; the
     # threshold algorithm over segments of one, two, four... postings (bounds, lookups and
     # reading to the end all at work).
-    for engine in (None, SHARED):
+    # The kernel with and without adding up densely the queries its top segments do not settle.
+    for engine, dense_share in ((None, 0.0), (SHARED, bm25._DENSE_SHARE), (SHARED, float("inf"))):
         for few_postings, first_segment in ((bm25._FEW_POSTINGS, 512), (0, 512), (0, 1)):
             with (
                 mock.patch.object(bm25, "_FEW_POSTINGS", few_postings),
                 mock.patch.object(bm25, "_KERNEL_READ_ALL_BELOW", few_postings),
                 mock.patch.object(bm25, "FIRST_SEGMENT", first_segment),
                 mock.patch.object(bm25, "GROWTH", 2),
+                mock.patch.object(bm25, "_DENSE_SHARE", dense_share),
             ):
                 ours = BM25Scorer.build(corpus, kernel=engine)
                 _assert_top_k_is_the_oracles(ours.top_k(query, k), expected, k)
