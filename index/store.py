@@ -20,8 +20,9 @@ Layout of an index directory::
       .build.lock            held (flock) while a build runs
 
 Nothing is pickled: columns and the scorer's postings are raw numbers (under a JSON header, in
-zstd frames) and the rest is JSON, so opening an index never runs code from it. A build writes a new generation and only then repoints
-``current``; a crash or kill at any moment leaves the previous generation in place and loadable.
+zstd frames) and the rest is JSON, so opening an index never runs code from it. A build writes a
+new generation and only then repoints ``current``; a crash or kill at any moment leaves the
+previous generation in place and loadable.
 
 Every file of a generation has a CRC-32 in the manifest, checked the first time a reader reads the
 file: damage is an ``IndexCorrupt`` (and a rebuild), never a traceback or a wrong answer. Readers
