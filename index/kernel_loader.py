@@ -5,28 +5,26 @@ compiling it the first time ever, several seconds. Neither may delay an answer, 
 ``citebot ask`` should not pay for it at all. So the scorer answers with its numpy path until the
 kernel is ready, and asks for the kernel only when a query is big enough to gain from it; the
 loader then waits a moment (a process that answers one question and exits is gone by then) and
-loads it in a background thread. A long-lived process (the bot, a library user's loop) has it a
-second or so after its first big query; ``wait`` loads it at once (the benchmark, the tests).
+loads it in a background thread (``index.background.DelayedJob``). A long-lived process (the bot,
+a library user's loop) has it a second or so after its first big query; ``wait`` loads it at once
+(the benchmark, the tests).
 Without numba, or when numba can cache nowhere, the numpy path goes on serving, silently.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
 
+from index.background import DELAY_S, DelayedJob
+
 log = logging.getLogger(__name__)
 
 KernelTopK = Callable[..., tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]
-
-# How long a process must live after its first big query before the kernel is loaded: longer
-# than a one-shot CLI question takes to be answered and printed.
-DELAY_S = 1.0
 
 
 def _import_kernel() -> KernelTopK:
@@ -37,14 +35,11 @@ def _import_kernel() -> KernelTopK:
 
 
 class KernelLoader:
-    """Loads the kernel once, in a background thread, when first asked to."""
+    """Loads the kernel once, in a background thread, when first asked to (after ``delay_s``)."""
 
     def __init__(self, *, delay_s: float = DELAY_S, load: Callable[[], KernelTopK] = _import_kernel) -> None:
-        self._delay_s, self._load = delay_s, load
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._hurry = threading.Event()  # cuts the delay short
-        self._done = threading.Event()
+        self._load = load
+        self._job = DelayedJob(self._run, "citebot-bm25-kernel", delay_s=delay_s)
         self._kernel: KernelTopK | None = None
         self.load_s: float | None = None  # how long the import (and compile or cache load) took
 
@@ -54,26 +49,16 @@ class KernelLoader:
 
     def request(self) -> KernelTopK | None:
         """The kernel if it is loaded; if not, start loading it (after the delay) and say None."""
-        if self._kernel is None and self._thread is None:
-            self._start()
+        if self._kernel is None:
+            self._job.request()
         return self._kernel
 
     def wait(self, timeout: float | None = None) -> KernelTopK | None:
         """Load the kernel now (no delay) and wait for it; None if it cannot be had in time."""
-        self._hurry.set()
-        self._start()
-        self._done.wait(timeout)
+        self._job.wait(timeout)
         return self._kernel
 
-    def _start(self) -> None:
-        with self._lock:
-            if self._thread is None:
-                # A daemon: a process that exits while this sleeps or loads is not held up by it.
-                self._thread = threading.Thread(target=self._run, name="citebot-bm25-kernel", daemon=True)
-                self._thread.start()
-
     def _run(self) -> None:
-        self._hurry.wait(self._delay_s)
         started = time.perf_counter()
         try:
             self._kernel = self._load()
@@ -83,10 +68,9 @@ class KernelLoader:
             log.info("bm25_kernel=unavailable reason=%r", err)
         finally:
             self.load_s = time.perf_counter() - started
-            self._done.set()
 
     def __repr__(self) -> str:
-        state = "ready" if self._kernel else "loading" if self._thread else "idle"
+        state = "ready" if self._kernel else "loading" if self._job.started else "idle"
         return f"KernelLoader({state})"
 
 
