@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import replace
-from itertools import islice
+from itertools import islice, pairwise
 from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from rapidfuzz import fuzz, process
@@ -118,24 +119,44 @@ def _found_under(reader: Reader, speaker_keys: Sequence[str]) -> _Found:
     return _remembered(_FOUND, reader, tuple(speaker_keys), find, lambda found: len(found.ids))
 
 
-def _people_under(reader: Reader, speaker_key: str) -> dict[tuple[int, str | None], list[int]]:
-    """(document, speaker) -> the ids of the quotes indexed under ``speaker_key`` that the document
-    gives that speaker: each quote's document and naming, and one speaker a naming, looked up
-    without decoding a quote."""
+def _people_under(reader: Reader, speaker_key: str) -> _Quoted:
+    """The quotes indexed under ``speaker_key``, in document order, with each one's document and
+    speaker, looked up without decoding a quote (one speaker a naming), and kept per open index."""
 
-    def find() -> dict[tuple[int, str | None], list[int]]:
-        ids = reader.speaker_words.get(speaker_key, ())
+    def find() -> _Quoted:
+        ids = sorted(reader.speaker_words.get(speaker_key, ()))
         keys = reader.quote_keys(ids)
         first: dict[int, int] = {}
         for i, (_, naming) in zip(ids, keys, strict=True):
             first.setdefault(naming, i)
-        speaker = dict(zip(first, reader.quote_speakers(list(first.values())), strict=True))
-        people: dict[tuple[int, str | None], list[int]] = {}
-        for i, (doc, naming) in zip(ids, keys, strict=True):
-            people.setdefault((doc, speaker[naming]), []).append(i)
-        return people
+        speaker_of = dict(zip(first, reader.quote_speakers(list(first.values())), strict=True))
+        rows = list(zip(ids, keys, strict=True))
+        if any(a[1][0] > b[1][0] for a, b in pairwise(rows)):
+            rows.sort(key=lambda row: row[1][0])  # a backend numbering quotes out of document order
+        docs = [doc for _, (doc, _) in rows]
+        return _Quoted([i for i, _ in rows], docs, [naming for _, (_, naming) in rows], speaker_of)
 
-    return _remembered(_PEOPLE, reader, speaker_key, find, lambda people: sum(map(len, people.values())))
+    return _remembered(_PEOPLE, reader, speaker_key, find, lambda quoted: len(quoted.ids))
+
+
+class _Quoted(NamedTuple):
+    """Quotes in document order with each one's document and naming, and the speaker of each
+    naming."""
+
+    ids: Sequence[int]
+    docs: Sequence[int]
+    namings: Sequence[int]
+    speaker_of: Mapping[int, str | None]
+
+    def of_people(self, people: Sequence[tuple[int, str | None]]) -> Iterator[int]:
+        """The ids of the quotes given to these (document, speaker): a document's quotes are a
+        range of the sorted documents (a prolific speaker's people are thousands: no dictionary of
+        every (document, speaker) is built for them)."""
+        docs, namings, speaker_of = self.docs, self.namings, self.speaker_of
+        for doc, speaker in people:
+            for j in range(bisect.bisect_left(docs, doc), bisect.bisect_right(docs, doc)):
+                if speaker_of[namings[j]] == speaker:
+                    yield self.ids[j]
 
 
 def _remembered(
@@ -204,9 +225,8 @@ def _of_build(
 _FOUND: weakref.WeakKeyDictionary[Reader, tuple[str, _Recent[tuple[str, ...], _Found]]] = (
     weakref.WeakKeyDictionary()
 )
-_People = dict[tuple[int, str | None], list[int]]  # (document, speaker) -> quote ids
 _Shown = dict[int, str | None]  # quote id -> the speaker to show, when not the one recorded
-_PEOPLE: weakref.WeakKeyDictionary[Reader, tuple[str, _Recent[str, _People]]] = weakref.WeakKeyDictionary()
+_PEOPLE: weakref.WeakKeyDictionary[Reader, tuple[str, _Recent[str, _Quoted]]] = weakref.WeakKeyDictionary()
 _BY_NAME: weakref.WeakKeyDictionary[Reader, tuple[str, _Recent[str, _Shown]]] = weakref.WeakKeyDictionary()
 _FOUND_LOCK = threading.Lock()
 # Quote ids kept per open index, by speaker word and by asked name each (tens of MB at most).
@@ -443,8 +463,7 @@ def _same_speaker_elsewhere(reader: Reader, people: Set[tuple[int, str | None]])
     # Each surname once (a prolific speaker's quotes are read once, not per document), and only its
     # own people looked up: every quote of a speaker is indexed under their surname.
     for surname, theirs in by_surname.items():
-        by_person = _people_under(reader, surname)
-        out.extend(i for person in theirs for i in by_person.get(person, ()))
+        out.extend(_people_under(reader, surname).of_people(theirs))
     return out
 
 
