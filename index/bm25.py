@@ -279,8 +279,11 @@ class BM25Scorer:
                 self._lazy.fill_rest_later()
 
     def _postings_of(self, term_ids: Sequence[int]) -> int:
-        seg_start, term_seg = self._seg_start, self._term_seg
-        return sum(int(seg_start[term_seg[i + 1]] - seg_start[term_seg[i]]) for i in set(term_ids))
+        return sum(self._doc_freq(i) for i in set(term_ids))
+
+    def _doc_freq(self, term_id: int) -> int:
+        """How many postings (passages) the term has."""
+        return int(self._seg_start[self._term_seg[term_id + 1]] - self._seg_start[self._term_seg[term_id]])
 
     def fill_postings(self, timeout: float | None = None) -> bool:
         """Fill in every term's postings now and wait (a loaded scorer fills them in as queries
@@ -289,9 +292,7 @@ class BM25Scorer:
 
     def term_doc_freq(self, term: str) -> int:
         i = self._term_ids.get(term)
-        if i is None:
-            return 0
-        return int(self._seg_start[self._term_seg[i + 1]] - self._seg_start[self._term_seg[i]])
+        return 0 if i is None else self._doc_freq(i)
 
     def _terms(self, query_tokens: Sequence[str]) -> list[_Term]:
         """The query's terms the index knows, each once, weighted by how often the query repeats

@@ -66,7 +66,8 @@ class KernelLoader:
             # numba's modules and the compiled kernel live as long as the process, and so do the
             # index's structures loaded by now: moved out of the cyclic collector's reach, so that
             # its full collections (80-90 ms each over them at a million passages) do not stall
-            # answers. Objects freed later by reference counting are freed as before.
+            # answers. Objects freed later by reference counting are freed as before; a reference
+            # cycle among objects made before this point is never collected (process-wide).
             gc.freeze()
         except ImportError as err:
             log.debug("bm25_kernel=unavailable reason=%r", err)

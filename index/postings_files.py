@@ -199,7 +199,7 @@ class LazyPostings:
             if self._decoded[first]:
                 continue
             try:
-                self._decode_term(first)  # the lock is taken a frame at a time: queries go on
+                self._fill_frame(frame)  # the lock is taken a frame at a time: queries go on
             except IndexCorrupt as err:  # the query that needs the frame reports it
                 log.warning("bm25_postings=damaged reason=%r", err)
 
@@ -208,16 +208,16 @@ class LazyPostings:
         decoded = self._decoded
         for term in term_ids:
             if not decoded[term]:
-                self._decode_term(term)
+                self._fill_frame(int(np.searchsorted(self._tables.frame_term, term, side="right")) - 1)
 
-    def _decode_term(self, term: int) -> None:
+    def _fill_frame(self, frame: int) -> None:
+        """Decode one frame into the arrays and flag its terms, unless that is done already."""
+        frame_term = self._tables.frame_term
+        first, last = int(frame_term[frame]), int(frame_term[frame + 1])
         with self._lock:
-            if self._decoded[term]:  # another thread decoded it while this one waited
+            if self._decoded[first]:  # another thread decoded it while this one waited
                 return
-            frame_term = self._tables.frame_term
-            frame = int(np.searchsorted(frame_term, term, side="right")) - 1
             self._decode_frame(frame)
-            first, last = int(frame_term[frame]), int(frame_term[frame + 1])
             self._decoded[first:last] = b"\1" * (last - first)
 
     def _decode_frame(self, frame: int) -> None:

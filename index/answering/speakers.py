@@ -521,9 +521,10 @@ def _could_be_described(
     asked = name_words(name)
     if not asked:
         return set()
+    like = {word: _keys_like(reader, word) for word in set(asked)}
     named: frozenset[tuple[int, str]] | None = None
-    for word in sorted(set(asked), key=lambda w: _quotes_under(reader, _keys_like(reader, w))):
-        theirs = _surnames_named(reader, word)
+    for word in sorted(like, key=lambda w: _quotes_under(reader, like[w])):  # the rarest first
+        theirs = _surnames_named(reader, word, like[word])
         named = theirs if named is None else named & theirs
         if not named:
             break
@@ -539,12 +540,12 @@ def _could_be_described(
     }
 
 
-def _surnames_named(reader: Reader, word: str) -> frozenset[tuple[int, str]]:
-    """(document, surname) of the speakers of the quotes indexed under a speaker word ``same_word``
-    takes for ``word``."""
+def _surnames_named(reader: Reader, word: str, like: Sequence[str]) -> frozenset[tuple[int, str]]:
+    """(document, surname) of the speakers of the quotes indexed under the speaker words ``like``,
+    those ``same_word`` takes for ``word`` (``_keys_like``)."""
 
     def find() -> frozenset[tuple[int, str]]:
-        ids = [i for key in _keys_like(reader, word) for i in reader.speaker_words.get(key, ())]
+        ids = [i for key in like for i in reader.speaker_words.get(key, ())]
         docs = [doc for doc, _ in reader.quote_keys(ids)]
         speakers = reader.quote_speakers(ids)
         return frozenset(
