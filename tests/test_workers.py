@@ -252,3 +252,20 @@ def _children(pid: int) -> list[int]:
         with open(f"/proc/{pid}/task/{task}/children") as handle:
             out.extend(int(c) for c in handle.read().split())
     return out
+
+
+def test_a_worker_moves_the_loaded_parser_out_of_the_collectors_reach() -> None:
+    import gc
+
+    from index.attribution.parse import load_parser
+
+    gc.unfreeze()  # whatever an earlier test froze (the kernel loader does) counts as not frozen
+    load_parser.cache_clear()
+    try:
+        assert not index.workers._freeze_once_loaded()
+        assert gc.get_freeze_count() == 0  # nothing parsed yet: nothing to freeze
+        assert load_parser() is not None
+        assert index.workers._freeze_once_loaded()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
