@@ -67,9 +67,12 @@ _KERNEL_READ_ALL_BELOW = 4096
 _DENSE_SHARE = 0.03
 # ...and does so at once, reading nothing first, when the two largest contributions of its terms
 # are below this share of what a passage unseen in the top segments could still get (so those
-# segments would not settle it; see bm25_kernel._unsettled): the least ratio at which the top
-# segments settled a bench query was 0.94.
-_UNSETTLED_RATIO = 0.85
+# segments would not settle it; see bm25_kernel._unsettled). Among the bench's 800 queries the
+# least ratio at which the top segments settled one was 0.94 (one KJV 1M query; 1.01 on Zipf): a
+# wrong guess costs the dense adding, which most such queries end in anyway. 0.85 and 1.0 measured
+# alike on another 600 queries; 1.0 brought the bench's own KJV 100k p95 from 0.89x to 0.84x of
+# bm25s-numba's (bench/results/2026-11-30-dense.md).
+_UNSETTLED_RATIO = 1.0
 _SLACK = 1e-5  # relative: float32 sums and bounds are compared with this much room, so ties survive
 
 
@@ -432,7 +435,7 @@ class BM25Scorer:
         except BaseException:
             self._local.kernel_buffers = None  # perhaps left dirty: the next query starts afresh
             raise
-        return list(zip(ids[:found].tolist(), scores[:found].tolist(), strict=True))
+        return list(zip(ids.tolist()[:found], scores.tolist()[:found], strict=True))
 
     def _kernel_buffers(self) -> _KernelBuffers:
         """This thread's float32 sums, seen-in-term flags (both all zero between queries) and
@@ -446,12 +449,12 @@ class BM25Scorer:
 
     def _kernel_results(self, k: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """This thread's arrays for the kernel to write a query's best ids and scores into, room for
-        ``k`` (or every passage): filled in place, they spare a call two new arrays (about 0.7 µs of
-        numba's boxing them, measured)."""
+        ``k`` (or every passage) and no more (listed whole, without a view of a part): filled in
+        place, they spare a call two new arrays (about 0.7 µs of numba's boxing them, measured)."""
         results: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] | None
         results = getattr(self._local, "kernel_results", None)
         room = min(k, self._num_docs)
-        if results is None or len(results[0]) < room:
+        if results is None or len(results[0]) != room:
             results = np.zeros(room, np.int64), np.zeros(room, np.float64)
             self._local.kernel_results = results
         return results
