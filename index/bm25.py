@@ -37,7 +37,7 @@ import shutil
 import threading
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -65,6 +65,14 @@ _KERNEL_READ_ALL_BELOW = 4096
 # passage's sum read in order) once they number this many a passage: reading a sum in order costs
 # about a third of adding a posting, walking the touched passages at random several times that.
 _DENSE_SHARE = 0.03
+# ...and does so at once, reading nothing first, when the two largest contributions of its terms
+# are below this share of what a passage unseen in the top segments could still get (so those
+# segments would not settle it; see bm25_kernel._unsettled). Among the bench's 800 queries the
+# least ratio at which the top segments settled one was 0.94 (one KJV 1M query; 1.01 on Zipf): a
+# wrong guess costs the dense adding, which most such queries end in anyway. 0.85 and 1.0 measured
+# alike on another 600 queries; 1.0 brought the bench's own KJV 100k p95 from 0.89x to 0.84x of
+# bm25s-numba's (bench/results/2026-11-30-dense.md).
+_UNSETTLED_RATIO = 1.0
 _SLACK = 1e-5  # relative: float32 sums and bounds are compared with this much room, so ties survive
 
 
@@ -267,10 +275,23 @@ class BM25Scorer:
 
     def _decode(self, query_tokens: Sequence[str]) -> None:
         """Make sure the postings of the query's terms are in the arrays (a loaded scorer fills
-        them in a term at a time); the one call each query entry point makes first."""
+        them in a term at a time); the first call of each query entry point but ``top_k``."""
+        self._decode_terms(self._asked(query_tokens))
+
+    def _asked(self, query_tokens: Sequence[str]) -> dict[int, int]:
+        """The query's terms the index knows, as ids in the query's order (as in ``_terms``), each
+        with how often it is asked."""
+        term_ids = self._term_ids
+        asked: dict[int, int] = {}
+        for token in query_tokens:
+            i = term_ids.get(token)
+            if i is not None:
+                asked[i] = asked.get(i, 0) + 1
+        return asked
+
+    def _decode_terms(self, terms: Collection[int]) -> None:
+        """``_decode`` for the terms (ids) of a query."""
         if self._lazy is not None:
-            term_ids = self._term_ids
-            terms = [term_ids[t] for t in query_tokens if t in term_ids]
             self._lazy.ensure(terms)
             if not self._lazy_rest_asked and self._postings_of(terms) > _FEW_POSTINGS:
                 # A process asking big queries gets the rest filled in the background, so that
@@ -278,7 +299,7 @@ class BM25Scorer:
                 self._lazy_rest_asked = True
                 self._lazy.fill_rest_later()
 
-    def _postings_of(self, term_ids: Sequence[int]) -> int:
+    def _postings_of(self, term_ids: Collection[int]) -> int:
         return sum(self._doc_freq(i) for i in set(term_ids))
 
     def _doc_freq(self, term_id: int) -> int:
@@ -361,10 +382,11 @@ class BM25Scorer:
         the lower id. ``candidates`` (passage ids) restricts the ranking to those passages."""
         if k <= 0:
             return []
-        self._decode(query_tokens)
+        asked = self._asked(query_tokens)  # once a query: the tokens looked up here alone
+        self._decode_terms(asked)
         kernel = self._kernel.ready() if self._kernel is not None else None
         if kernel is not None:
-            return self._kernel_top_k(kernel, query_tokens, k, candidates)
+            return self._kernel_top_k(kernel, asked, k, candidates)
         terms = self._terms(query_tokens)
         if not terms:
             return []
@@ -387,36 +409,33 @@ class BM25Scorer:
     def _kernel_top_k(
         self,
         kernel: KernelTopK,
-        query_tokens: Sequence[str],
+        asked: dict[int, int],
         k: int,
         candidates: npt.NDArray[Any] | None,
     ) -> list[tuple[int, float]]:
-        """``top_k`` in one call of the compiled kernel (``index/bm25_kernel.py``)."""
-        counts: dict[int, int] = {}  # term id -> times asked, in the query's order (as in _terms)
-        for token in query_tokens:
-            i = self._term_ids.get(token)
-            if i is not None:
-                counts[i] = counts.get(i, 0) + 1
-        if not counts:
+        """``top_k`` in one call of the compiled kernel (``index/bm25_kernel.py``) for the query's
+        terms ``asked`` (``_asked``)."""
+        if not asked:
             return []
-        term_ids = np.array(list(counts), dtype=np.int64)
-        times = np.array(list(counts.values()), dtype=np.float32)
+        term_ids = np.fromiter(asked, np.int64, len(asked))
+        times = np.fromiter(asked.values(), np.float32, len(asked))
         if candidates is None:
             wanted, restricted = _NO_CANDIDATES, False
         else:
             wanted = np.unique(np.asarray(candidates, dtype=np.int64))
             wanted, restricted = wanted[(wanted >= 0) & (wanted < self._num_docs)], True
         buffer, seen, touched = self._kernel_buffers()
+        ids, scores = self._kernel_results(k)
         try:
-            ids, scores = kernel(
+            found = kernel(
                 *self._kernel_arrays, term_ids, times,
                 k, wanted, restricted, buffer, seen, touched, _SLACK, _READ_ALL_SHARE, _KERNEL_READ_ALL_BELOW,
-                _DENSE_SHARE,
+                _DENSE_SHARE, _UNSETTLED_RATIO, ids, scores,
             )  # fmt: skip
         except BaseException:
             self._local.kernel_buffers = None  # perhaps left dirty: the next query starts afresh
             raise
-        return list(zip(ids.tolist(), scores.tolist(), strict=True))
+        return list(zip(ids.tolist()[:found], scores.tolist()[:found], strict=True))
 
     def _kernel_buffers(self) -> _KernelBuffers:
         """This thread's float32 sums, seen-in-term flags (both all zero between queries) and
@@ -427,6 +446,18 @@ class BM25Scorer:
             buffers = np.zeros(n, np.float32), np.zeros(n, np.uint8), np.zeros(n, np.int32)
             self._local.kernel_buffers = buffers
         return buffers
+
+    def _kernel_results(self, k: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """This thread's arrays for the kernel to write a query's best ids and scores into, room for
+        ``k`` (or every passage) and no more (listed whole, without a view of a part): filled in
+        place, they spare a call two new arrays (about 0.7 µs of numba's boxing them, measured)."""
+        results: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]] | None
+        results = getattr(self._local, "kernel_results", None)
+        room = min(k, self._num_docs)
+        if results is None or len(results[0]) != room:
+            results = np.zeros(room, np.int64), np.zeros(room, np.float64)
+            self._local.kernel_results = results
+        return results
 
     def _exhaustive(
         self, terms: list[_Term], k: int, candidates: npt.NDArray[Any] | None

@@ -9,9 +9,10 @@ less), and score the best few again exactly, in float64, term by term as ``get_s
 
 A query the top segments do not settle (its terms all common: the bounds stay high, and reading
 on would read most postings, flagged, then walk the passages they touched at random) is added up
-densely instead, as bm25s does: every posting into the float32 sums, no flags, then the sums read
-by blocks in passage order for the few that can be in the top k (``_dense``), and those rescored
-exactly as above. So does a query whose completion would cost more than that.
+densely instead, as bm25s does: every posting not read yet into the float32 sums (the top
+segments already read stay added), no flags, then the sums read by blocks in passage order for the
+few that can be in the top k (``_dense``), and those rescored exactly as above. So does a query
+whose completion would cost more than that.
 
 Importing this module compiles the kernel, or loads it from numba's on-disk cache (``cache=True``:
 ``__pycache__`` beside this file, or numba's user-wide cache directory when that is read-only).
@@ -54,7 +55,7 @@ _MAX_TERMS = 7
 _RO_I32 = types.Array(types.int32, 1, "C", readonly=True)
 _RO_I64 = types.Array(types.int64, 1, "C", readonly=True)
 _RO_F32 = types.Array(types.float32, 1, "C", readonly=True)
-_SIGNATURE = types.Tuple((types.int64[::1], types.float64[::1]))(
+_SIGNATURE = types.int64(  # how many of the best passages it wrote into the last two arguments
     _RO_I32,  # doc_ids: every posting's passage, segment by segment
     _RO_F32,  # weights: every posting's contribution
     _RO_I64,  # term_seg: term i's segments are term_seg[i]:term_seg[i + 1]
@@ -71,7 +72,10 @@ _SIGNATURE = types.Tuple((types.int64[::1], types.float64[::1]))(
     types.float64,  # slack: relative room for float32 rounding in bounds and cuts
     types.float64,  # read_all_share: past this share of the postings, read them all...
     types.int64,  # read_all_below: ...and a query with no more postings than this reads them all
-    types.float64,  # dense_share: a query with at least this many postings a passage may go dense
+    types.float64,  # dense_share: a query with at least this many postings a passage may go dense...
+    types.float64,  # unsettled_ratio: ...and does at once when its top segments look unable to settle it
+    types.int64[::1],  # out_ids: the best passages, best first (room for min(k, passages))...
+    types.float64[::1],  # out_scores: ...and their scores
 )
 
 
@@ -176,7 +180,7 @@ def _threshold(
     weights,
     seg_start,
     seg_max,
-    first,
+    nxt,
     end,
     times,
     k,
@@ -187,20 +191,25 @@ def _threshold(
     read_all_share,
     read_all_below,
     dense_share,
+    unsettled_ratio,
 ):
     """Top segments first until no unseen passage can reach the k-th sum; then the passages that
     still can, completed. Returns how many passages were touched, the completed pool with its sums,
-    and whether the query is to be added up densely instead (``_dense``: the pool is then empty, and
-    the touched passages are still to be cleared)."""
-    terms = len(first)
-    nxt = first.copy()
+    and whether the query is to be added up densely instead (``_dense``: the pool is then empty,
+    the touched passages' flags are still to be cleared, and their sums stay, to be added to from
+    the segments ``nxt`` on: every segment before those is in them)."""
+    terms = len(nxt)
     total = 0
     for t in range(terms):
-        total += seg_start[end[t]] - seg_start[first[t]]
+        total += seg_start[end[t]] - seg_start[nxt[t]]
     count = 0
     # Enough postings a passage that adding them all up and then reading every sum in order costs
     # less than walking the passages they touch at random.
     dense = total >= dense_share * len(buffer)
+    # Not even the top segments read when they look unable to settle it (that would end in adding
+    # up densely, having read them with flags for nothing but their sums).
+    if dense and _unsettled(seg_max, nxt, end, times, unsettled_ratio):
+        return count, _EMPTY_POOL, _EMPTY_SUMS, True
     if terms > _MAX_TERMS or total <= read_all_below:
         if dense:
             return count, _EMPTY_POOL, _EMPTY_SUMS, True
@@ -222,6 +231,11 @@ def _threshold(
         gap = bound - kth * (1 - slack)
         if bound == 0.0 or gap < 0:
             break
+        # Not settled by the top segments: then the terms are all common, their bounds stay high
+        # and the rest would be read at several times the cost of adding it all up densely, which
+        # is done instead (on top of what is read).
+        if dense:
+            return count, _EMPTY_POOL, _EMPTY_SUMS, True
         # The next segments of the terms with the most to give, until the bound would drop below
         # the k-th sum (which only rises as more is read)...
         drops = np.zeros(terms)  # how much each term's next segment lowers its frontier
@@ -243,12 +257,7 @@ def _threshold(
             planned += 1
             size += sizes[t]
             gap -= drops[t]
-        # ...unless the top segments did not settle it: then the terms are all common, their
-        # bounds stay high and the rest would be read at several times the cost of adding it all
-        # up densely, which is done instead (from the start: the sums must be exact). For a small
-        # query, not dense: all of it read, with no lookups, once that is most of it.
-        if dense:
-            return count, _EMPTY_POOL, _EMPTY_SUMS, True
+        # ...unless that is most of it: then all of it read, with no lookups.
         if count + size > read_all_share * total:
             return _read_all(
                 doc_ids, weights, seg_start, nxt, end, times, buffer, seen, touched, count, kth * (1 - slack)
@@ -261,7 +270,7 @@ def _threshold(
             nxt[t] += 1
     # Completing costs a walk over the touched passages at random and then, term by term, a scan
     # or lookups; adding every posting up densely may cost less (many passages still in reach,
-    # the rest of common terms to scan for them): then that, from the start.
+    # the rest of common terms to scan for them): then that, on top of what is read.
     budget = _dense_cost(total, len(buffer), count) if dense else np.inf
     pool, switch = _complete(
         doc_ids,
@@ -281,6 +290,26 @@ def _threshold(
     if switch:
         return count, _EMPTY_POOL, _EMPTY_SUMS, True
     return count, pool, _gathered(buffer, pool), False
+
+
+@nb.njit(cache=True, nogil=True)
+def _unsettled(seg_max, first, end, times, ratio):
+    """Whether the top segments look unable to settle the query, from the segment maxima alone
+    (nothing read): the two largest contributions of the query's terms together, about the most
+    the first segments give a passage at the k-th place, fall below ``ratio`` times the bound they
+    would leave (what a passage unseen in them can still get: every term's second segment's
+    largest). Reading them would then only lead to adding everything up densely. A guess, not a
+    bound (see ``bm25._UNSETTLED_RATIO``): a wrong one costs the dense adding."""
+    best, second, left = 0.0, 0.0, 0.0
+    for t in range(len(first)):
+        top = float(seg_max[first[t]]) * times[t]
+        if top > best:
+            best, second = top, best
+        elif top > second:
+            second = top
+        if first[t] + 1 < end[t]:
+            left += float(seg_max[first[t] + 1]) * times[t]
+    return best + second < ratio * left
 
 
 @nb.njit(cache=True, nogil=True)
@@ -481,18 +510,26 @@ def _clear(buffer, seen, touched, count):
 
 
 @nb.njit(cache=True, nogil=True)
-def _dense(doc_ids, weights, seg_start, first, end, times, k, buffer, slack):
-    """Every posting of the query added into the float32 sums, then the passages whose sums can be
-    in the top k found by blocks, and the sums cleared. Returns those passages and their sums.
+def _unflag(seen, touched, count):
+    """Zero the flags of the passages ``touched[:count]`` (their sums stay)."""
+    for i in range(count):
+        seen[touched[i]] = 0
+
+
+@nb.njit(cache=True, nogil=True)
+def _dense(doc_ids, weights, seg_start, nxt, end, times, k, buffer, slack):
+    """Every posting of the query from segments ``nxt`` on added into the float32 sums (which hold
+    the segments before those already), then the passages whose sums can be in the top k found by
+    blocks, and the sums cleared. Returns those passages and their sums.
 
     For a query whose bounds cannot prune (its terms all common) this reads what must be read in
     the cheapest way: no seen-flags, no list of touched passages and no walk over them at random.
     Each block's largest sum is found in one vectorized pass; the k-th largest of those is at most
     the k-th best sum (k blocks hold a sum at least that large), so only the blocks reaching it,
     a few, are read passage by passage, and only the blocks touched are cleared."""
-    for t in range(len(first)):
+    for t in range(len(nxt)):
         times_t = times[t]
-        for p in range(seg_start[first[t]], seg_start[end[t]]):
+        for p in range(seg_start[nxt[t]], seg_start[end[t]]):
             buffer[doc_ids[p]] += weights[p] * times_t
     tops = _block_tops(buffer).view(np.float32)
     floor = np.float32(_kth_of(tops, k) * (1 - slack) if len(tops) >= k else 0.0)
@@ -558,8 +595,16 @@ def top_k(
     read_all_share,
     read_all_below,
     dense_share,
+    unsettled_ratio,
+    out_ids,
+    out_scores,
 ):
-    """The k best passages (ids, exact scores), best first, ties to the lower id, scores above 0."""
+    """The k best passages (ids, exact scores), best first, ties to the lower id, scores above 0,
+    written into ``out_ids`` and ``out_scores`` (so that numba returns a number, not two new
+    arrays); how many."""
+    # Passage ids as unsigned: an index that cannot be negative needs no wrap-around check, which
+    # makes adding a posting (a load, an add and a store) about a quarter cheaper.
+    doc_ids = doc_ids.view(np.uint32)
     first = np.empty(len(terms), np.int64)
     end = np.empty(len(terms), np.int64)
     for t in range(len(terms)):
@@ -571,12 +616,13 @@ def top_k(
         pool = touched[:count].copy()
         sums = _gathered(buffer, pool)
     else:
+        nxt = first.copy()
         count, pool, sums, dense = _threshold(
             doc_ids,
             weights,
             seg_start,
             seg_max,
-            first,
+            nxt,
             end,
             times,
             k,
@@ -587,11 +633,14 @@ def top_k(
             read_all_share,
             read_all_below,
             dense_share,
+            unsettled_ratio,
         )
         if dense:
-            _clear(buffer, seen, touched, count)
+            _unflag(seen, touched, count)
             count = 0
-            pool, sums = _dense(doc_ids, weights, seg_start, first, end, times, k, buffer, slack)
+            pool, sums = _dense(doc_ids, weights, seg_start, nxt, end, times, k, buffer, slack)
     ids, scores = _rescored(doc_ids, weights, seg_start, first, end, times, pool, sums, k, slack)
     _clear(buffer, seen, touched, count)  # what is left to clear
-    return ids, scores
+    out_ids[: len(ids)] = ids
+    out_scores[: len(scores)] = scores
+    return len(ids)

@@ -18,14 +18,12 @@ import logging
 import time
 from collections.abc import Callable
 
-import numpy as np
-import numpy.typing as npt
-
 from index.background import DELAY_S, DelayedJob
 
 log = logging.getLogger(__name__)
 
-KernelTopK = Callable[..., tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]
+# The kernel's top_k: writes a query's best passages and scores into its last two arguments, says how many.
+KernelTopK = Callable[..., int]
 
 
 def _import_kernel() -> KernelTopK:
