@@ -44,9 +44,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from index.bm25_build import in_order_threads, postings_of
+from index.bm25_build import postings_of
 from index.errors import IndexCorrupt
 from index.kernel_loader import SHARED, KernelLoader, KernelTopK
+from index.parallel import in_order_threads
 from index.postings_codec import contributions, length_norm, lucene_idf
 from index.postings_files import LazyPostings, PostingsWriter, read_tables
 from index.postings_keys import DOC_MASK, DOC_SHIFT, TERM_SHIFT, TF_MASK, pack_postings
@@ -658,22 +659,19 @@ def _segment_slice(keys: npt.NDArray[np.int64], scoring: _Scoring, t_lo: int, t_
     ptr = scoring.ptr
     lo, hi = int(ptr[t_lo]), int(ptr[t_hi])
     part = keys[lo:hi]
-    terms = part >> TERM_SHIFT
+    terms = (part >> TERM_SHIFT) - t_lo
     docs = ((part >> DOC_SHIFT) & DOC_MASK).astype(np.int32)
     tf = (part & TF_MASK).astype(np.float64)
     # Each posting's whole contribution, idf included: a query only adds these up.
-    contribution = contributions(scoring.idf[terms], tf, scoring.norm[docs], scoring.k1)
-    segment = _segment_of(terms, contribution, ptr[terms] - lo)
-    # Postings stay in passage order within a (term, segment): a stable sort by that pair.
-    key = (terms - t_lo) * 64 + segment
-    order = np.argsort(key, kind="stable")
-    key, weights = key[order], contribution[order]
-    starts = np.flatnonzero(np.diff(key, prepend=-1))
+    contribution = contributions(scoring.idf[terms + t_lo], tf, scoring.norm[docs], scoring.k1)
+    order, groups = _segment_order(terms, contribution, np.diff(ptr[t_lo : t_hi + 1]))
+    weights = contribution[order]
+    starts = np.flatnonzero(np.diff(groups, prepend=-1))
     return _Slice(
         docs[order],
         weights,
         (part[order] & TF_MASK).astype(np.uint16),
-        key[starts] // 64 + t_lo,
+        (groups[starts] >> _SEGMENT_BITS) + t_lo,
         starts + lo,
         np.maximum.reduceat(weights, starts),
     )
@@ -715,18 +713,62 @@ def _find(
     return at, ids[at] == wanted
 
 
-def _segment_of(
-    terms: npt.NDArray[np.int64], contribution: npt.NDArray[np.float32], term_first: npt.NDArray[np.int64]
+_SEGMENT_BITS = 6  # a segment's number within its term: fewer than 64 (see _segment_ends)
+_CONTRIBUTION_BITS = 31  # a positive float32's bits, which order as its values do
+
+
+def _segment_order(
+    terms: npt.NDArray[np.int64], contribution: npt.NDArray[np.float32], sizes: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """A slice's postings (``terms`` counted from its first, in passage order within a term,
+    ``sizes`` each term's count) in segment order: the positions, and each one's (term, segment)
+    as ``term << _SEGMENT_BITS | segment``. A posting's segment is its rank in its term by
+    contribution (highest first, ties to the lower passage), the first FIRST_SEGMENT of them in
+    segment 0, then GROWTH times more in each next one; within a segment, passage order.
+
+    Both orders are one sort of int64 keys ending in the position (unique, so no stable sort is
+    needed). Only the terms longer than a first segment are ranked: their postings sort first by
+    the term's number among them (0 for the others, whose order does not matter), then by the
+    contribution's bits inverted."""
+    count = len(terms)
+    position_bits = max(count - 1, 1).bit_length()
+    positions = np.arange(count, dtype=np.int64)
+    segment = np.zeros(count, dtype=np.int64)
+    ranked = sizes > FIRST_SEGMENT
+    if ranked.any():
+        ranked_number = np.where(ranked, np.cumsum(ranked), 0)  # 1, 2, ... for the ranked terms
+        by_rank = _by_rank(ranked_number[terms], contribution, position_bits)
+        unranked = count - int(sizes[ranked].sum())  # they come first, then each ranked term's
+        ranked_sizes = sizes[ranked]
+        firsts = np.cumsum(ranked_sizes) - ranked_sizes
+        rank = positions[: count - unranked] - np.repeat(firsts, ranked_sizes)
+        segment[by_rank[unranked:]] = np.searchsorted(_segment_ends(), rank, side="right")
+    key = ((terms << _SEGMENT_BITS) | segment) << position_bits
+    key |= positions
+    key.sort()
+    return key & ((1 << position_bits) - 1), key >> position_bits
+
+
+def _by_rank(
+    group: npt.NDArray[np.int64], contribution: npt.NDArray[np.float32], position_bits: int
 ) -> npt.NDArray[np.int64]:
-    """Each posting's segment within its term: its rank by contribution (highest first, ties to the
-    lower passage) decides it, the first segment holding FIRST_SEGMENT postings."""
-    by_rank = np.lexsort((-contribution, terms))  # stable: equal contributions keep passage order
-    rank = np.empty(len(terms), dtype=np.int64)
-    rank[by_rank] = np.arange(len(terms)) - term_first[by_rank]
-    # Rank where each segment ends: 512, 512 + 2,048, ...: enough to cover any list, and fewer
-    # than 64 (the room a segment has in the sort key below).
-    ends = np.cumsum(FIRST_SEGMENT * GROWTH ** np.arange(60 if GROWTH < 4 else 20, dtype=np.int64))
-    return np.searchsorted(ends, rank, side="right")
+    """Positions ordered by group, then contribution (highest first), then position."""
+    group_bits = int(group.max()).bit_length()
+    if group_bits + _CONTRIBUTION_BITS + position_bits > 63:  # never at 512-posting first segments
+        return np.lexsort((-contribution, group)).astype(np.int64)  # stable: ties keep positions
+    key = group << (_CONTRIBUTION_BITS + position_bits)
+    inverted = (1 << _CONTRIBUTION_BITS) - 1 - contribution.view(np.int32).astype(np.int64)
+    key |= inverted << position_bits
+    key |= np.arange(len(group), dtype=np.int64)
+    key.sort()
+    by_rank: npt.NDArray[np.int64] = key & ((1 << position_bits) - 1)
+    return by_rank
+
+
+def _segment_ends() -> npt.NDArray[np.int64]:
+    """The rank where each segment ends: 512, 512 + 2,048, ...: enough to cover any list, and
+    fewer than 64 (the room _SEGMENT_BITS gives)."""
+    return np.cumsum(FIRST_SEGMENT * GROWTH ** np.arange(60 if GROWTH < 4 else 20, dtype=np.int64))
 
 
 def _term_slices(ptr: npt.NDArray[np.int64], size: int) -> list[tuple[int, int]]:

@@ -16,22 +16,22 @@ not a copy of the tokens.
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from index.parallel import THREADS
 from index.postings_keys import DOC_MASK, DOC_SHIFT, OUT_OF_RANGE, TERM_MASK, TERM_SHIFT, TF_MASK
 
 CHUNK_TOKENS = 1 << 22  # tokens read into one array, then counted while the next chunk is read
+_PIECE = 1 << 16  # tokens read in one call (about 2 ms: the thread switch interval is 5)
 _IN_FLIGHT = 2  # chunks read but not yet counted, at most (their token ids: 8 bytes a token)
-_THREADS = 2  # the sorts of the merge: one a core
 
 Keys = npt.NDArray[np.int64]
-T = TypeVar("T")
 
 
 class TokenPostings(NamedTuple):
@@ -55,8 +55,7 @@ def postings_of(corpus_tokens: Sequence[Sequence[str]], *, chunk_tokens: int | N
         counted: list[Future[Keys]] = []
         for lo, hi in _chunks(lengths, chunk_tokens or CHUNK_TOKENS):
             tokens = itertools.chain.from_iterable(itertools.islice(passages, hi - lo))
-            total = int(lengths[lo:hi].sum())
-            ids = np.fromiter(map(term_ids.__getitem__, tokens), dtype=np.int64, count=total)
+            ids = _ids(map(term_ids.__getitem__, tokens), int(lengths[lo:hi].sum()))
             counted.append(counter.submit(_counted, ids, lengths[lo:hi], lo))
             if len(counted) > _IN_FLIGHT:
                 counted[-1 - _IN_FLIGHT].result()  # reading waits for counting: bounded memory
@@ -65,6 +64,16 @@ def postings_of(corpus_tokens: Sequence[Sequence[str]], *, chunk_tokens: int | N
     if len(term_ids) > TERM_MASK + 1:
         raise ValueError(OUT_OF_RANGE)
     return TokenPostings(list(term_ids), _merged(runs), lengths.astype(np.int32))
+
+
+def _ids(term_ids: Iterator[int], count: int) -> Keys:
+    """The next ``count`` term ids, read a piece at a time: a piece is one C loop that never lets
+    go of the GIL, so between pieces the counting thread gets it for its next numpy call."""
+    ids = np.empty(count, dtype=np.int64)
+    for lo in range(0, count, _PIECE):
+        hi = min(lo + _PIECE, count)
+        ids[lo:hi] = np.fromiter(term_ids, dtype=np.int64, count=hi - lo)
+    return ids
 
 
 def _chunks(lengths: npt.NDArray[np.int64], chunk_tokens: int) -> list[tuple[int, int]]:
@@ -118,22 +127,6 @@ def _merged(runs: list[Keys]) -> Keys:
         keys[high_at : high_at + len(run) - cut] = run[cut:]
         low_at, high_at = low_at + cut, high_at + len(run) - cut
         del run
-    with ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="bm25-merge") as sorter:
+    with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="bm25-merge") as sorter:
         list(sorter.map(np.ndarray.sort, halves))
     return keys
-
-
-def in_order_threads(
-    make: Callable[..., T], arguments: Iterable[tuple[int, int]], *, threads: int = _THREADS
-) -> Iterator[T]:
-    """``make(*a)`` for each of ``arguments``, in order, computed ``threads`` at a time (for work
-    that releases the GIL: numpy, zstd), never more than two ahead of the consumer per thread, so
-    that memory holds a few results, not all."""
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bm25-build") as pool:
-        made: deque[Future[T]] = deque()
-        for argument in arguments:
-            made.append(pool.submit(make, *argument))
-            if len(made) > 2 * threads:
-                yield made.popleft().result()
-        while made:
-            yield made.popleft().result()

@@ -175,3 +175,15 @@ def test_a_term_over_4095_times_in_a_passage_is_refused(chunk_tokens: int | None
         bm25_build.postings_of([*fine, ["beat"], ["drum"] * 4096, ["x"]], chunk_tokens=chunk_tokens)
     with pytest.raises(ValueError, match="4,095"):
         BM25Scorer.build([["drum"] * 4096], kernel=None)
+
+
+def test_ranking_by_sorted_keys_equals_the_stable_lexsort_it_replaces() -> None:
+    """``_by_rank`` packs (group, contribution, position) into one int64 key when they fit, else
+    falls back to a stable lexsort: both give the same order, ties (common) to the lower position."""
+    rng = np.random.default_rng(3)
+    group = np.sort(rng.integers(0, 40, 5000)).astype(np.int64)
+    contribution = rng.choice(np.array([0.5, 1.25, 1.25000012, 3.0], dtype=np.float32), 5000)
+    packed = bm25._by_rank(group, contribution, position_bits=13)
+    fallback = bm25._by_rank(group, contribution, position_bits=40)  # 6 + 31 + 40 bits: too many
+    expected = sorted(range(5000), key=lambda i: (group[i], -contribution[i], i))
+    assert packed.tolist() == fallback.tolist() == expected
