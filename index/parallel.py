@@ -16,13 +16,13 @@ def in_order_threads(
     make: Callable[..., T], arguments: Iterable[tuple[Any, ...]], *, threads: int = THREADS
 ) -> Iterator[T]:
     """``make(*a)`` for each of ``arguments``, in order, computed ``threads`` at a time (for work
-    that releases the GIL: numpy, zstd), never more than two ahead of the consumer per thread, so
-    that memory holds a few results, not all."""
+    that releases the GIL: numpy, zstd), never more than ``threads`` results ahead of the
+    consumer, so that memory holds a few results, not all."""
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bm25-build") as pool:
         made: deque[Future[T]] = deque()
         for argument in arguments:
             made.append(pool.submit(make, *argument))
-            if len(made) > 2 * threads:
+            if len(made) > threads:
                 yield made.popleft().result()
         while made:
             yield made.popleft().result()
