@@ -659,12 +659,15 @@ def _segment_slice(keys: npt.NDArray[np.int64], scoring: _Scoring, t_lo: int, t_
     ptr = scoring.ptr
     lo, hi = int(ptr[t_lo]), int(ptr[t_hi])
     part = keys[lo:hi]
-    terms = (part >> TERM_SHIFT) - t_lo
+    terms = part >> TERM_SHIFT
     docs = ((part >> DOC_SHIFT) & DOC_MASK).astype(np.int32)
     tf = (part & TF_MASK).astype(np.float64)
     # Each posting's whole contribution, idf included: a query only adds these up.
-    contribution = contributions(scoring.idf[terms + t_lo], tf, scoring.norm[docs], scoring.k1)
+    contribution = contributions(scoring.idf[terms], tf, scoring.norm[docs], scoring.k1)
+    del tf  # two threads make slices at once: what is dead is dropped at once
+    terms -= t_lo
     order, groups = _segment_order(terms, contribution, np.diff(ptr[t_lo : t_hi + 1]))
+    del terms
     weights = contribution[order]
     starts = np.flatnonzero(np.diff(groups, prepend=-1))
     return _Slice(
@@ -743,7 +746,11 @@ def _segment_order(
         firsts = np.cumsum(ranked_sizes) - ranked_sizes
         rank = positions[: count - unranked] - np.repeat(firsts, ranked_sizes)
         segment[by_rank[unranked:]] = np.searchsorted(_segment_ends(), rank, side="right")
-    key = ((terms << _SEGMENT_BITS) | segment) << position_bits
+        del by_rank, rank
+    key = terms << _SEGMENT_BITS
+    key |= segment
+    del segment
+    key <<= position_bits
     key |= positions
     key.sort()
     return key & ((1 << position_bits) - 1), key >> position_bits
@@ -757,8 +764,11 @@ def _by_rank(
     if group_bits + _CONTRIBUTION_BITS + position_bits > 63:  # never at 512-posting first segments
         return np.lexsort((-contribution, group)).astype(np.int64)  # stable: ties keep positions
     key = group << (_CONTRIBUTION_BITS + position_bits)
-    inverted = (1 << _CONTRIBUTION_BITS) - 1 - contribution.view(np.int32).astype(np.int64)
-    key |= inverted << position_bits
+    inverted = contribution.view(np.int32).astype(np.int64)
+    np.subtract((1 << _CONTRIBUTION_BITS) - 1, inverted, out=inverted)
+    inverted <<= position_bits
+    key |= inverted
+    del inverted
     key |= np.arange(len(group), dtype=np.int64)
     key.sort()
     by_rank: npt.NDArray[np.int64] = key & ((1 << position_bits) - 1)
