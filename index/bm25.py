@@ -35,19 +35,22 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from array import array
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from index.bm25_build import postings_of
 from index.errors import IndexCorrupt
 from index.kernel_loader import SHARED, KernelLoader, KernelTopK
+from index.parallel import in_order_threads
 from index.postings_codec import contributions, length_norm, lucene_idf
 from index.postings_files import LazyPostings, PostingsWriter, read_tables
+from index.postings_keys import DOC_MASK, DOC_SHIFT, TERM_SHIFT, TF_MASK, pack_postings
 
 IDF = "lucene"  # kept in bm25.json: an index scored with another IDF must be rebuilt
 LAYOUT = "impact-segments-tf-frames-2"  # kept in bm25.json too: the files, laid out as described above
@@ -128,25 +131,9 @@ class BM25Scorer:
         b: float = 0.75,
         kernel: KernelLoader | None = SHARED,
     ) -> BM25Scorer:
-        """The scorer of passages given as lists of terms."""
-        term_ids: dict[str, int] = {}
-        # Typed arrays, not lists: a million passages hold tens of millions of postings.
-        rows, cols, tfs = array("i"), array("i"), array("i")
-        for doc, tokens in enumerate(corpus_tokens):
-            for token, count in Counter(tokens).items():
-                rows.append(term_ids.setdefault(token, len(term_ids)))
-                cols.append(doc)
-                tfs.append(count)
-        return cls.from_postings(
-            list(term_ids),
-            np.frombuffer(rows, dtype=np.int32),
-            np.frombuffer(cols, dtype=np.int32),
-            np.frombuffer(tfs, dtype=np.int32),
-            np.fromiter((len(t) for t in corpus_tokens), dtype=np.int32, count=len(corpus_tokens)),
-            k1=k1,
-            b=b,
-            kernel=kernel,
-        )
+        """The scorer of passages given as lists of terms (see ``index/bm25_build.py``)."""
+        vocabulary, keys, lengths = postings_of(corpus_tokens)
+        return cls.from_packed(vocabulary, keys, lengths, k1=k1, b=b, kernel=kernel, presorted=True)
 
     @classmethod
     def from_postings(
@@ -176,13 +163,20 @@ class BM25Scorer:
         k1: float = 1.5,
         b: float = 0.75,
         kernel: KernelLoader | None = SHARED,
+        presorted: bool = False,
     ) -> BM25Scorer:
-        """The scorer of postings packed by ``pack_postings`` (``keys`` is sorted in place)."""
-        slices = list(_segmented(keys, lengths, len(vocabulary), k1, b))
-        doc_ids = np.concatenate([s.doc_ids for s in slices]) if slices else np.zeros(0, np.int32)
-        weights = np.concatenate([s.weights for s in slices]) if slices else np.zeros(0, np.float32)
-        tfs = np.concatenate([s.tfs for s in slices]) if slices else np.zeros(0, np.uint16)
-        term_seg, seg_start, seg_max = _segment_tables(slices, len(vocabulary), len(doc_ids))
+        """The scorer of postings packed by ``pack_postings`` (``keys`` is sorted in place, unless
+        ``presorted`` says it already is)."""
+        doc_ids = np.empty(len(keys), dtype=np.int32)
+        weights = np.empty(len(keys), dtype=np.float32)
+        tfs = np.empty(len(keys), dtype=np.uint16)
+        tables = []
+        # Each slice is copied into place and dropped: the arrays are never held twice.
+        for part in _segmented(keys, lengths, len(vocabulary), k1, b, presorted=presorted):
+            lo, hi = int(part.seg_starts[0]), int(part.seg_starts[0]) + len(part.doc_ids)
+            doc_ids[lo:hi], weights[lo:hi], tfs[lo:hi] = part.doc_ids, part.weights, part.tfs
+            tables.append(_Slice(_EMPTY_I32, _EMPTY_F32, _EMPTY_U16, *part[3:]))
+        term_seg, seg_start, seg_max = _segment_tables(tables, len(vocabulary), len(doc_ids))
         stored = _Stored(tfs, np.asarray(lengths, dtype=np.int32))
         return cls(
             vocabulary, doc_ids, weights, term_seg, seg_start, seg_max, len(lengths), k1, b,
@@ -662,37 +656,59 @@ _EMPTY_I32, _EMPTY_F32, _EMPTY_U16 = np.zeros(0, np.int32), np.zeros(0, np.float
 
 
 def _segmented(
-    keys: npt.NDArray[np.int64], lengths: npt.NDArray[np.int32], vocabulary: int, k1: float, b: float
+    keys: npt.NDArray[np.int64],
+    lengths: npt.NDArray[np.int32],
+    vocabulary: int,
+    k1: float,
+    b: float,
+    *,
+    presorted: bool = False,
 ) -> Iterator[_Slice]:
-    """Packed postings (sorted here, in place) as passage ids and contributions in segment order,
-    a slice of terms at a time."""
+    """Packed postings (sorted here, in place, unless ``presorted``) as passage ids and
+    contributions in segment order, a slice of terms at a time."""
     n = len(lengths)
-    keys.sort()  # by term, then passage
-    ptr = np.searchsorted(keys, np.arange(vocabulary + 1, dtype=np.int64) << _TERM_SHIFT)
-    idf = lucene_idf(n, np.diff(ptr))
-    avgdl = _mean_length(lengths)
-    for t_lo, t_hi in _term_slices(ptr, _SLICE):
-        lo, hi = int(ptr[t_lo]), int(ptr[t_hi])
-        part = keys[lo:hi]
-        terms = part >> _TERM_SHIFT
-        docs = ((part >> _DOC_SHIFT) & _DOC_MASK).astype(np.int32)
-        tf = (part & _TF_MASK).astype(np.float64)
-        # Each posting's whole contribution, idf included: a query only adds these up.
-        contribution = contributions(idf[terms], tf, length_norm(lengths[docs], k1, b, avgdl), k1)
-        segment = _segment_of(terms, contribution, ptr[terms] - lo)
-        # Postings stay in passage order within a (term, segment): a stable sort by that pair.
-        key = (terms - t_lo) * 64 + segment
-        order = np.argsort(key, kind="stable")
-        key, weights = key[order], contribution[order]
-        starts = np.flatnonzero(np.diff(key, prepend=-1))
-        yield _Slice(
-            docs[order],
-            weights,
-            (part[order] & _TF_MASK).astype(np.uint16),
-            key[starts] // 64 + t_lo,
-            starts + lo,
-            np.maximum.reduceat(weights, starts),
-        )
+    if not presorted:
+        keys.sort()  # by term, then passage
+    ptr = np.searchsorted(keys, np.arange(vocabulary + 1, dtype=np.int64) << TERM_SHIFT)
+    norm = length_norm(lengths, k1, b, _mean_length(lengths))  # each passage's, once
+    scoring = _Scoring(ptr, lucene_idf(n, np.diff(ptr)), norm, k1)
+    # Slices are independent and numpy releases the GIL: two are made at once, handed out in order.
+    yield from in_order_threads(partial(_segment_slice, keys, scoring), _term_slices(ptr, _SLICE))
+
+
+class _Scoring(NamedTuple):
+    """What turns a slice's packed postings into contributions."""
+
+    ptr: npt.NDArray[np.int64]  # each term's first posting in the keys, and the end
+    idf: npt.NDArray[np.float64]  # each term's
+    norm: npt.NDArray[np.float64]  # each passage's length normalization
+    k1: float
+
+
+def _segment_slice(keys: npt.NDArray[np.int64], scoring: _Scoring, t_lo: int, t_hi: int) -> _Slice:
+    """Terms t_lo:t_hi's postings (sorted by term and passage in ``keys``) in segment order."""
+    ptr = scoring.ptr
+    lo, hi = int(ptr[t_lo]), int(ptr[t_hi])
+    part = keys[lo:hi]
+    terms = part >> TERM_SHIFT
+    docs = ((part >> DOC_SHIFT) & DOC_MASK).astype(np.int32)
+    tf = (part & TF_MASK).astype(np.float64)
+    # Each posting's whole contribution, idf included: a query only adds these up.
+    contribution = contributions(scoring.idf[terms], tf, scoring.norm[docs], scoring.k1)
+    del tf  # two threads make slices at once: what is dead is dropped at once
+    terms -= t_lo
+    order, groups = _segment_order(terms, contribution, np.diff(ptr[t_lo : t_hi + 1]))
+    del terms
+    weights = contribution[order]
+    starts = np.flatnonzero(np.diff(groups, prepend=-1))
+    return _Slice(
+        docs[order],
+        weights,
+        (part[order] & TF_MASK).astype(np.uint16),
+        (groups[starts] >> _SEGMENT_BITS) + t_lo,
+        starts + lo,
+        np.maximum.reduceat(weights, starts),
+    )
 
 
 def _segment_tables(
@@ -731,18 +747,69 @@ def _find(
     return at, ids[at] == wanted
 
 
-def _segment_of(
-    terms: npt.NDArray[np.int64], contribution: npt.NDArray[np.float32], term_first: npt.NDArray[np.int64]
+_SEGMENT_BITS = 6  # a segment's number within its term: fewer than 64 (see _segment_ends)
+_CONTRIBUTION_BITS = 31  # a positive float32's bits, which order as its values do
+
+
+def _segment_order(
+    terms: npt.NDArray[np.int64], contribution: npt.NDArray[np.float32], sizes: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """A slice's postings (``terms`` counted from its first, in passage order within a term,
+    ``sizes`` each term's count) in segment order: the positions, and each one's (term, segment)
+    as ``term << _SEGMENT_BITS | segment``. A posting's segment is its rank in its term by
+    contribution (highest first, ties to the lower passage), the first FIRST_SEGMENT of them in
+    segment 0, then GROWTH times more in each next one; within a segment, passage order.
+
+    Both orders are one sort of int64 keys ending in the position (unique, so no stable sort is
+    needed). Only the terms longer than a first segment are ranked: their postings sort first by
+    the term's number among them (0 for the others, whose order does not matter), then by the
+    contribution's bits inverted."""
+    count = len(terms)
+    position_bits = max(count - 1, 1).bit_length()
+    positions = np.arange(count, dtype=np.int64)
+    segment = np.zeros(count, dtype=np.int64)
+    ranked = sizes > FIRST_SEGMENT
+    if ranked.any():
+        ranked_number = np.where(ranked, np.cumsum(ranked), 0)  # 1, 2, ... for the ranked terms
+        by_rank = _by_rank(ranked_number[terms], contribution, position_bits)
+        unranked = count - int(sizes[ranked].sum())  # they come first, then each ranked term's
+        ranked_sizes = sizes[ranked]
+        firsts = np.cumsum(ranked_sizes) - ranked_sizes
+        rank = positions[: count - unranked] - np.repeat(firsts, ranked_sizes)
+        segment[by_rank[unranked:]] = np.searchsorted(_segment_ends(), rank, side="right")
+        del by_rank, rank
+    key = terms << _SEGMENT_BITS
+    key |= segment
+    del segment
+    key <<= position_bits
+    key |= positions
+    key.sort()
+    return key & ((1 << position_bits) - 1), key >> position_bits
+
+
+def _by_rank(
+    group: npt.NDArray[np.int64], contribution: npt.NDArray[np.float32], position_bits: int
 ) -> npt.NDArray[np.int64]:
-    """Each posting's segment within its term: its rank by contribution (highest first, ties to the
-    lower passage) decides it, the first segment holding FIRST_SEGMENT postings."""
-    by_rank = np.lexsort((-contribution, terms))  # stable: equal contributions keep passage order
-    rank = np.empty(len(terms), dtype=np.int64)
-    rank[by_rank] = np.arange(len(terms)) - term_first[by_rank]
-    # Rank where each segment ends: 512, 512 + 2,048, ...: enough to cover any list, and fewer
-    # than 64 (the room a segment has in the sort key below).
-    ends = np.cumsum(FIRST_SEGMENT * GROWTH ** np.arange(60 if GROWTH < 4 else 20, dtype=np.int64))
-    return np.searchsorted(ends, rank, side="right")
+    """Positions ordered by group, then contribution (highest first), then position."""
+    group_bits = int(group.max()).bit_length()
+    if group_bits + _CONTRIBUTION_BITS + position_bits > 63:  # never at 512-posting first segments
+        return np.lexsort((-contribution, group)).astype(np.int64)  # stable: ties keep positions
+    key = group << (_CONTRIBUTION_BITS + position_bits)
+    inverted = contribution.view(np.int32).astype(np.int64)
+    np.subtract((1 << _CONTRIBUTION_BITS) - 1, inverted, out=inverted)
+    inverted <<= position_bits
+    key |= inverted
+    del inverted
+    key |= np.arange(len(group), dtype=np.int64)
+    key.sort()
+    by_rank: npt.NDArray[np.int64] = key & ((1 << position_bits) - 1)
+    return by_rank
+
+
+def _segment_ends() -> npt.NDArray[np.int64]:
+    """The rank where each segment ends: 512, 512 + 2,048, ...: enough to cover any list, and
+    fewer than 64 (the room _SEGMENT_BITS gives)."""
+    return np.cumsum(FIRST_SEGMENT * GROWTH ** np.arange(60 if GROWTH < 4 else 20, dtype=np.int64))
 
 
 def _term_slices(ptr: npt.NDArray[np.int64], size: int) -> list[tuple[int, int]]:
@@ -757,26 +824,7 @@ def _term_slices(ptr: npt.NDArray[np.int64], size: int) -> list[tuple[int, int]]
     return slices
 
 
-# A posting packed in a non-negative int64: term id (24 bits), passage id (27), term frequency (12).
-_TERM_SHIFT, _DOC_SHIFT = 39, 12
-_TERM_MASK, _DOC_MASK, _TF_MASK = (1 << 24) - 1, (1 << 27) - 1, (1 << 12) - 1
 _SLICE = 1 << 20  # postings turned into contributions at a time (longer terms: alone)
-
-
-def pack_postings(
-    terms: npt.NDArray[Any], docs: npt.NDArray[Any], tfs: npt.NDArray[Any]
-) -> npt.NDArray[np.int64]:
-    """(term, passage, tf) columns as one sortable int64 each. Passages are at most 1,200
-    characters, so a term occurs fewer than 4,096 times in one; the other limits are 16.7 million
-    distinct terms and 134 million passages."""
-    if len(terms) and (
-        int(terms.max()) > _TERM_MASK or int(docs.max()) > _DOC_MASK or int(tfs.max()) > _TF_MASK
-    ):
-        raise ValueError("too many terms or passages, or a term repeated over 4,095 times in a passage")
-    keys = terms.astype(np.int64) << _TERM_SHIFT
-    keys |= docs.astype(np.int64) << _DOC_SHIFT
-    keys |= tfs.astype(np.int64)
-    return keys
 
 
 def _kth_distinct(ids: npt.NDArray[Any], values: npt.NDArray[np.float32], k: int, terms: int) -> float:

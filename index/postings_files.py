@@ -22,6 +22,7 @@ arrays then hold what format 7 kept on disk, 8 bytes a posting.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Iterable
@@ -34,6 +35,7 @@ import numpy.typing as npt
 from index import columns, postings_codec
 from index.background import DelayedJob
 from index.errors import IndexCorrupt
+from index.parallel import in_order_threads
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +90,9 @@ class PostingsWriter:
         term_starts, terms = seg_starts[new_term], seg_terms[new_term]
         cuts = postings_codec.frame_cuts(term_starts, len(docs))
         bounds = np.append(term_starts[cuts], len(docs))
-        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-            frame = postings_codec.encode_frame(gaps[lo:hi], tfs[lo:hi])
+        # zstd lets go of the GIL: frames are compressed two at a time, written in order.
+        pieces = ((gaps[lo:hi], tfs[lo:hi]) for lo, hi in itertools.pairwise(bounds.tolist()))
+        for frame in in_order_threads(postings_codec.encode_frame, pieces):
             self._handle.write(frame)
             self._frame_bytes.append(len(frame))
         self._frame_term.append(terms[cuts])

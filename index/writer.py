@@ -21,10 +21,11 @@ import numpy as np
 import numpy.typing as npt
 
 from index import columns, store
-from index.bm25 import BM25Scorer, pack_postings
+from index.bm25 import BM25Scorer
 from index.chunking import ParsedDocument
 from index.models import Chunk, Document, Quote, Span
 from index.names import name_table, write_names
+from index.postings_keys import pack_postings
 from index.quote_table import QuoteTableWriter
 
 _Ints = npt.NDArray[np.int64]
