@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.run import Tokens, corpus_tokens, rss_mb
+from bench.run import Tokens, build_tantivy, corpus_tokens, rss_mb
 from index.bm25 import BM25Scorer
 
 
@@ -28,20 +28,9 @@ def citebot(tokens: Tokens, work: Path) -> None:
 
 
 def tantivy(tokens: Tokens, work: Path) -> None:
-    import tantivy  # the bench's extra: pip install -e '.[bench]'
-
-    builder = tantivy.SchemaBuilder()
-    builder.add_text_field("body", stored=False, tokenizer_name="whitespace", index_option="freq")
-    builder.add_integer_field("id", stored=True, indexed=False, fast=True)
     path = work / "tantivy"
     path.mkdir()
-    index = tantivy.Index(builder.build(), path=str(path))
-    writer = index.writer(heap_size=256_000_000, num_threads=2)
-    for i, passage in enumerate(tokens):
-        writer.add_document(tantivy.Document(body=" ".join(passage), id=i))
-    writer.commit()
-    writer.wait_merging_threads()
-    index.reload()
+    build_tantivy(tokens, path)
 
 
 def measured(build: Callable[[Tokens, Path], None], tokens: Tokens) -> tuple[float, float, float]:
