@@ -121,9 +121,9 @@ class _GreedyAsBeamOfOne:
     That makes the same decisions as spaCy's greedy parse (one state per sentence; each step takes
     the best-scoring valid transition), and on the shipped model it gives the same trees word for
     word. It is faster because spaCy 3.8's greedy loop calls thinc's ``Vec.arg_max`` once per hidden
-    unit, state and step, and in the released wheels each of those calls takes and releases the GIL
-    (a pair of mutex operations): about a fifth of a build's parsing time, measured with gdb and
-    py-spy. The beam's step scores all states at once in numpy instead."""
+    unit, state and step, and in the pinned version's released wheel (3.8.18) each of those calls
+    takes and releases the GIL (a pair of mutex operations): about a fifth of a build's parsing
+    time, measured with gdb and py-spy. The beam's step scores all states at once in numpy instead."""
 
     def __init__(self, nlp: Any) -> None:
         self._nlp = nlp
