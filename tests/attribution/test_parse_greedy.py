@@ -1,4 +1,4 @@
-"""The shipped model's parse, run as a beam of one, gives spaCy's own greedy trees."""
+"""The shipped model's parse, its greedy search stepped from Python, gives spaCy's own trees."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def news_sentences(limit: int) -> list[str]:
 
 
 @pytest.mark.skipif(not NEWS.is_dir(), reason="needs ../shared/qa/news beside the repository")
-def test_the_beam_of_one_parses_as_spacys_greedy_pipeline() -> None:
+def test_the_stepped_parse_gives_spacys_greedy_pipelines_trees() -> None:
     import spacy
     from spacy.parts_of_speech import NAMES
 
@@ -38,3 +38,7 @@ def test_the_beam_of_one_parses_as_spacys_greedy_pipeline() -> None:
     assert parse(sentences) == greedy
     # Batches do not leak into each other: one sentence alone parses as it did among the others.
     assert parse(sentences[130:131]) == greedy[130:131]
+    # A batch holding a text of no words, and one of nothing but spaces.
+    odd = ["", sentences[7], "   ", sentences[8]]
+    assert parse(odd) == [words_of(doc) for doc in nlp.pipe(odd)]
+    assert parse([""]) == [[]]
