@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from index.models import Span
 
@@ -27,9 +27,10 @@ MAX_PARSE_CHARS = 1500
 _BATCH = 64  # measured: faster than 16 or 256 on this machine
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One word: offsets into the document text, and what the model says about it."""
+class Token(NamedTuple):
+    """One word: offsets into the document text, and what the model says about it. A named tuple
+    rather than a frozen dataclass: a build makes one per parsed word, millions, and a tuple is
+    made about four times as fast."""
 
     start: int
     end: int
