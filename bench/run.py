@@ -646,7 +646,7 @@ def ratios(results: list[Result]) -> list[str]:
 
 def machine() -> dict[str, Any]:
     versions = {}
-    for name in ("numpy", "rank-bm25", "bm25s", "numba", "tantivy"):
+    for name in ("numpy", "rank-bm25", "bm25s", "numba", "tantivy", "spacy", "thinc"):
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[name] = metadata.version(name)
     return {
@@ -654,10 +654,33 @@ def machine() -> dict[str, Any]:
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "processor": platform.processor() or platform.uname().machine,
+        "processor": cpu_model() or platform.processor() or platform.uname().machine,
         "load_average_at_start": os.getloadavg(),
         "versions": versions,
+        # The parse's matrix products run on numpy's OpenBLAS: its kernels (which an environment
+        # may force, e.g. OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU) move the build's time.
+        "blas": blas_kernels(),
     }
+
+
+def cpu_model() -> str | None:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text(errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    return None
+
+
+def blas_kernels() -> dict[str, Any]:
+    from threadpoolctl import threadpool_info
+
+    found = [
+        {key: info.get(key) for key in ("internal_api", "version", "architecture")}
+        for info in threadpool_info()
+        if info.get("user_api") == "blas"
+    ]
+    settings = {key: value for key, value in os.environ.items() if key.startswith("OPENBLAS_")}
+    return {"libraries": found, "environment": settings}
 
 
 def corpus_tokens(name: str, size: int, directory: Path | None) -> tuple[list[str], Tokens, str] | None:
