@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.run import (
     Result,
@@ -32,8 +33,11 @@ from bench.run import (
     write_corpus,
 )
 
+if TYPE_CHECKING:
+    from index.engine import Index
 
-def index_of(work: Path, passages: Sequence[str]) -> tuple[object, float | None]:
+
+def index_of(work: Path, passages: Sequence[str]) -> tuple[Index, float | None]:
     """The index of the bench's corpus in ``work``, built if it does not open (with its build time)."""
     from index import build_index, open_index
     from index.errors import CitebotError
