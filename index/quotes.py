@@ -244,7 +244,12 @@ def find_quotes(
                 if made:
                     quotes.extend(choosing.chosen(made, None, unit, number))
                     last_speaker = (quotes[-1], number)
-    return [_with_roles(q, people.names) for q in quotes]
+    # Quotation marks around nothing ('He said: ""', a stray pair) quote no one's words.
+    return [_with_roles(q, people.names) for q in quotes if _has_words(q.text)]
+
+
+def _has_words(quoted: str) -> bool:
+    return any(ch.isalnum() for ch in quoted)
 
 
 class _Choosing:

@@ -53,6 +53,11 @@ def test_attribution_patterns(text: str, speaker: str, cue: str) -> None:
     assert text[quote.speaker_start : quote.speaker_end] == quote.speaker_as_written
 
 
+@pytest.mark.parametrize("text", ['He said: ""', 'Mary said: " "', "Jon said: “…”", 'She wrote: "" then'])
+def test_quotation_marks_around_no_words_are_not_a_quote(text: str) -> None:
+    assert all(any(ch.isalnum() for ch in q.text) for q in quotes_of(text))
+
+
 def test_quoted_as_saying_names_the_speaker_not_the_relay() -> None:
     text = "“Talks are over,” the Tass news agency quoted presidential aide Ivan Petrov as saying."
     quote = only(text)
