@@ -320,14 +320,22 @@ class _Choosing:
         proposals: list[tuple[str, str | None, Span | None]] = []
         if phrase is not None:
             proposals.append(("own", first.speaker, Span(phrase.start, phrase.end)))
-        previous = self._previous
-        if previous is not None and previous.speaker and anchor - previous.sentence_end <= REACH:
-            spoken_at = _mention_span(previous)
-            proposals.append(("previous", previous.speaker, spoken_at))
+        antecedent = None
         if phrase is None or phrase.pronoun or not first.speaker:
             antecedent = self._people.subject_before(anchor)
-            if antecedent is not None:
-                proposals.append(("antecedent", antecedent[1], Span(antecedent[0], antecedent[0])))
+        previous = self._previous
+        if (
+            previous is not None
+            and previous.speaker
+            and anchor - previous.sentence_end <= REACH
+            # A quotation without a cue, after a sentence that brings in someone else ("Senator X
+            # issued a statement. 'Like many Texans, ...'"), is not the earlier speaker's going on.
+            and not (phrase is None and _introduced_since(antecedent, previous))
+        ):
+            spoken_at = _mention_span(previous)
+            proposals.append(("previous", previous.speaker, spoken_at))
+        if antecedent is not None:
+            proposals.append(("antecedent", antecedent[1], Span(antecedent[0], antecedent[0])))
         nearest = self.mentions.nearest_before(anchor)
         if nearest is not None:
             proposals.append(("nearest", nearest[1], nearest[0]))
@@ -371,6 +379,17 @@ class _Choosing:
             speaker_end=mention.end,
             speaks_for=None,
         )
+
+
+def _introduced_since(subject: tuple[int, str] | None, previous: Quote) -> bool:
+    """Is ``subject`` (a sentence's start and who it names) a sentence after ``previous`` that
+    names someone other than its speaker?"""
+    return (
+        subject is not None
+        and previous.speaker is not None
+        and subject[0] >= previous.end
+        and fold(subject[1]) != fold(previous.speaker)
+    )
 
 
 def _mention_span(quote: Quote) -> Span | None:

@@ -75,6 +75,20 @@ def test_continuation_quote_takes_the_previous_speaker() -> None:
     assert found[1].cue is None
 
 
+def test_a_quotation_after_someone_new_is_brought_in_is_not_the_earlier_speakers() -> None:
+    text = (
+        "“We want to thank all of the cities,” said NASA chief Charles Bolden. “This was a very"
+        " difficult decision.”\n\nNot all were pleased. Senator John Cornyn of Texas issued a"
+        " statement on the choice. “Like many Texans, I am disappointed with the decision.”"
+    )
+    found = quotes_of(text)
+    assert [q.speaker for q in found] == ["Charles Bolden", "Charles Bolden", "John Cornyn"]
+    assert [q.cue is None for q in found] == [False, True, True]
+    # With nobody brought in between, the quotation in the next paragraph goes on with Bolden's.
+    plain = "“We want to thank all of the cities,” said NASA chief Charles Bolden.\n\n“This was hard.”"
+    assert [q.speaker for q in quotes_of(plain)] == ["Charles Bolden", "Charles Bolden"]
+
+
 def test_pronoun_and_role_resolve_to_named_people() -> None:
     text = (
         "President Anna Berg met Governor Tom Hale on Friday. Berg spoke first and Berg spoke last.\n\n"
