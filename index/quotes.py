@@ -1230,6 +1230,7 @@ def _with_span(template: Quote, text: str, span: Span, kind: QuoteKind) -> Quote
 
 
 # "said on Tuesday that ...", "told reporters late on Monday that ...": the words before the content.
+_SET_OFF = (",", ";", ":", "—", "–", "-", '"', "”", "’", "'", ")")
 _AFTER_CUE = re.compile(r"[\s,:]*(?:(?:[\w.’'-]+\s+){0,5}?that\s+)?")
 
 
@@ -1243,7 +1244,10 @@ def _reported_content(text: str, unit: Span, attribution: _Attribution) -> Span:
     if after:
         after_start += after.end()
     after_text = text[after_start : unit.end].strip(" .,;\xa0")
-    if len(after_text) >= len(before):
+    # A report before its speaker is set off from it ("The plan failed, he said"); words that run
+    # on into the speaker ("… went to the station where they claimed Jones left") are not one.
+    set_off = text[unit.start : left].rstrip(" \xa0").endswith(_SET_OFF)
+    if len(after_text) >= len(before) or not set_off:
         return _trim_span(text, Span(after_start, unit.end))
     return _trim_span(text, Span(unit.start, unit.start + len(text[unit.start : left].rstrip(" ,;:—–-\xa0"))))
 

@@ -89,6 +89,32 @@ def test_a_quotation_after_someone_new_is_brought_in_is_not_the_earlier_speakers
     assert [q.speaker for q in quotes_of(plain)] == ["Charles Bolden", "Charles Bolden"]
 
 
+@pytest.mark.parametrize(
+    ("text", "reported"),
+    [
+        # Words that run on into the speaker are not a report before it: the report follows the cue.
+        (
+            "On Monday, the company's lawyers went to the county court in East Springfield where they"
+            " claimed Jones secretly took the files with him.",
+            "Jones secretly took the files with him.",
+        ),
+        (
+            "Mary Jones, who ran the shop for thirty years, had it closed by the city inspectors who say"
+            " they acted legally.",
+            "they acted legally",
+        ),
+        # A report set off from its speaker by a comma stays the report, however long the rest.
+        (
+            "The plan failed and was abandoned last year after the vote, officials said on Monday as"
+            " they left.",
+            "The plan failed and was abandoned last year after the vote",
+        ),
+    ],
+)
+def test_a_report_before_its_speaker_is_set_off_from_it(text: str, reported: str) -> None:
+    assert [q.text for q in quotes_of(text)] == [reported]
+
+
 def test_pronoun_and_role_resolve_to_named_people() -> None:
     text = (
         "President Anna Berg met Governor Tom Hale on Friday. Berg spoke first and Berg spoke last.\n\n"
