@@ -102,6 +102,17 @@ def test_lookup_and_autocomplete(people: tuple[Path, Path, Index]) -> None:
         find_speaker(speakers, "Merk")
 
 
+def test_an_abbreviated_speaker_is_found_by_its_key_and_as_written(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = 'Talks\n\n"We will halt the parts," the U.S. announced on Monday.\n'
+    (corpus / "a.txt").write_text(text, encoding="utf-8")
+    speakers = group_speakers(build_index(corpus, tmp_path / "index").quotes())
+    us = next(s for s in speakers if "u" in s.key)
+    for typed in (us.key, "U.S.", "U.S", "u.s"):
+        assert find_speaker(speakers, typed) == us
+
+
 def test_quotes_newest_document_first_verbatim_and_cited(people: tuple[Path, Path, Index]) -> None:
     _, _, index = people
     kalin = find_speaker(group_speakers(index.quotes()), "Kalin")
