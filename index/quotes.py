@@ -1230,7 +1230,7 @@ def _with_span(template: Quote, text: str, span: Span, kind: QuoteKind) -> Quote
 
 
 # "said on Tuesday that ...", "told reporters late on Monday that ...": the words before the content.
-_SET_OFF = (",", ";", ":", "—", "–", "-", '"', "”", "’", "'", ")")
+_RELATIVE_WORDS = frozenset({"where", "who", "whom", "which", "when", "whereupon"})
 _AFTER_CUE = re.compile(r"[\s,:]*(?:(?:[\w.’'-]+\s+){0,5}?that\s+)?")
 
 
@@ -1244,12 +1244,21 @@ def _reported_content(text: str, unit: Span, attribution: _Attribution) -> Span:
     if after:
         after_start += after.end()
     after_text = text[after_start : unit.end].strip(" .,;\xa0")
-    # A report before its speaker is set off from it ("The plan failed, he said"); words that run
-    # on into the speaker ("… went to the station where they claimed Jones left") are not one.
-    set_off = text[unit.start : left].rstrip(" \xa0").endswith(_SET_OFF)
-    if len(after_text) >= len(before) or not set_off:
+    if len(after_text) >= len(before) or (after_text and _in_relative_clause(text, unit, attribution)):
         return _trim_span(text, Span(after_start, unit.end))
     return _trim_span(text, Span(unit.start, unit.start + len(text[unit.start : left].rstrip(" ,;:—–-\xa0"))))
+
+
+def _in_relative_clause(text: str, unit: Span, attribution: _Attribution) -> bool:
+    """Is the cue in a relative clause ("… went to the station where they claimed Jones left",
+    "… the inspectors who say they acted …")? Then the words before it are not its report: the
+    report follows the cue."""
+    speaker, cue = attribution.speaker, attribution.cue_span
+    if speaker.start > cue.start:
+        return False
+    lead = text[unit.start : speaker.start].split()[-1:]  # the word before the speaker
+    between = text[speaker.end : cue.start].split()  # "who" in "authorities who say"
+    return any(word.lower() in _RELATIVE_WORDS for word in lead + between)
 
 
 def _trim_span(text: str, span: Span) -> Span:

@@ -92,7 +92,7 @@ def test_a_quotation_after_someone_new_is_brought_in_is_not_the_earlier_speakers
 @pytest.mark.parametrize(
     ("text", "reported"),
     [
-        # Words that run on into the speaker are not a report before it: the report follows the cue.
+        # A cue in a relative clause ("where they claimed", "who say") reports what follows it.
         (
             "On Monday, the company's lawyers went to the county court in East Springfield where they"
             " claimed Jones secretly took the files with him.",
@@ -103,15 +103,19 @@ def test_a_quotation_after_someone_new_is_brought_in_is_not_the_earlier_speakers
             " they acted legally.",
             "they acted legally",
         ),
-        # A report set off from its speaker by a comma stays the report, however long the rest.
+        # Elsewhere the report before the speaker stays the report, however long the rest.
         (
             "The plan failed and was abandoned last year after the vote, officials said on Monday as"
             " they left.",
             "The plan failed and was abandoned last year after the vote",
         ),
+        (
+            "The economy grew by three percent last year as the finance minister predicted.",
+            "The economy grew by three percent last year as",
+        ),
     ],
 )
-def test_a_report_before_its_speaker_is_set_off_from_it(text: str, reported: str) -> None:
+def test_a_cue_in_a_relative_clause_reports_what_follows_it(text: str, reported: str) -> None:
     assert [q.text for q in quotes_of(text)] == [reported]
 
 
