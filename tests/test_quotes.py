@@ -119,6 +119,16 @@ def test_a_cue_in_a_relative_clause_reports_what_follows_it(text: str, reported:
     assert [q.text for q in quotes_of(text)] == [reported]
 
 
+def test_a_quotation_mark_glued_to_the_next_word_is_read_as_its_own_word() -> None:
+    # 'issue,"she said' (no space after the mark, common in text stripped of markup): the parse
+    # must still see "she" as the subject of "said", so "adding that …" is her report too.
+    text = '"We will wait for the court,"she said, adding that the talks would resume next week.'
+    assert [(q.text, q.cue) for q in quotes_of(text)] == [
+        ("We will wait for the court,", "said"),
+        ("the talks would resume next week", "adding"),
+    ]
+
+
 def test_pronoun_and_role_resolve_to_named_people() -> None:
     text = (
         "President Anna Berg met Governor Tom Hale on Friday. Berg spoke first and Berg spoke last.\n\n"

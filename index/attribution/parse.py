@@ -197,9 +197,29 @@ def _load_with_ops(spacy: Any, ops: Any) -> Any:
     previous = get_current_ops()
     set_current_ops(ops)
     try:
-        return spacy.load(MODEL_DIR)
+        nlp = spacy.load(MODEL_DIR)
     finally:
         set_current_ops(previous)
+    _split_glued_quotation_marks(nlp)
+    return nlp
+
+
+# A quotation mark glued to the next word ('issue,"he said', common in text stripped of markup)
+# stays inside one token for spaCy's English rules ('issue,"he'), which the parser then makes the
+# subject. These split it off: a comma before a quotation mark, and a quotation mark between a word
+# (or its final punctuation) and a letter.
+_GLUED_QUOTE_INFIXES = (
+    r"(?<=[^\W\d_]),(?=[\"“”])",
+    r"(?<=[^\W\d_][,.!?])[\"“”](?=[^\W\d_])",
+    r"(?<=[^\W\d_])[\"“”](?=[^\W\d_])",
+)
+
+
+def _split_glued_quotation_marks(nlp: Any) -> None:
+    from spacy.util import compile_infix_regex
+
+    infixes = [*nlp.Defaults.infixes, *_GLUED_QUOTE_INFIXES]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
 def _numpy_blas_ops() -> Any:
