@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from index.parallel import THREADS
+from index.parallel import in_order_threads
 from index.postings_keys import DOC_MASK, DOC_SHIFT, OUT_OF_RANGE, TERM_MASK, TERM_SHIFT, TF_MASK
 
 # Tokens read into one array, then counted while the next chunk is read; the last chunk's counting
@@ -130,6 +130,6 @@ def _merged(runs: list[Keys]) -> Keys:
         keys[high_at : high_at + len(run) - cut] = run[cut:]
         low_at, high_at = low_at + cut, high_at + len(run) - cut
         del run
-    with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="bm25-merge") as sorter:
-        list(sorter.map(np.ndarray.sort, halves))
+    for _ in in_order_threads(np.ndarray.sort, [(half,) for half in halves]):
+        pass  # each half is sorted in place, the two at once
     return keys
