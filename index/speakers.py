@@ -231,12 +231,12 @@ def _speaker(
 
 def match_speakers(speakers: Sequence[Speaker], typed: str, limit: int = 25) -> list[Speaker]:
     """Speakers whose name (any form) contains what was typed, folded; best matches first."""
-    wanted = _comparable(" ".join(words(typed)))
+    wanted = _comparable(typed)
     if not wanted:
         return list(speakers[:limit])
     scored = []
     for rank, speaker in enumerate(speakers):
-        names = [_comparable(speaker.key), *(_comparable(" ".join(words(form))) for form in speaker.forms)]
+        names = [_comparable(speaker.key), *(_comparable(form) for form in speaker.forms)]
         if any(n == wanted for n in names):
             scored.append((0, rank, speaker))
         elif any(n.startswith(wanted) or f" {wanted}" in f" {n}" for n in names):
@@ -246,16 +246,17 @@ def match_speakers(speakers: Sequence[Speaker], typed: str, limit: int = 25) -> 
     return [speaker for _, _, speaker in sorted(scored, key=lambda t: (t[0], t[1]))][:limit]
 
 
-def _comparable(folded: str) -> str:
-    """Folded words with an abbreviation's dots as spaces: "U.S." folds to the one word "u.s",
-    but "U.S" (or a key typed back) folds to "u s"; both are "u s" here."""
-    return " ".join(folded.replace(".", " ").split())
+def _comparable(name: str) -> str:
+    """A name's folded words, an abbreviation's dots as spaces: ``words`` makes "U.S." the one
+    word "u.s", but "U.S" (or a key typed back) "u" and "s"; both are "u s" here."""
+    return " ".join(" ".join(words(name)).replace(".", " ").split())
 
 
 def find_speaker(speakers: Sequence[Speaker], name: str) -> Speaker:
     """The one speaker ``name`` means (full name, surname, any written form), or UnknownSpeaker."""
     found = match_speakers(speakers, name, limit=len(speakers))
-    exact = [s for s in found if _comparable(s.key) == _comparable(" ".join(words(name)))]
+    wanted = _comparable(name)
+    exact = [s for s in found if _comparable(s.key) == wanted]
     if exact:
         return exact[0]
     if len(found) == 1 or (found and _is_word_match(found[0], name) and not _is_word_match(found[1], name)):
