@@ -1229,8 +1229,9 @@ def _with_span(template: Quote, text: str, span: Span, kind: QuoteKind) -> Quote
     return replace(template, text=text[span.start : span.end], start=span.start, end=span.end, kind=kind)
 
 
-# "said on Tuesday that ...", "told reporters late on Monday that ...": the words before the content.
+# Words that open a relative clause: a cue inside one reports what follows it (_in_relative_clause).
 _RELATIVE_WORDS = frozenset({"where", "who", "whom", "which", "when", "whereupon"})
+# "said on Tuesday that ...", "told reporters late on Monday that ...": the words before the content.
 _AFTER_CUE = re.compile(r"[\s,:]*(?:(?:[\w.’'-]+\s+){0,5}?that\s+)?")
 
 

@@ -191,7 +191,7 @@ class _WordReader:
 
 def _load_with_ops(spacy: Any, ops: Any) -> Any:
     """The shipped model with ``ops`` doing its arithmetic (a model takes the ops current when
-    it is built)."""
+    it is built), its tokenizer splitting off glued quotation marks (see below)."""
     from thinc.api import get_current_ops, set_current_ops
 
     previous = get_current_ops()
